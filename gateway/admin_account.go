@@ -1,0 +1,148 @@
+package gateway
+
+import (
+	"context"
+	"time"
+)
+
+// AccountUpdate changes the fields that are set; nil fields stay.
+type AccountUpdate struct {
+	Name             *string
+	Status           *Status
+	DefaultNamespace *string
+	Namespaces       *[]string
+}
+
+// CreateAccount adds an account. Status defaults to active and
+// DefaultNamespace to "default". CodeInvalid for a bad field;
+// CodeConflict if the name is taken.
+func (a *Admin) CreateAccount(ctx context.Context, acct *Account) (*Account, error) {
+	now := a.g.clock.Now()
+	if acct.ID == "" {
+		acct.ID = a.g.ids.NewID("acc_")
+	}
+	if acct.Status == "" {
+		acct.Status = StatusActive
+	}
+	if acct.DefaultNamespace == "" {
+		acct.DefaultNamespace = DefaultNamespace
+	}
+	acct.CreatedAt, acct.UpdatedAt = now, now
+	if err := acct.Validate(); err != nil {
+		return nil, err
+	}
+	if err := a.g.store.CreateAccount(ctx, acct); err != nil {
+		return nil, err
+	}
+	a.changed(ctx)
+	return acct, nil
+}
+
+// Account returns an account. CodeNotFound if there is none.
+func (a *Admin) Account(ctx context.Context, id string) (*Account, error) {
+	return a.g.store.GetAccount(ctx, id)
+}
+
+// Accounts returns every account.
+func (a *Admin) Accounts(ctx context.Context) ([]*Account, error) {
+	return a.g.store.ListAccounts(ctx)
+}
+
+// UpdateAccount changes an account. CodeNotFound if there is none;
+// otherwise errors as CreateAccount.
+func (a *Admin) UpdateAccount(ctx context.Context, id string, u AccountUpdate) (*Account, error) {
+	now := a.g.clock.Now()
+	acct, err := a.g.store.UpdateAccount(ctx, id, func(acct *Account) error {
+		setIf(&acct.Name, u.Name)
+		setIf(&acct.Status, u.Status)
+		setIf(&acct.DefaultNamespace, u.DefaultNamespace)
+		setIf(&acct.Namespaces, u.Namespaces)
+		acct.UpdatedAt = now
+		return acct.Validate()
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.changed(ctx)
+	return acct, nil
+}
+
+// KeySpec is what the issuer of a key chooses.
+type KeySpec struct {
+	Name      string
+	Models    []string
+	Namespace string
+	ExpiresAt time.Time
+}
+
+// IssuedByAdmin is Key.IssuedBy for keys an admin issued.
+const IssuedByAdmin = "admin"
+
+// IssueKey issues a client key for an account and returns it with its
+// secret, which is not kept and cannot be shown again. CodeNotFound if the
+// account does not exist; CodeInvalid for a bad field, a namespace the
+// account may not use, or an expiry in the past.
+func (a *Admin) IssueKey(ctx context.Context, accountID string, spec KeySpec, issuedBy string) (*Key, string, error) {
+	acct, err := a.g.store.GetAccount(ctx, accountID)
+	if err != nil {
+		return nil, "", err
+	}
+	now := a.g.clock.Now()
+	if spec.Namespace != "" && !acct.AllowsNamespace(spec.Namespace) {
+		return nil, "", Invalid("namespace", "account %s may not use namespace %q", acct.ID, spec.Namespace)
+	}
+	if !spec.ExpiresAt.IsZero() && !spec.ExpiresAt.After(now) {
+		return nil, "", Invalid("expires_at", "expires_at must be in the future")
+	}
+	secret := NewKeySecret()
+	k := &Key{
+		ID:        a.g.ids.NewID("key_"),
+		AccountID: acct.ID,
+		Name:      spec.Name,
+		Prefix:    KeyDisplayPrefix(secret),
+		Digest:    a.g.hasher.Digest(secret),
+		Status:    StatusActive,
+		Epoch:     acct.Epoch,
+		Models:    spec.Models,
+		Namespace: spec.Namespace,
+		IssuedBy:  issuedBy,
+		ExpiresAt: spec.ExpiresAt,
+		CreatedAt: now,
+	}
+	if err := k.Validate(); err != nil {
+		return nil, "", err
+	}
+	if err := a.g.store.CreateKey(ctx, k); err != nil {
+		return nil, "", err
+	}
+	a.changed(ctx)
+	return k, secret, nil
+}
+
+// Keys returns the keys of an account, or of every account when
+// accountID is empty.
+func (a *Admin) Keys(ctx context.Context, accountID string) ([]*Key, error) {
+	if accountID != "" {
+		if _, err := a.g.store.GetAccount(ctx, accountID); err != nil {
+			return nil, err
+		}
+	}
+	return a.g.store.ListKeys(ctx, KeyFilter{AccountID: accountID})
+}
+
+// RevokeKey revokes a key for good; revoking a revoked key changes
+// nothing. CodeNotFound if there is none.
+func (a *Admin) RevokeKey(ctx context.Context, id string) (*Key, error) {
+	now := a.g.clock.Now()
+	k, err := a.g.store.UpdateKey(ctx, id, func(k *Key) error {
+		if k.Status != StatusRevoked {
+			k.Status, k.RevokedAt = StatusRevoked, now
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.changed(ctx)
+	return k, nil
+}

@@ -1,0 +1,56 @@
+package gateway
+
+import (
+	"context"
+	"path"
+	"time"
+)
+
+// Binding sends requests for a model in a namespace to a provider. The
+// bindings that match a request, ordered by Priority (lowest first), form
+// its provider chain.
+type Binding struct {
+	ID        string
+	Namespace string
+	// Model is an exact name or a path.Match pattern ("gpt-4o*", "*").
+	Model      string
+	ProviderID string
+	// UpstreamModel, when set, replaces the model name sent upstream.
+	UpstreamModel string
+	Priority      int
+	CreatedAt     time.Time
+}
+
+// Validate reports the first field at fault as a CodeInvalid error.
+func (b *Binding) Validate() error {
+	if b.Namespace == "" {
+		return Invalid("namespace", "namespace is required")
+	}
+	if _, err := path.Match(b.Model, ""); err != nil || b.Model == "" {
+		return Invalid("model", "model must be a name or a valid pattern")
+	}
+	if b.ProviderID == "" {
+		return Invalid("provider_id", "provider_id is required")
+	}
+	return nil
+}
+
+// Matches reports whether the binding applies to model in namespace.
+func (b *Binding) Matches(namespace, model string) bool {
+	if b.Namespace != namespace {
+		return false
+	}
+	ok, _ := path.Match(b.Model, model)
+	return ok
+}
+
+// BindingStore keeps bindings.
+type BindingStore interface {
+	// CreateBinding stores a new binding. CodeConflict if its ID is taken;
+	// CodeNotFound if its provider does not exist.
+	CreateBinding(ctx context.Context, b *Binding) error
+	// ListBindings returns every binding, oldest first.
+	ListBindings(ctx context.Context) ([]*Binding, error)
+	// DeleteBinding removes the binding. CodeNotFound if there is none.
+	DeleteBinding(ctx context.Context, id string) error
+}

@@ -1,0 +1,130 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Chat answers a chat request with a whole completion.
+//
+// Errors: CodeInvalid for a bad request, CodeForbidden when the key may not
+// use the model, CodeNotFound when no provider serves it, CodeUnavailable
+// when its providers have no active credential, and the upstream codes of
+// the last attempt when every attempt failed.
+func (g *Gateway) Chat(ctx context.Context, c *Caller, req *ChatRequest) (*ChatResponse, error) {
+	in := g.begin(c, "chat", req.Model, false)
+	resp, err := g.chat(ctx, c, req, in)
+	if err == nil && resp.Usage != nil {
+		in.rec.Usage = *resp.Usage
+		in.rec.ServedModel = resp.Model
+	}
+	g.finish(in, err)
+	return resp, err
+}
+
+func (g *Gateway) chat(ctx context.Context, c *Caller, req *ChatRequest, in *inflight) (*ChatResponse, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	var resp *ChatResponse
+	err := g.attempt(ctx, c, req.Model, in, func(ctx context.Context, h hop, cred *Credential) error {
+		sent := *req
+		sent.Model = h.model
+		sent.Stream, sent.StreamOptions = false, nil
+		r, err := h.target.upstream.Chat(ctx, cred, &sent)
+		resp = r
+		return err
+	})
+	return resp, err
+}
+
+// Embeddings answers an embeddings request. Errors as Chat, and
+// CodeInvalid when the chosen provider does not serve embeddings.
+func (g *Gateway) Embeddings(ctx context.Context, c *Caller, req *EmbedRequest) (*EmbedResponse, error) {
+	in := g.begin(c, "embeddings", req.Model, false)
+	var resp *EmbedResponse
+	err := req.Validate()
+	if err == nil {
+		err = g.attempt(ctx, c, req.Model, in, func(ctx context.Context, h hop, cred *Credential) error {
+			e, ok := h.target.upstream.(Embedder)
+			if !ok {
+				return Errorf(CodeInvalid, "provider %s does not serve embeddings", h.target.provider.Name)
+			}
+			sent := *req
+			sent.Model = h.model
+			r, err := e.Embed(ctx, cred, &sent)
+			resp = r
+			return err
+		})
+	}
+	if err == nil {
+		in.rec.Usage = resp.Usage
+		in.rec.ServedModel = resp.Model
+	}
+	g.finish(in, err)
+	return resp, err
+}
+
+// attempt routes model for c and runs call on the chain's credentials
+// until one succeeds, an error may not be retried, or MaxAttempts calls
+// were made. Within a provider the credentials are tried in the picker's
+// order before the next provider of the chain.
+func (g *Gateway) attempt(ctx context.Context, c *Caller, model string, in *inflight, call func(context.Context, hop, *Credential) error) error {
+	snap := g.snapshot()
+	name, chain, err := snap.route(c, model)
+	in.rec.Model = model
+	if err != nil {
+		return err
+	}
+	in.model = snap.models[name]
+	tried := make(map[string]bool)
+	var last error
+	for _, h := range chain {
+		for len(in.rec.Attempts) < g.cfg.MaxAttempts {
+			cred := h.target.picker.pick(tried)
+			if cred == nil {
+				break
+			}
+			tried[cred.ID] = true
+			start := g.clock.Now()
+			err := call(ctx, h, cred)
+			in.rec.ProviderID, in.rec.CredentialID = h.target.provider.ID, cred.ID
+			in.rec.Attempts = append(in.rec.Attempts, newAttempt(h, cred, err, g.clock.Now().Sub(start)))
+			if err == nil {
+				return nil
+			}
+			last = err
+			if !retryable(err) || ctx.Err() != nil {
+				return err
+			}
+		}
+	}
+	if last == nil {
+		return Errorf(CodeUnavailable, "no active upstream credential for model %s", quote(model))
+	}
+	return last
+}
+
+// retryable reports whether another credential or provider may be tried
+// after err: the upstream failed, and cannot have processed the request.
+func retryable(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) || e.Delivered {
+		return false
+	}
+	switch e.Code {
+	case CodeUpstream, CodeUpstreamTimeout, CodeRateLimited:
+		return true
+	}
+	return false
+}
+
+func newAttempt(h hop, cred *Credential, err error, d time.Duration) Attempt {
+	a := Attempt{ProviderID: h.target.provider.ID, CredentialID: cred.ID, Latency: d}
+	if err != nil {
+		e := AsError(err)
+		a.Code, a.Status, a.Error = e.Code, e.Status, e.Message
+	}
+	return a
+}

@@ -1,0 +1,219 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Config tunes a Gateway. The zero value is usable: every field documents
+// its default.
+type Config struct {
+	// MaxAttempts bounds the upstream calls one request may make across
+	// credentials and providers when calls fail before the provider could
+	// have processed them. Default 3.
+	MaxAttempts int
+	// ReloadInterval is how often the Snapshot is rebuilt from the Store
+	// even without a change event, to heal a missed event. Default 1m.
+	ReloadInterval time.Duration
+	// Logger receives operational messages (a failed reload, a provider
+	// that could not be opened). Default slog.Default().
+	Logger *slog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 3
+	}
+	if c.ReloadInterval <= 0 {
+		c.ReloadInterval = time.Minute
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// Drivers maps a provider type to the Driver that speaks it.
+type Drivers map[string]Driver
+
+// Gateway serves requests: it authenticates callers against its Snapshot,
+// routes each request to a provider chain, calls the Upstreams with
+// failover, and hands a RequestRecord of every request to its Recorder.
+// It is safe for concurrent use. Start loads the first Snapshot; Close
+// stops the background reloads.
+type Gateway struct {
+	cfg     Config
+	store   Store
+	cache   Cache
+	drivers Drivers
+	hasher  *Hasher
+	clock   Clock
+	ids     IDs
+	rec     *Recorder
+
+	snap atomic.Pointer[Snapshot]
+
+	mu        sync.Mutex // guards upstreams and reloads
+	upstreams map[string]openedUpstream
+
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+type openedUpstream struct {
+	updated  time.Time
+	upstream Upstream
+}
+
+// New returns a Gateway over its dependencies. It serves nothing until
+// Start has loaded a Snapshot.
+func New(cfg Config, store Store, cache Cache, drivers Drivers, hasher *Hasher, clock Clock, ids IDs, rec *Recorder) *Gateway {
+	g := &Gateway{
+		cfg:       cfg.withDefaults(),
+		store:     store,
+		cache:     cache,
+		drivers:   drivers,
+		hasher:    hasher,
+		clock:     clock,
+		ids:       ids,
+		rec:       rec,
+		upstreams: make(map[string]openedUpstream),
+		stop:      make(chan struct{}),
+	}
+	g.snap.Store(&Snapshot{})
+	return g
+}
+
+// Start loads the first Snapshot, then keeps it fresh in the background:
+// on every change event from the Cache and every ReloadInterval. It
+// returns the first load's error.
+func (g *Gateway) Start(ctx context.Context) error {
+	if err := g.Reload(ctx); err != nil {
+		return err
+	}
+	sub, cancel := context.WithCancel(context.Background())
+	changes, err := g.cache.Subscribe(sub, ChangesChannel)
+	if err != nil {
+		cancel()
+		return err
+	}
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		defer cancel()
+		tick := time.NewTicker(g.cfg.ReloadInterval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-g.stop:
+				return
+			case _, ok := <-changes:
+				if !ok {
+					changes = nil // the Cache closed it; rely on the ticker
+					continue
+				}
+			case <-tick.C:
+			}
+			ctx, done := context.WithTimeout(context.Background(), 30*time.Second)
+			if err := g.Reload(ctx); err != nil {
+				g.cfg.Logger.Error("reload configuration", "err", err)
+			}
+			done()
+		}
+	}()
+	return nil
+}
+
+// Close stops the background reloads and closes the Upstreams that hold
+// resources. It does not close the Recorder, which the host flushes after
+// the last request has ended.
+func (g *Gateway) Close() error {
+	select {
+	case <-g.stop:
+		return nil
+	default:
+		close(g.stop)
+	}
+	g.wg.Wait()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var errs []error
+	for id, o := range g.upstreams {
+		if c, ok := o.upstream.(io.Closer); ok {
+			errs = append(errs, c.Close())
+		}
+		delete(g.upstreams, id)
+	}
+	return errors.Join(errs...)
+}
+
+// Reload rebuilds the Snapshot from the Store and swaps it in. On error
+// the current Snapshot stays.
+func (g *Gateway) Reload(ctx context.Context) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	live := make(map[string]bool)
+	snap, skipped, err := loadSnapshot(ctx, g.store, func(p *Provider) (Upstream, error) {
+		live[p.ID] = true
+		if o, ok := g.upstreams[p.ID]; ok && o.updated.Equal(p.UpdatedAt) {
+			return o.upstream, nil
+		}
+		up, err := g.open(p)
+		if err != nil {
+			return nil, err
+		}
+		g.retire(p.ID)
+		g.upstreams[p.ID] = openedUpstream{updated: p.UpdatedAt, upstream: up}
+		return up, nil
+	}, g.clock.Now())
+	if err != nil {
+		return err
+	}
+	for _, err := range skipped {
+		g.cfg.Logger.Warn("provider skipped", "err", err)
+	}
+	for id := range g.upstreams {
+		if !live[id] {
+			g.retire(id)
+		}
+	}
+	g.snap.Store(snap)
+	return nil
+}
+
+// retire drops the Upstream of a provider that changed or went away. Its
+// idle connections are closed; requests in flight keep theirs.
+func (g *Gateway) retire(id string) {
+	if o, ok := g.upstreams[id]; ok {
+		if c, ok := o.upstream.(io.Closer); ok {
+			_ = c.Close()
+		}
+		delete(g.upstreams, id)
+	}
+}
+
+func (g *Gateway) open(p *Provider) (Upstream, error) {
+	d, ok := g.drivers[p.Type]
+	if !ok {
+		return nil, Invalid("type", "unknown provider type %q", p.Type)
+	}
+	return d.Open(p)
+}
+
+// Changed reloads this instance's Snapshot and tells every other instance
+// to reload theirs. Admin operations call it after each write.
+func (g *Gateway) Changed(ctx context.Context) error {
+	err := g.Reload(ctx)
+	if perr := g.cache.Publish(ctx, ChangesChannel, []byte("reload")); perr != nil {
+		err = errors.Join(err, perr)
+	}
+	return err
+}
+
+// snapshot returns the configuration currently served.
+func (g *Gateway) snapshot() *Snapshot { return g.snap.Load() }

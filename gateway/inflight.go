@@ -1,0 +1,59 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// inflight is a request on its way through the Gateway: the record being
+// filled in and what is needed to finish it.
+type inflight struct {
+	rec   *RequestRecord
+	model *Model // the catalog entry, for prices; nil when not in the catalog
+	start time.Time
+	done  bool
+}
+
+func (g *Gateway) begin(c *Caller, endpoint, model string, stream bool) *inflight {
+	now := g.clock.Now()
+	if c.RequestID == "" {
+		c.RequestID = g.ids.NewID("req_")
+	}
+	return &inflight{
+		start: now,
+		rec: &RequestRecord{
+			ID:        c.RequestID,
+			Time:      now,
+			AccountID: c.Account.ID,
+			KeyID:     c.Key.ID,
+			Namespace: c.Namespace,
+			Endpoint:  endpoint,
+			Model:     model,
+			Stream:    stream,
+			ClientIP:  c.ClientIP,
+		},
+	}
+}
+
+// finish completes the record with the outcome and hands it to the
+// Recorder; it runs once per request.
+func (g *Gateway) finish(in *inflight, err error) {
+	if in.done {
+		return
+	}
+	in.done = true
+	r := in.rec
+	r.Latency = g.clock.Now().Sub(in.start)
+	if err != nil {
+		e := AsError(err)
+		if errors.Is(err, context.Canceled) {
+			e = &Error{Code: CodeCanceled, Message: "the client closed the request"}
+		}
+		r.Code, r.Error = e.Code, e.Message
+	}
+	if in.model != nil {
+		r.Cost = in.model.Prices.Cost(r.Usage)
+	}
+	g.rec.Record(r)
+}

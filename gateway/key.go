@@ -1,0 +1,142 @@
+package gateway
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"path"
+	"time"
+)
+
+// KeyPrefix starts every client key Tollgate issues, so that secret
+// scanners and people can tell them apart from provider keys.
+const KeyPrefix = "tg-"
+
+// displayLen is how much of a key is kept in clear for display: the prefix
+// and five characters of the random part.
+const displayLen = len(KeyPrefix) + 5
+
+// Key is a client key. Only its HMAC-SHA256 Digest and a short display
+// Prefix are stored; the key itself is shown once, when it is issued.
+type Key struct {
+	ID        string
+	AccountID string
+	Name      string
+	Prefix    string // the first characters of the key, for display
+	Digest    string // hex HMAC-SHA256 of the key under the gateway's key secret
+	Status    Status // active or revoked
+	// Epoch is the account's Epoch when the key was issued.
+	Epoch int64
+	// Models the key may call, as path.Match patterns; empty allows all.
+	Models []string
+	// Namespace the key routes in; empty means its account's default.
+	Namespace string
+	// IssuedBy is "admin" or "account:<id>".
+	IssuedBy  string
+	ExpiresAt time.Time // zero: never
+	CreatedAt time.Time
+	RevokedAt time.Time
+}
+
+// Validate reports the first field at fault as a CodeInvalid error.
+func (k *Key) Validate() error {
+	if k.AccountID == "" {
+		return Invalid("account_id", "account_id is required")
+	}
+	if len(k.Name) > 200 {
+		return Invalid("name", "name is longer than 200 characters")
+	}
+	for _, m := range k.Models {
+		if _, err := path.Match(m, ""); err != nil || m == "" {
+			return Invalid("models", "model pattern %q is not valid", m)
+		}
+	}
+	return nil
+}
+
+// UsableAt reports whether the key may serve a request at now for an
+// account in the state acct.
+func (k *Key) UsableAt(now time.Time, acct *Account) bool {
+	return k.Status == StatusActive &&
+		(k.ExpiresAt.IsZero() || now.Before(k.ExpiresAt)) &&
+		acct != nil && acct.Status == StatusActive && acct.Epoch == k.Epoch
+}
+
+// AllowsModel reports whether the key may call model.
+func (k *Key) AllowsModel(model string) bool {
+	if len(k.Models) == 0 {
+		return true
+	}
+	for _, p := range k.Models {
+		if ok, _ := path.Match(p, model); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// KeyFilter selects keys in ListKeys. Zero fields match everything.
+type KeyFilter struct {
+	AccountID string
+}
+
+// KeyStore keeps client keys.
+type KeyStore interface {
+	// CreateKey stores a new key. CodeConflict if its ID or Digest is
+	// taken; CodeNotFound if its account does not exist.
+	CreateKey(ctx context.Context, k *Key) error
+	// GetKey returns the key. CodeNotFound if there is none.
+	GetKey(ctx context.Context, id string) (*Key, error)
+	// ListKeys returns the keys that match f, oldest first.
+	ListKeys(ctx context.Context, f KeyFilter) ([]*Key, error)
+	// UpdateKey loads the key, applies fn and saves the result atomically.
+	// CodeNotFound if there is none.
+	UpdateKey(ctx context.Context, id string, fn func(*Key) error) (*Key, error)
+}
+
+// Hasher turns client keys into the digests that are stored. It is keyed
+// by a secret so that a leaked table of digests cannot be checked against
+// guessed keys offline.
+type Hasher struct {
+	secret []byte
+}
+
+// NewHasher returns a Hasher keyed by secret, which must be at least 16
+// bytes and stay the same for the life of the key table.
+func NewHasher(secret []byte) (*Hasher, error) {
+	if len(secret) < 16 {
+		return nil, Errorf(CodeInvalid, "key secret must be at least 16 bytes")
+	}
+	return &Hasher{secret: append([]byte(nil), secret...)}, nil
+}
+
+// Digest returns the hex HMAC-SHA256 of key.
+func (h *Hasher) Digest(key string) string {
+	m := hmac.New(sha256.New, h.secret)
+	m.Write([]byte(key))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// Equal compares a key with a stored digest in constant time.
+func (h *Hasher) Equal(key, digest string) bool {
+	return hmac.Equal([]byte(h.Digest(key)), []byte(digest))
+}
+
+// NewKeySecret returns a new random client key: KeyPrefix followed by 43
+// URL-safe characters (256 bits).
+func NewKeySecret() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return KeyPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// KeyDisplayPrefix returns the part of key that is stored for display.
+func KeyDisplayPrefix(key string) string {
+	if len(key) <= displayLen {
+		return key
+	}
+	return key[:displayLen]
+}

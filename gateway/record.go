@@ -1,0 +1,59 @@
+package gateway
+
+import (
+	"context"
+	"time"
+)
+
+// RequestRecord is what Tollgate keeps of one request: who made it, where
+// it went, every attempt, what it used and cost. It never holds a secret.
+type RequestRecord struct {
+	ID        string // the request id, also sent to the client as X-Request-Id
+	Time      time.Time
+	AccountID string
+	KeyID     string
+	Namespace string
+	Endpoint  string // "chat" or "embeddings"
+	Model     string // as the client asked
+	// ServedModel is the model the upstream reported serving.
+	ServedModel  string
+	ProviderID   string // of the attempt that answered, or the last one tried
+	CredentialID string
+	Attempts     []Attempt
+	// Code is "" for success, else the code of the error returned.
+	Code      Code
+	Error     string // the client-safe message of that error
+	Usage     Usage
+	Cost      Micros
+	Latency   time.Duration // until the response ended
+	FirstByte time.Duration // until the first byte of the response was ready
+	Stream    bool
+	ClientIP  string
+}
+
+// Attempt is one call to an upstream within a request.
+type Attempt struct {
+	ProviderID   string
+	CredentialID string
+	Code         Code // "" for success
+	Status       int  // the provider's HTTP status, when it answered
+	Error        string
+	Latency      time.Duration
+}
+
+// RecordFilter selects records in ListRecords. Zero fields match
+// everything; Limit 0 means 100.
+type RecordFilter struct {
+	AccountID string
+	KeyID     string
+	Limit     int
+}
+
+// RecordStore keeps request records.
+type RecordStore interface {
+	// InsertRecords stores records. It is idempotent by ID: a record
+	// written twice (a retried batch) is kept once.
+	InsertRecords(ctx context.Context, rs []*RequestRecord) error
+	// ListRecords returns the records that match f, newest first.
+	ListRecords(ctx context.Context, f RecordFilter) ([]*RequestRecord, error)
+}

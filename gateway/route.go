@@ -1,0 +1,58 @@
+package gateway
+
+// hop is one provider of a request's chain and the model name it is sent.
+type hop struct {
+	target *target
+	model  string
+}
+
+// resolve returns the catalog name of model (following aliases) and the
+// chain of providers that serve it in namespace: the matching bindings by
+// priority, or, when none match, every provider whose models match it.
+func (s *Snapshot) resolve(namespace, model string) (string, []hop) {
+	name := model
+	if m, ok := s.models[model]; ok {
+		name = m.Name
+	}
+	var chain []hop
+	seen := make(map[string]bool)
+	for _, b := range s.bindings {
+		if !b.Matches(namespace, name) && !b.Matches(namespace, model) {
+			continue
+		}
+		if seen[b.ProviderID] {
+			continue
+		}
+		seen[b.ProviderID] = true
+		sent := b.UpstreamModel
+		if sent == "" {
+			sent = name
+		}
+		chain = append(chain, hop{target: s.providers[b.ProviderID], model: sent})
+	}
+	if len(chain) > 0 {
+		return name, chain
+	}
+	for _, t := range s.ordered {
+		if t.provider.Serves(name) || t.provider.Serves(model) {
+			chain = append(chain, hop{target: t, model: name})
+		}
+	}
+	return name, chain
+}
+
+// route checks that the caller may use model and returns its chain.
+// CodeForbidden if the key may not use the model; CodeNotFound if nothing
+// serves it.
+func (s *Snapshot) route(c *Caller, model string) (string, []hop, error) {
+	name, chain := s.resolve(c.Namespace, model)
+	if !c.Key.AllowsModel(model) && !c.Key.AllowsModel(name) {
+		return name, nil, &Error{Code: CodeForbidden, Type: "model_not_allowed", Message: "this key may not use model " + quote(model)}
+	}
+	if len(chain) == 0 {
+		return name, nil, &Error{Code: CodeNotFound, Type: "model_not_found", Message: "the model " + quote(model) + " does not exist or is not available in namespace " + quote(c.Namespace)}
+	}
+	return name, chain, nil
+}
+
+func quote(s string) string { return "`" + s + "`" }

@@ -1,0 +1,160 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Snapshot is the configuration the request path reads: keys, accounts,
+// providers with their Upstreams and credentials, the model catalog and the
+// bindings, indexed for lookups that do no I/O. A Snapshot is immutable
+// once built (credential pickers aside, which have their own lock); a new
+// one replaces it whole.
+type Snapshot struct {
+	keys      map[string]*Key // by digest
+	accounts  map[string]*Account
+	providers map[string]*target // by provider ID
+	ordered   []*target          // by provider name, for model-based routing
+	models    map[string]*Model  // by name and by alias
+	catalog   []*Model           // by name
+	bindings  []*Binding         // by priority, then creation
+	BuiltAt   time.Time
+}
+
+// target is a provider ready to serve: its Upstream and a picker over its
+// active credentials.
+type target struct {
+	provider *Provider
+	upstream Upstream
+	picker   *picker
+}
+
+// openUpstream returns the Upstream for p, reusing prev's when p has not
+// changed since, so its connection pool survives the reload.
+type openUpstream func(p *Provider) (Upstream, error)
+
+// loadSnapshot reads the whole configuration from the Store.
+func loadSnapshot(ctx context.Context, s Store, open openUpstream, now time.Time) (*Snapshot, []error, error) {
+	accounts, err := s.ListAccounts(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load accounts: %w", err)
+	}
+	keys, err := s.ListKeys(ctx, KeyFilter{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("load keys: %w", err)
+	}
+	providers, err := s.ListProviders(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load providers: %w", err)
+	}
+	creds, err := s.ListCredentials(ctx, CredentialFilter{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("load credentials: %w", err)
+	}
+	models, err := s.ListModels(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load models: %w", err)
+	}
+	bindings, err := s.ListBindings(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load bindings: %w", err)
+	}
+
+	snap := &Snapshot{
+		keys:      make(map[string]*Key, len(keys)),
+		accounts:  make(map[string]*Account, len(accounts)),
+		providers: make(map[string]*target, len(providers)),
+		models:    make(map[string]*Model, len(models)),
+		catalog:   models,
+		BuiltAt:   now,
+	}
+	for _, a := range accounts {
+		snap.accounts[a.ID] = a
+	}
+	for _, k := range keys {
+		if k.Status == StatusActive {
+			snap.keys[k.Digest] = k
+		}
+	}
+	byProvider := make(map[string][]*Credential)
+	for _, c := range creds {
+		if c.Status == StatusActive {
+			byProvider[c.ProviderID] = append(byProvider[c.ProviderID], c)
+		}
+	}
+	var skipped []error
+	for _, p := range providers {
+		if p.Status != StatusActive {
+			continue
+		}
+		up, err := open(p)
+		if err != nil {
+			skipped = append(skipped, fmt.Errorf("provider %s: %w", p.Name, err))
+			continue
+		}
+		t := &target{provider: p, upstream: up, picker: newPicker(byProvider[p.ID])}
+		snap.providers[p.ID] = t
+		snap.ordered = append(snap.ordered, t)
+	}
+	sort.Slice(snap.ordered, func(i, j int) bool { return snap.ordered[i].provider.Name < snap.ordered[j].provider.Name })
+	for _, m := range models {
+		snap.models[m.Name] = m
+	}
+	for _, m := range models { // aliases never shadow a real name
+		for _, a := range m.Aliases {
+			if _, taken := snap.models[a]; !taken {
+				snap.models[a] = m
+			}
+		}
+	}
+	for _, b := range bindings {
+		if _, ok := snap.providers[b.ProviderID]; ok {
+			snap.bindings = append(snap.bindings, b)
+		}
+	}
+	sort.SliceStable(snap.bindings, func(i, j int) bool { return snap.bindings[i].Priority < snap.bindings[j].Priority })
+	return snap, skipped, nil
+}
+
+// picker spreads requests over credentials by weight with smooth weighted
+// round robin (as nginx does): deterministic, so tests can predict it, and
+// even at small counts, unlike random choice, which clumps.
+type picker struct {
+	mu      sync.Mutex
+	creds   []*Credential
+	current []int
+	total   int
+}
+
+func newPicker(creds []*Credential) *picker {
+	p := &picker{creds: creds, current: make([]int, len(creds))}
+	for _, c := range creds {
+		p.total += c.Weight
+	}
+	return p
+}
+
+// pick returns the next credential not in tried, or nil when none is left.
+func (p *picker) pick(tried map[string]bool) *Credential {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	best, total := -1, 0
+	for i, c := range p.creds {
+		if tried[c.ID] {
+			continue
+		}
+		p.current[i] += c.Weight
+		total += c.Weight
+		if best < 0 || p.current[i] > p.current[best] {
+			best = i
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	p.current[best] -= total
+	return p.creds[best]
+}

@@ -1,0 +1,125 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+)
+
+// ChatStream answers a chat request with a stream of chunks.
+//
+// Failover happens only before the first chunk: ChatStream waits for the
+// first chunk of an attempt before it returns, so an upstream that fails
+// to start is replaced by the next one and the client never sees it. After
+// that, an error ends the stream.
+//
+// Usage is always asked of the upstream, so every stream is recorded with
+// its tokens; the usage chunk reaches the client only when it asked for it
+// (stream_options.include_usage). The returned stream must be closed; the
+// request is recorded when it ends or is closed.
+//
+// Errors as Chat.
+func (g *Gateway) ChatStream(ctx context.Context, c *Caller, req *ChatRequest) (ChatStream, error) {
+	in := g.begin(c, "chat", req.Model, true)
+	s, err := g.chatStream(ctx, c, req, in)
+	if err != nil {
+		g.finish(in, err)
+		return nil, err
+	}
+	return s, nil
+}
+
+func (g *Gateway) chatStream(ctx context.Context, c *Caller, req *ChatRequest, in *inflight) (*meteredStream, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	var out *meteredStream
+	err := g.attempt(ctx, c, req.Model, in, func(ctx context.Context, h hop, cred *Credential) error {
+		sent := *req
+		sent.Model = h.model
+		sent.Stream = true
+		sent.StreamOptions = &StreamOptions{IncludeUsage: true}
+		up, err := h.target.upstream.ChatStream(ctx, cred, &sent)
+		if err != nil {
+			return err
+		}
+		first, err := up.Next()
+		if err != nil {
+			_ = up.Close()
+			if errors.Is(err, io.EOF) {
+				return &Error{Code: CodeUpstream, Message: "the upstream stream ended before its first chunk", Delivered: true}
+			}
+			return err
+		}
+		in.rec.FirstByte = g.clock.Now().Sub(in.start)
+		out = &meteredStream{g: g, in: in, up: up, first: first, wantUsage: req.WantsUsageInStream()}
+		return nil
+	})
+	return out, err
+}
+
+// meteredStream relays an upstream stream to the client, keeps the usage
+// it reports, and records the request when it ends.
+type meteredStream struct {
+	g         *Gateway
+	in        *inflight
+	up        ChatStream
+	first     *ChatChunk
+	wantUsage bool
+
+	mu  sync.Mutex // Close may come from another goroutine than Next
+	end error
+}
+
+// Next returns the next chunk for the client.
+func (s *meteredStream) Next() (*ChatChunk, error) {
+	for {
+		var c *ChatChunk
+		var err error
+		if s.first != nil {
+			c, s.first = s.first, nil
+		} else {
+			c, err = s.up.Next()
+		}
+		if err != nil {
+			s.stop(err)
+			return nil, err
+		}
+		if c.Usage != nil {
+			s.in.rec.Usage = *c.Usage
+			if c.Model != "" {
+				s.in.rec.ServedModel = c.Model
+			}
+			if !s.wantUsage {
+				if len(c.Choices) == 0 {
+					continue // a usage-only chunk the client did not ask for
+				}
+				c.Usage = nil
+			}
+		}
+		return c, nil
+	}
+}
+
+// Close ends the stream; closed before its end, the request is recorded
+// as canceled by the client.
+func (s *meteredStream) Close() error {
+	err := s.up.Close()
+	s.stop(context.Canceled)
+	return err
+}
+
+// stop records the request once: io.EOF is success.
+func (s *meteredStream) stop(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.end != nil {
+		return
+	}
+	s.end = err
+	if errors.Is(err, io.EOF) {
+		err = nil
+	}
+	s.g.finish(s.in, err)
+}

@@ -1,0 +1,65 @@
+package gateway
+
+import (
+	"context"
+	"net/http"
+)
+
+// Upstream speaks one provider's protocol. It is built by a Driver for one
+// Provider and reused for every request to it, so it holds the provider's
+// connection pool; each call names the Credential to authenticate with.
+//
+// Errors are *Error with an upstream code (CodeUpstream,
+// CodeUpstreamTimeout, CodeRateLimited for the provider's 429, CodeInvalid
+// or CodeNotFound for what the provider refused as the client's fault),
+// the provider's Status and message, and Delivered set when the provider
+// may have processed the request (see Error). Implementations must be safe
+// for concurrent use.
+type Upstream interface {
+	// Chat sends a chat request and returns the whole completion.
+	Chat(ctx context.Context, cred *Credential, req *ChatRequest) (*ChatResponse, error)
+	// ChatStream starts a streamed chat request. It returns once the
+	// provider has accepted the request (status 200), so a failure to
+	// start can fail over; after that, errors come from the stream.
+	ChatStream(ctx context.Context, cred *Credential, req *ChatRequest) (ChatStream, error)
+}
+
+// ChatStream is a streamed completion in progress. Next returns chunks in
+// order and io.EOF after the last; Close releases the connection and may
+// be called at any time, also before the end. A ChatStream is used by one
+// goroutine at a time.
+type ChatStream interface {
+	Next() (*ChatChunk, error)
+	Close() error
+}
+
+// Embedder is implemented by upstreams that serve embeddings.
+type Embedder interface {
+	Embed(ctx context.Context, cred *Credential, req *EmbedRequest) (*EmbedResponse, error)
+}
+
+// ModelLister is implemented by upstreams that can list their models; a
+// successful call also proves a credential works.
+type ModelLister interface {
+	ListModels(ctx context.Context, cred *Credential) ([]ModelInfo, error)
+}
+
+// Authorizer is implemented by upstreams that take native pass-through
+// requests: it sets the credential on an outgoing request in the
+// provider's own way (header, query parameter).
+type Authorizer interface {
+	Authorize(req *http.Request, cred *Credential) error
+}
+
+// Driver builds Upstreams for one provider type ("openai", "mock").
+type Driver interface {
+	// Open returns an Upstream for p. CodeInvalid if p's settings do not
+	// suit the driver (the Field names which).
+	Open(p *Provider) (Upstream, error)
+}
+
+// DriverFunc adapts a function to Driver.
+type DriverFunc func(p *Provider) (Upstream, error)
+
+// Open calls f(p).
+func (f DriverFunc) Open(p *Provider) (Upstream, error) { return f(p) }
