@@ -1,0 +1,55 @@
+package memory
+
+import (
+	"cmp"
+	"context"
+
+	"github.com/tollgate-ai/tollgate/gateway"
+)
+
+// defaultRecordLimit is how many records ListRecords returns when the
+// filter sets no Limit.
+const defaultRecordLimit = 100
+
+// InsertRecords stores copies of rs. It is idempotent by ID: a record
+// whose ID is already stored is skipped, so a retried batch is kept once.
+func (s *Store) InsertRecords(_ context.Context, rs []*gateway.RequestRecord) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range rs {
+		if _, ok := s.records[r.ID]; !ok {
+			s.records[r.ID] = copyRecord(r)
+		}
+	}
+	return nil
+}
+
+// ListRecords returns copies of the records that match f, newest first
+// (by Time, then ID, both descending), at most f.Limit of them (100 when
+// f.Limit is 0 or negative).
+func (s *Store) ListRecords(_ context.Context, f gateway.RecordFilter) ([]*gateway.RequestRecord, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = defaultRecordLimit
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	keep := func(r *gateway.RequestRecord) bool {
+		return (f.AccountID == "" || r.AccountID == f.AccountID) && (f.KeyID == "" || r.KeyID == f.KeyID)
+	}
+	// Sort the stored records themselves and copy only those returned. A
+	// full sort per call is fine for the volumes the memory Store is for.
+	rs := listOf(s.records, keep, func(r *gateway.RequestRecord) *gateway.RequestRecord { return r }, func(a, b *gateway.RequestRecord) int {
+		if c := b.Time.Compare(a.Time); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.ID, a.ID)
+	})
+	if len(rs) > limit {
+		rs = rs[:limit]
+	}
+	for i, r := range rs {
+		rs[i] = copyRecord(r)
+	}
+	return rs, nil
+}
