@@ -1,0 +1,104 @@
+package gateway_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"testing"
+
+	"github.com/matryer/is"
+	"github.com/tollgate-ai/tollgate/gateway"
+)
+
+func drain(t *testing.T, s gateway.ChatStream) []*gateway.ChatChunk {
+	t.Helper()
+	defer s.Close()
+	var out []*gateway.ChatChunk
+	for {
+		c, err := s.Next()
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, c)
+	}
+}
+
+func TestChatStream(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		wantUsage bool
+		chunks    int
+	}{
+		{"UsageHiddenWhenNotAsked", false, 3},
+		{"UsageChunkWhenAsked", true, 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			f := newFixture(t)
+			f.provider(t, "alpha", []string{"m"}, 1)
+			c := f.caller(t, gateway.KeySpec{})
+			req := userChat("m", "hi")
+			req.Stream = true
+			if tc.wantUsage {
+				req.StreamOptions = &gateway.StreamOptions{IncludeUsage: true}
+			}
+			s, err := f.gw.ChatStream(context.Background(), c, req)
+			is.NoErr(err)
+			chunks := drain(t, s)
+			is.Equal(len(chunks), tc.chunks)
+			if tc.wantUsage {
+				is.Equal(chunks[3].Usage.TotalTokens, 1500)
+			}
+			for _, ch := range chunks[:3] {
+				is.True(ch.Usage == nil)
+			}
+			// The upstream was always asked for usage, so the record has it.
+			call := f.fakes.get("alpha").callLog()[0]
+			is.True(call.req.WantsUsageInStream())
+			r := f.records(t)[0]
+			is.True(r.Stream)
+			is.Equal(r.Code, gateway.Code(""))
+			is.Equal(r.Usage.TotalTokens, 1500)
+			is.Equal(req.StreamOptions != nil, tc.wantUsage) // the caller's request is not changed
+		})
+	}
+}
+
+func TestChatStreamFailsOverBeforeFirstChunk(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	f := newFixture(t)
+	f.provider(t, "alpha", []string{"m"}, 1, 1)
+	f.fakes.get("alpha").fail(upstreamErr(gateway.CodeUpstream, 502, false))
+	c := f.caller(t, gateway.KeySpec{})
+	req := userChat("m", "hi")
+	req.Stream = true
+	s, err := f.gw.ChatStream(context.Background(), c, req)
+	is.NoErr(err)
+	is.Equal(len(drain(t, s)), 3)
+	r := f.records(t)[0]
+	is.Equal(len(r.Attempts), 2)
+	is.Equal(r.Attempts[0].Status, 502)
+}
+
+func TestChatStreamClosedEarlyIsCanceled(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	f := newFixture(t)
+	f.provider(t, "alpha", []string{"m"}, 1)
+	c := f.caller(t, gateway.KeySpec{})
+	req := userChat("m", "hi")
+	req.Stream = true
+	s, err := f.gw.ChatStream(context.Background(), c, req)
+	is.NoErr(err)
+	_, err = s.Next()
+	is.NoErr(err)
+	is.NoErr(s.Close())
+	rs := f.records(t)
+	is.Equal(len(rs), 1) // recorded once, however it ended
+	is.Equal(rs[0].Code, gateway.CodeCanceled)
+}
