@@ -24,6 +24,11 @@ func (a *Admin) PutModel(ctx context.Context, m *Model) (*Model, error) {
 	return m, nil
 }
 
+// Model returns a catalog entry. CodeNotFound if there is none.
+func (a *Admin) Model(ctx context.Context, name string) (*Model, error) {
+	return a.g.store.GetModel(ctx, name)
+}
+
 // Models returns the catalog.
 func (a *Admin) Models(ctx context.Context) ([]*Model, error) { return a.g.store.ListModels(ctx) }
 

@@ -22,7 +22,7 @@ func TestAuthenticate(t *testing.T) {
 		is.NoErr(err)
 		is.Equal(c.Key.ID, k.ID)
 		is.Equal(c.Namespace, gateway.DefaultNamespace)
-		is.True(k.Digest != secret)               // the key itself is not stored
+		is.True(k.Digest != secret)                // the key itself is not stored
 		is.Equal(k.Prefix, secret[:len(k.Prefix)]) // only its display prefix
 	})
 	t.Run("ErrUnknownKey", func(t *testing.T) {

@@ -1,0 +1,85 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gorilla/mux"
+	"github.com/tollgate-ai/tollgate/gateway"
+)
+
+func (s *Server) adminRoutes(r *mux.Router) {
+	h := func(path string, f http.HandlerFunc, methods ...string) {
+		r.HandleFunc(path, s.adminOnly(f)).Methods(methods...)
+	}
+	h("/providers", s.createProvider, http.MethodPost)
+	h("/providers", s.listProviders, http.MethodGet)
+	h("/providers/{id}", s.getProvider, http.MethodGet)
+	h("/providers/{id}", s.updateProvider, http.MethodPatch)
+	h("/providers/{id}", s.deleteProvider, http.MethodDelete)
+	h("/providers/{id}/credentials", s.addCredentials, http.MethodPost)
+	h("/providers/{id}/credentials", s.listCredentials, http.MethodGet)
+	h("/credentials/{id}", s.updateCredential, http.MethodPatch)
+	h("/credentials/{id}", s.deleteCredential, http.MethodDelete)
+
+	h("/accounts", s.createAccount, http.MethodPost)
+	h("/accounts", s.listAccounts, http.MethodGet)
+	h("/accounts/{id}", s.getAccount, http.MethodGet)
+	h("/accounts/{id}", s.updateAccount, http.MethodPatch)
+	h("/accounts/{id}/keys", s.issueKey, http.MethodPost)
+	h("/accounts/{id}/keys", s.listAccountKeys, http.MethodGet)
+	h("/keys", s.listKeys, http.MethodGet)
+	h("/keys/{id}", s.revokeKey, http.MethodDelete)
+
+	h("/models", s.listCatalog, http.MethodGet)
+	h("/models/{name:.+}", s.putModel, http.MethodPut)
+	h("/models/{name:.+}", s.deleteModel, http.MethodDelete)
+	h("/bindings", s.createBinding, http.MethodPost)
+	h("/bindings", s.listBindings, http.MethodGet)
+	h("/bindings/{id}", s.deleteBinding, http.MethodDelete)
+
+	h("/logs", s.listLogs, http.MethodGet)
+}
+
+// list is the envelope of every admin list response.
+type list[T any] struct {
+	Object string `json:"object"`
+	Data   []T    `json:"data"`
+}
+
+func writeList[T, V any](w http.ResponseWriter, items []T, view func(T) V) {
+	out := list[V]{Object: "list", Data: make([]V, 0, len(items))}
+	for _, it := range items {
+		out.Data = append(out.Data, view(it))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// intParam reads an optional integer query parameter. CodeInvalid names
+// the parameter when it is not a number.
+func intParam(r *http.Request, name string) (int, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, gateway.Invalid(name, "%s must be a non-negative integer", name)
+	}
+	return n, nil
+}
+
+func (s *Server) listLogs(w http.ResponseWriter, r *http.Request) {
+	limit, err := intParam(r, "limit")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	recs, err := s.admin.Records(r.Context(), gateway.RecordFilter{AccountID: q.Get("account_id"), KeyID: q.Get("key_id"), Limit: limit})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeList(w, recs, recordView)
+}

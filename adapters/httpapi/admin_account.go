@@ -1,0 +1,127 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/tollgate-ai/tollgate/gateway"
+)
+
+type accountInput struct {
+	Name             string         `json:"name"`
+	Status           gateway.Status `json:"status"`
+	DefaultNamespace string         `json:"default_namespace"`
+	Namespaces       []string       `json:"namespaces"`
+}
+
+func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) {
+	var in accountInput
+	if err := decode(r, &in, true); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	a, err := s.admin.CreateAccount(r.Context(), &gateway.Account{
+		Name: in.Name, Status: in.Status, DefaultNamespace: in.DefaultNamespace, Namespaces: in.Namespaces,
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, accountView(a))
+}
+
+func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) {
+	as, err := s.admin.Accounts(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeList(w, as, accountView)
+}
+
+func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) {
+	a, err := s.admin.Account(r.Context(), mux.Vars(r)["id"])
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, accountView(a))
+}
+
+type accountPatch struct {
+	Name             *string         `json:"name"`
+	Status           *gateway.Status `json:"status"`
+	DefaultNamespace *string         `json:"default_namespace"`
+	Namespaces       *[]string       `json:"namespaces"`
+}
+
+func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request) {
+	var in accountPatch
+	if err := decode(r, &in, true); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	a, err := s.admin.UpdateAccount(r.Context(), mux.Vars(r)["id"], gateway.AccountUpdate(in))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, accountView(a))
+}
+
+type keyInput struct {
+	Name      string     `json:"name"`
+	Models    []string   `json:"models"`
+	Namespace string     `json:"namespace"`
+	ExpiresAt *time.Time `json:"expires_at"`
+}
+
+// issueKey issues a key and returns it once, in the "key" field.
+func (s *Server) issueKey(w http.ResponseWriter, r *http.Request) {
+	var in keyInput
+	if err := decode(r, &in, true); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	spec := gateway.KeySpec{Name: in.Name, Models: in.Models, Namespace: in.Namespace}
+	if in.ExpiresAt != nil {
+		spec.ExpiresAt = *in.ExpiresAt
+	}
+	k, secret, err := s.admin.IssueKey(r.Context(), mux.Vars(r)["id"], spec, gateway.IssuedByAdmin)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := keyView(k)
+	out.Key = secret
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusCreated, out)
+}
+
+func (s *Server) listAccountKeys(w http.ResponseWriter, r *http.Request) {
+	ks, err := s.admin.Keys(r.Context(), mux.Vars(r)["id"])
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeList(w, ks, keyView)
+}
+
+func (s *Server) listKeys(w http.ResponseWriter, r *http.Request) {
+	ks, err := s.admin.Keys(r.Context(), r.URL.Query().Get("account_id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeList(w, ks, keyView)
+}
+
+func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request) {
+	k, err := s.admin.RevokeKey(r.Context(), mux.Vars(r)["id"])
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, keyView(k))
+}

@@ -1,0 +1,172 @@
+package httpapi
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync/atomic"
+
+	"github.com/gorilla/mux"
+	"github.com/tollgate-ai/tollgate/gateway"
+)
+
+// Config tunes a Server. Zero fields take the documented defaults.
+type Config struct {
+	// AdminKeyDigest is the digest (gateway.Admin.KeyDigest) of the admin
+	// key; empty switches the admin API off.
+	AdminKeyDigest string
+	// MaxBodyBytes bounds request bodies. Default 16 MiB.
+	MaxBodyBytes int64
+	// Logger receives errors that are not the client's. Default
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+// Server serves the HTTP API of one Gateway. It is an http.Handler, safe
+// for concurrent use.
+type Server struct {
+	cfg      Config
+	gw       *gateway.Gateway
+	admin    *gateway.Admin
+	router   *mux.Router
+	draining atomic.Bool
+}
+
+// New returns a Server for gw and its admin.
+func New(cfg Config, gw *gateway.Gateway, admin *gateway.Admin) *Server {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 16 << 20
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{cfg: cfg, gw: gw, admin: admin, router: mux.NewRouter()}
+	s.routes()
+	return s
+}
+
+func (s *Server) routes() {
+	r := s.router
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, &gateway.Error{Code: gateway.CodeNotFound, Type: "unknown_url", Message: "Invalid URL (" + r.Method + " " + r.URL.Path + ")"})
+	})
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusMethodNotAllowed, errorBody{errorDetail{Message: "method " + r.Method + " is not allowed on " + r.URL.Path, Type: "invalid_request_error"}})
+	})
+	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet)
+	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet)
+
+	v1 := r.PathPrefix("/v1").Subrouter()
+	v1.HandleFunc("/chat/completions", s.client(s.chatCompletions)).Methods(http.MethodPost)
+	v1.HandleFunc("/embeddings", s.client(s.embeddings)).Methods(http.MethodPost)
+	v1.HandleFunc("/models", s.client(s.listModels)).Methods(http.MethodGet)
+	v1.HandleFunc("/models/{id:.+}", s.client(s.getModel)).Methods(http.MethodGet)
+
+	s.adminRoutes(r.PathPrefix("/admin").Subrouter())
+}
+
+// ServeHTTP serves the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+	s.router.ServeHTTP(w, r)
+}
+
+// Drain makes /readyz fail, so a load balancer stops sending new requests
+// while the host finishes the ones in flight.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		s.writeError(w, r, gateway.Errorf(gateway.CodeUnavailable, "shutting down"))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// client wraps a /v1 handler with client-key authentication.
+func (s *Server) client(h func(http.ResponseWriter, *http.Request, *gateway.Caller)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		key := bearer(r)
+		if key == "" {
+			s.writeError(w, r, &gateway.Error{Code: gateway.CodeUnauthenticated, Type: "missing_api_key", Message: "no API key: send it as Authorization: Bearer <key>"})
+			return
+		}
+		c, err := s.gw.Authenticate(key)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		c.RequestID = requestID(r)
+		c.ClientIP = clientIP(r)
+		h(w, r, c)
+	}
+}
+
+// adminOnly wraps an /admin handler with admin-key authentication.
+func (s *Server) adminOnly(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		key := bearer(r)
+		if s.cfg.AdminKeyDigest == "" || key == "" ||
+			subtle.ConstantTimeCompare([]byte(s.admin.KeyDigest(key)), []byte(s.cfg.AdminKeyDigest)) != 1 {
+			s.writeError(w, r, &gateway.Error{Code: gateway.CodeUnauthenticated, Type: "invalid_admin_key", Message: "a valid admin key is required"})
+			return
+		}
+		h(w, r)
+	}
+}
+
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+var safeRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+
+// requestID takes the client's X-Request-Id when it is safe to log and
+// store; otherwise the Gateway makes one.
+func requestID(r *http.Request) string {
+	if id := r.Header.Get("X-Request-Id"); safeRequestID.MatchString(id) {
+		return id
+	}
+	return ""
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// decode reads a JSON body into v. CodeInvalid for a malformed body.
+func decode(r *http.Request, v any, strict bool) error {
+	dec := json.NewDecoder(r.Body)
+	if strict {
+		dec.DisallowUnknownFields()
+	}
+	if err := dec.Decode(v); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return err
+		}
+		if errors.Is(err, io.EOF) {
+			return gateway.Invalid("", "the request body is empty; send a JSON object")
+		}
+		return &gateway.Error{Code: gateway.CodeInvalid, Message: "the request body is not valid JSON: " + err.Error(), Err: err}
+	}
+	return nil
+}

@@ -1,0 +1,114 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/gorilla/mux"
+	"github.com/tollgate-ai/tollgate/gateway"
+	"github.com/tollgate-ai/tollgate/internal/sse"
+)
+
+func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request, c *gateway.Caller) {
+	var req gateway.ChatRequest
+	if err := decode(r, &req, false); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req.Stream {
+		s.streamChat(w, r, c, &req)
+		return
+	}
+	resp, err := s.gw.Chat(r.Context(), c, &req)
+	w.Header().Set("X-Request-Id", c.RequestID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// streamChat relays a stream as server-sent events. Errors before the
+// first chunk are plain JSON errors with their status; after it the status
+// is sent, so an error becomes a last event with an OpenAI error body, and
+// the stream ends without [DONE] so clients can tell it was cut.
+func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, c *gateway.Caller, req *gateway.ChatRequest) {
+	stream, err := s.gw.ChatStream(r.Context(), c, req)
+	w.Header().Set("X-Request-Id", c.RequestID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	defer stream.Close()
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Connection", "keep-alive")
+	h.Set("X-Accel-Buffering", "no") // tell nginx in front not to buffer
+	w.WriteHeader(http.StatusOK)
+	out := sse.NewWriter(w)
+	for {
+		chunk, err := stream.Next()
+		if errors.Is(err, io.EOF) {
+			_ = out.WriteDone()
+			return
+		}
+		if err != nil {
+			if r.Context().Err() == nil {
+				_, body := toBody(err)
+				b, _ := json.Marshal(body)
+				_ = out.WriteData(b)
+			}
+			return
+		}
+		b, err := json.Marshal(chunk)
+		if err != nil {
+			s.cfg.Logger.Error("encode chunk", "err", err)
+			return
+		}
+		if err := out.WriteData(b); err != nil {
+			return // the client went away; Close records it
+		}
+	}
+}
+
+func (s *Server) embeddings(w http.ResponseWriter, r *http.Request, c *gateway.Caller) {
+	var req gateway.EmbedRequest
+	if err := decode(r, &req, false); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	resp, err := s.gw.Embeddings(r.Context(), c, &req)
+	w.Header().Set("X-Request-Id", c.RequestID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+type modelList struct {
+	Object string              `json:"object"`
+	Data   []gateway.ModelInfo `json:"data"`
+}
+
+func (s *Server) listModels(w http.ResponseWriter, _ *http.Request, c *gateway.Caller) {
+	models := s.gw.Models(c)
+	if models == nil {
+		models = []gateway.ModelInfo{}
+	}
+	writeJSON(w, http.StatusOK, modelList{Object: "list", Data: models})
+}
+
+func (s *Server) getModel(w http.ResponseWriter, r *http.Request, c *gateway.Caller) {
+	id := mux.Vars(r)["id"]
+	for _, m := range s.gw.Models(c) {
+		if m.ID == id {
+			writeJSON(w, http.StatusOK, m)
+			return
+		}
+	}
+	s.writeError(w, r, &gateway.Error{Code: gateway.CodeNotFound, Type: "model_not_found", Message: "The model `" + id + "` does not exist or you do not have access to it."})
+}

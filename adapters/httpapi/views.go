@@ -1,0 +1,211 @@
+package httpapi
+
+import (
+	"strings"
+	"time"
+
+	"github.com/tollgate-ai/tollgate/gateway"
+)
+
+// The JSON shapes of the admin API. They are separate from the domain
+// types so that a secret can never be encoded by accident: a credential
+// shows only a hint of its secret, a key only its display prefix.
+
+type providerJSON struct {
+	ID        string            `json:"id"`
+	Name      string            `json:"name"`
+	Type      string            `json:"type"`
+	BaseURL   string            `json:"base_url"`
+	Headers   map[string]string `json:"headers"`
+	Models    []string          `json:"models"`
+	Options   map[string]string `json:"options"`
+	Status    gateway.Status    `json:"status"`
+	CreatedAt time.Time         `json:"created_at"`
+	UpdatedAt time.Time         `json:"updated_at"`
+}
+
+func providerView(p *gateway.Provider) providerJSON {
+	headers := make(map[string]string, len(p.Headers))
+	for k, v := range p.Headers {
+		if looksSecret(k) {
+			v = gateway.Secret(v).Hint()
+		}
+		headers[k] = v
+	}
+	return providerJSON{
+		ID: p.ID, Name: p.Name, Type: p.Type, BaseURL: p.BaseURL, Headers: headers,
+		Models: nonNil(p.Models), Options: p.Options, Status: p.Status,
+		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+	}
+}
+
+// looksSecret reports whether a header probably carries a credential, so
+// that its value is masked in responses.
+func looksSecret(name string) bool {
+	n := strings.ToLower(name)
+	for _, s := range []string{"auth", "key", "token", "secret", "cookie", "password"} {
+		if strings.Contains(n, s) {
+			return true
+		}
+	}
+	return false
+}
+
+type credentialJSON struct {
+	ID         string         `json:"id"`
+	ProviderID string         `json:"provider_id"`
+	Name       string         `json:"name"`
+	SecretHint string         `json:"secret_hint"`
+	Weight     int            `json:"weight"`
+	Status     gateway.Status `json:"status"`
+	CreatedAt  time.Time      `json:"created_at"`
+	UpdatedAt  time.Time      `json:"updated_at"`
+}
+
+func credentialView(c *gateway.Credential) credentialJSON {
+	return credentialJSON{
+		ID: c.ID, ProviderID: c.ProviderID, Name: c.Name, SecretHint: c.Secret.Hint(),
+		Weight: c.Weight, Status: c.Status, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+	}
+}
+
+type accountJSON struct {
+	ID               string         `json:"id"`
+	Name             string         `json:"name"`
+	Status           gateway.Status `json:"status"`
+	DefaultNamespace string         `json:"default_namespace"`
+	Namespaces       []string       `json:"namespaces"`
+	Epoch            int64          `json:"epoch"`
+	CreatedAt        time.Time      `json:"created_at"`
+	UpdatedAt        time.Time      `json:"updated_at"`
+}
+
+func accountView(a *gateway.Account) accountJSON {
+	return accountJSON{
+		ID: a.ID, Name: a.Name, Status: a.Status, DefaultNamespace: a.DefaultNamespace,
+		Namespaces: nonNil(a.Namespaces), Epoch: a.Epoch, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+	}
+}
+
+type keyJSON struct {
+	ID        string         `json:"id"`
+	AccountID string         `json:"account_id"`
+	Name      string         `json:"name"`
+	Prefix    string         `json:"prefix"`
+	Status    gateway.Status `json:"status"`
+	Models    []string       `json:"models"`
+	Namespace string         `json:"namespace,omitempty"`
+	IssuedBy  string         `json:"issued_by"`
+	ExpiresAt *time.Time     `json:"expires_at"`
+	CreatedAt time.Time      `json:"created_at"`
+	RevokedAt *time.Time     `json:"revoked_at"`
+	// Key is the secret, present only in the response that issues it.
+	Key string `json:"key,omitempty"`
+}
+
+func keyView(k *gateway.Key) keyJSON {
+	return keyJSON{
+		ID: k.ID, AccountID: k.AccountID, Name: k.Name, Prefix: k.Prefix, Status: k.Status,
+		Models: nonNil(k.Models), Namespace: k.Namespace, IssuedBy: k.IssuedBy,
+		ExpiresAt: timeOrNil(k.ExpiresAt), CreatedAt: k.CreatedAt, RevokedAt: timeOrNil(k.RevokedAt),
+	}
+}
+
+type pricesJSON struct {
+	Input       gateway.Micros `json:"input"`
+	CachedInput gateway.Micros `json:"cached_input"`
+	Output      gateway.Micros `json:"output"`
+}
+
+type modelJSON struct {
+	Name    string   `json:"name"`
+	Aliases []string `json:"aliases"`
+	// Prices are micros per million tokens.
+	Prices    pricesJSON `json:"prices"`
+	OwnedBy   string     `json:"owned_by,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+}
+
+func modelView(m *gateway.Model) modelJSON {
+	return modelJSON{
+		Name: m.Name, Aliases: nonNil(m.Aliases), OwnedBy: m.OwnedBy,
+		Prices:    pricesJSON{m.Prices.Input, m.Prices.CachedInput, m.Prices.Output},
+		CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt,
+	}
+}
+
+type bindingJSON struct {
+	ID            string    `json:"id"`
+	Namespace     string    `json:"namespace"`
+	Model         string    `json:"model"`
+	ProviderID    string    `json:"provider_id"`
+	UpstreamModel string    `json:"upstream_model,omitempty"`
+	Priority      int       `json:"priority"`
+	CreatedAt     time.Time `json:"created_at"`
+}
+
+func bindingView(b *gateway.Binding) bindingJSON {
+	return bindingJSON{ID: b.ID, Namespace: b.Namespace, Model: b.Model, ProviderID: b.ProviderID,
+		UpstreamModel: b.UpstreamModel, Priority: b.Priority, CreatedAt: b.CreatedAt}
+}
+
+type attemptJSON struct {
+	ProviderID   string       `json:"provider_id"`
+	CredentialID string       `json:"credential_id"`
+	Code         gateway.Code `json:"code,omitempty"`
+	Status       int          `json:"status,omitempty"`
+	Error        string       `json:"error,omitempty"`
+	LatencyMS    float64      `json:"latency_ms"`
+}
+
+type recordJSON struct {
+	ID           string         `json:"id"`
+	Time         time.Time      `json:"time"`
+	AccountID    string         `json:"account_id"`
+	KeyID        string         `json:"key_id"`
+	Namespace    string         `json:"namespace"`
+	Endpoint     string         `json:"endpoint"`
+	Model        string         `json:"model"`
+	ServedModel  string         `json:"served_model,omitempty"`
+	ProviderID   string         `json:"provider_id,omitempty"`
+	CredentialID string         `json:"credential_id,omitempty"`
+	Attempts     []attemptJSON  `json:"attempts"`
+	Code         gateway.Code   `json:"code,omitempty"`
+	Error        string         `json:"error,omitempty"`
+	Usage        gateway.Usage  `json:"usage"`
+	Cost         gateway.Micros `json:"cost_micros"`
+	LatencyMS    float64        `json:"latency_ms"`
+	FirstByteMS  float64        `json:"first_byte_ms,omitempty"`
+	Stream       bool           `json:"stream"`
+}
+
+func recordView(r *gateway.RequestRecord) recordJSON {
+	out := recordJSON{
+		ID: r.ID, Time: r.Time, AccountID: r.AccountID, KeyID: r.KeyID, Namespace: r.Namespace,
+		Endpoint: r.Endpoint, Model: r.Model, ServedModel: r.ServedModel, ProviderID: r.ProviderID,
+		CredentialID: r.CredentialID, Attempts: make([]attemptJSON, 0, len(r.Attempts)),
+		Code: r.Code, Error: r.Error, Usage: r.Usage, Cost: r.Cost,
+		LatencyMS: ms(r.Latency), FirstByteMS: ms(r.FirstByte), Stream: r.Stream,
+	}
+	for _, a := range r.Attempts {
+		out.Attempts = append(out.Attempts, attemptJSON{a.ProviderID, a.CredentialID, a.Code, a.Status, a.Error, ms(a.Latency)})
+	}
+	return out
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}

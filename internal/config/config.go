@@ -1,0 +1,162 @@
+// Package config loads the configuration of Tollgate's hosts: defaults,
+// then a YAML file, then TOLLGATE_* environment variables, each overriding
+// the one before. Only hosts read the environment; they pass a lookup
+// function here so tests can supply their own.
+package config
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is everything a host needs to compose a gateway.
+type Config struct {
+	// Addr is where the server listens. TOLLGATE_ADDR, default ":8080".
+	Addr string `yaml:"addr"`
+	// DataDir holds the key secret, the admin key's digest and (with the
+	// embedded store) the database. TOLLGATE_DATA_DIR, default "./data".
+	DataDir string `yaml:"data_dir"`
+	// AdminKey is the bootstrap admin key. TOLLGATE_ADMIN_KEY; when empty,
+	// one is generated at first start and printed once.
+	AdminKey string `yaml:"admin_key"`
+	// KeySecret keys the HMAC under which client keys are stored (at least
+	// 16 bytes). TOLLGATE_KEY_SECRET; when empty, one is generated into
+	// DataDir and kept there.
+	KeySecret string `yaml:"key_secret"`
+	// ShutdownTimeout bounds how long in-flight requests and streams may
+	// take to finish at shutdown. TOLLGATE_SHUTDOWN_TIMEOUT, default 30s.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// MaxBodyBytes bounds request bodies. TOLLGATE_MAX_BODY_BYTES, default
+	// 16 MiB.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// LogLevel is debug, info, warn or error. TOLLGATE_LOG_LEVEL, default
+	// info.
+	LogLevel string `yaml:"log_level"`
+	// MaxAttempts bounds upstream calls per request.
+	// TOLLGATE_MAX_ATTEMPTS, default 3.
+	MaxAttempts int `yaml:"max_attempts"`
+	// ReloadInterval is how often configuration is reloaded without a
+	// change event. TOLLGATE_RELOAD_INTERVAL, default 1m.
+	ReloadInterval time.Duration `yaml:"reload_interval"`
+	// RecordBatch and RecordInterval tune the request-log writer.
+	// TOLLGATE_RECORD_BATCH (default 500), TOLLGATE_RECORD_INTERVAL
+	// (default 1s).
+	RecordBatch    int           `yaml:"record_batch"`
+	RecordInterval time.Duration `yaml:"record_interval"`
+	// Seed declares providers, credentials, models and bindings to create
+	// at start when they do not exist yet.
+	Seed Seed `yaml:"seed"`
+}
+
+// Default returns the configuration with nothing set.
+func Default() Config {
+	return Config{
+		Addr:            ":8080",
+		DataDir:         "./data",
+		ShutdownTimeout: 30 * time.Second,
+		MaxBodyBytes:    16 << 20,
+		LogLevel:        "info",
+		MaxAttempts:     3,
+		ReloadInterval:  time.Minute,
+		RecordBatch:     500,
+		RecordInterval:  time.Second,
+	}
+}
+
+// Load returns the defaults overridden by the YAML file at path (none when
+// path is empty) and then by the environment, read through getenv.
+func Load(path string, getenv func(string) string) (Config, error) {
+	c := Default()
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return c, fmt.Errorf("config: %w", err)
+		}
+		if err := yaml.Unmarshal(b, &c); err != nil {
+			return c, fmt.Errorf("config: %s: %w", path, err)
+		}
+	}
+	if err := c.fromEnv(getenv); err != nil {
+		return c, err
+	}
+	return c, c.validate()
+}
+
+func (c *Config) fromEnv(getenv func(string) string) error {
+	str := func(name string, dst *string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	str("TOLLGATE_ADDR", &c.Addr)
+	str("TOLLGATE_DATA_DIR", &c.DataDir)
+	str("TOLLGATE_ADMIN_KEY", &c.AdminKey)
+	str("TOLLGATE_KEY_SECRET", &c.KeySecret)
+	str("TOLLGATE_LOG_LEVEL", &c.LogLevel)
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+	}{
+		{"TOLLGATE_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout},
+		{"TOLLGATE_RELOAD_INTERVAL", &c.ReloadInterval},
+		{"TOLLGATE_RECORD_INTERVAL", &c.RecordInterval},
+	} {
+		if v := getenv(d.name); v != "" {
+			parsed, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("config: %s: %q is not a duration such as 30s", d.name, v)
+			}
+			*d.dst = parsed
+		}
+	}
+	for _, n := range []struct {
+		name string
+		dst  *int
+	}{
+		{"TOLLGATE_MAX_ATTEMPTS", &c.MaxAttempts},
+		{"TOLLGATE_RECORD_BATCH", &c.RecordBatch},
+	} {
+		if v := getenv(n.name); v != "" {
+			parsed, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("config: %s: %q is not a whole number", n.name, v)
+			}
+			*n.dst = parsed
+		}
+	}
+	if v := getenv("TOLLGATE_MAX_BODY_BYTES"); v != "" {
+		parsed, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("config: TOLLGATE_MAX_BODY_BYTES: %q is not a whole number", v)
+		}
+		c.MaxBodyBytes = parsed
+	}
+	return nil
+}
+
+func (c *Config) validate() error {
+	switch {
+	case c.Addr == "":
+		return fmt.Errorf("config: addr is empty")
+	case c.DataDir == "":
+		return fmt.Errorf("config: data_dir is empty")
+	case c.ShutdownTimeout <= 0:
+		return fmt.Errorf("config: shutdown_timeout must be positive")
+	case c.MaxBodyBytes <= 0:
+		return fmt.Errorf("config: max_body_bytes must be positive")
+	case c.MaxAttempts <= 0:
+		return fmt.Errorf("config: max_attempts must be positive")
+	case c.KeySecret != "" && len(c.KeySecret) < 16:
+		return fmt.Errorf("config: key_secret must be at least 16 characters")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("config: log_level %q is not debug, info, warn or error", c.LogLevel)
+	}
+	return nil
+}

@@ -1,0 +1,73 @@
+package config
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// LoadKeySecret returns the secret that keys client-key digests: the
+// configured one, else the one kept in DataDir, else a new one written
+// there (mode 0600) for the next start.
+func (c *Config) LoadKeySecret() ([]byte, error) {
+	if c.KeySecret != "" {
+		return []byte(c.KeySecret), nil
+	}
+	path := filepath.Join(c.DataDir, "key_secret")
+	b, err := os.ReadFile(path)
+	if err == nil {
+		s, derr := hex.DecodeString(strings.TrimSpace(string(b)))
+		if derr != nil || len(s) < 16 {
+			return nil, fmt.Errorf("config: %s is damaged: it should hold 32 hex-encoded bytes", path)
+		}
+		return s, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	s := make([]byte, 32)
+	_, _ = rand.Read(s)
+	if err := writePrivate(path, hex.EncodeToString(s)); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// AdminKeyDigest returns the digest of the admin key, computed by digest.
+// With AdminKey set it is that key's. Otherwise the digest kept in DataDir
+// is used; at first start a new admin key is made, its digest kept, and
+// the key itself returned as created so the host can print it once.
+func (c *Config) AdminKeyDigest(digest func(string) string, newKey func() string) (d, created string, err error) {
+	if c.AdminKey != "" {
+		return digest(c.AdminKey), "", nil
+	}
+	path := filepath.Join(c.DataDir, "admin_key.digest")
+	b, err := os.ReadFile(path)
+	if err == nil {
+		return strings.TrimSpace(string(b)), "", nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return "", "", fmt.Errorf("config: %w", err)
+	}
+	key := newKey()
+	d = digest(key)
+	if err := writePrivate(path, d); err != nil {
+		return "", "", err
+	}
+	return d, key, nil
+}
+
+func writePrivate(path, content string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(content+"\n"), 0o600); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	return nil
+}
