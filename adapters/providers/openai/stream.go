@@ -1,0 +1,172 @@
+package openai
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tollgate-ai/tollgate/gateway"
+	"github.com/tollgate-ai/tollgate/internal/sse"
+)
+
+// ChatStream sends req with "stream": true to POST {base}/chat/completions
+// and returns once the provider has answered 200 with text/event-stream;
+// an error status is mapped (Delivered false) before it returns, so a
+// failure to start can fail over. The caller's req is not changed.
+//
+// Config.Timeout does not apply; ctx bounds the whole stream, and
+// canceling it ends a Next in progress.
+func (u *Upstream) ChatStream(ctx context.Context, cred *gateway.Credential, req *gateway.ChatRequest) (gateway.ChatStream, error) {
+	r := *req
+	r.Stream = true
+	c, err := u.do(ctx, http.MethodPost, u.chatURL, &r, cred, "text/event-stream")
+	if err != nil {
+		return nil, err
+	}
+	if mt, _, _ := mime.ParseMediaType(c.resp.Header.Get("Content-Type")); mt != "text/event-stream" {
+		_ = c.resp.Body.Close()
+		return nil, &gateway.Error{Code: gateway.CodeUpstream, Status: c.resp.StatusCode, Delivered: true,
+			Message: "openai: expected text/event-stream, got " + quoteType(mt)}
+	}
+	return &stream{
+		ctx:       ctx,
+		body:      c.resp.Body,
+		events:    sse.NewReader(c.resp.Body),
+		secret:    c.secret,
+		wantUsage: req.WantsUsageInStream(),
+	}, nil
+}
+
+// quoteType names a media type for an error message.
+func quoteType(mt string) string {
+	if mt == "" {
+		return "no content type"
+	}
+	return `"` + mt + `"`
+}
+
+// stream is a gateway.ChatStream over an OpenAI event stream.
+type stream struct {
+	ctx       context.Context
+	body      io.ReadCloser
+	events    *sse.Reader
+	secret    string
+	wantUsage bool
+
+	chunks    int
+	finished  bool // a chunk had a finish_reason
+	sawUsage  bool
+	err       error       // sticky: io.EOF or a *gateway.Error
+	done      atomic.Bool // [DONE] was read; set for Close, which may run on another goroutine
+	closeOnce sync.Once
+}
+
+// After [DONE], Close reads the rest of the body, normally just the end of
+// the chunked encoding, so that an HTTP/1.1 connection goes back to the
+// pool instead of being closed; a server that keeps the body open is cut
+// off after drainTimeout.
+const (
+	drainTimeout = 50 * time.Millisecond
+	drainMax     = 4 << 10
+)
+
+// chunkEvent is a chunk or an error event: OpenAI reports a failure in the
+// middle of a stream as {"error": {...}} in a data event.
+type chunkEvent struct {
+	gateway.ChatChunk
+	Error *apiError `json:"error"`
+}
+
+var doneData = []byte("[DONE]")
+
+// Next returns the next chunk, or io.EOF after "data: [DONE]". Errors are
+// *gateway.Error with Delivered true, since the provider accepted the
+// request: CodeUpstream for an error event, a malformed chunk, a broken
+// connection, or an end without [DONE] ("stream ended before [DONE]");
+// CodeUpstreamTimeout for a deadline; CodeUpstream wrapping
+// context.Canceled when ctx was canceled.
+//
+// Some OpenAI-compatible servers omit [DONE]; a clean end of the body is
+// accepted as the end of the stream if it came after a chunk with a
+// finish_reason and, when the request asked for usage, the usage chunk.
+func (s *stream) Next() (*gateway.ChatChunk, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	for {
+		ev, err := s.events.Next()
+		if err != nil {
+			s.err = s.endError(err)
+			return nil, s.err
+		}
+		data := bytes.TrimSpace(ev.Data)
+		if len(data) == 0 {
+			continue
+		}
+		if bytes.Equal(data, doneData) {
+			s.done.Store(true)
+			s.err = io.EOF
+			return nil, io.EOF
+		}
+		v := new(chunkEvent)
+		if err := json.Unmarshal(data, v); err != nil {
+			s.err = &gateway.Error{Code: gateway.CodeUpstream, Message: "openai: invalid stream chunk",
+				Delivered: true, Err: err}
+			return nil, s.err
+		}
+		if v.Error != nil || ev.Event == "error" {
+			if v.Error == nil {
+				v.Error = &apiError{}
+			}
+			s.err = streamError(v.Error, s.secret)
+			return nil, s.err
+		}
+		s.chunks++
+		for i := range v.Choices {
+			if v.Choices[i].FinishReason != "" {
+				s.finished = true
+			}
+		}
+		if v.Usage != nil {
+			s.sawUsage = true
+		}
+		return &v.ChatChunk, nil
+	}
+}
+
+// endError maps the error that ended the event stream.
+func (s *stream) endError(err error) error {
+	if err == io.EOF {
+		if s.finished && (s.sawUsage || !s.wantUsage) {
+			return io.EOF
+		}
+		return &gateway.Error{Code: gateway.CodeUpstream, Message: "openai: stream ended before [DONE]", Delivered: true}
+	}
+	if err == sse.ErrTooLong {
+		return &gateway.Error{Code: gateway.CodeUpstream, Message: "openai: stream event too long", Delivered: true, Err: err}
+	}
+	return transportError(s.ctx, err, true, s.secret)
+}
+
+// Close closes the response body; a Next blocked in another goroutine then
+// returns an error. Before the end of the stream this also closes the
+// connection, which is how the provider learns to stop generating. It is
+// safe to call more than once.
+func (s *stream) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		if s.done.Load() {
+			t := time.AfterFunc(drainTimeout, func() { _ = s.body.Close() })
+			_, _ = io.CopyN(io.Discard, s.body, drainMax)
+			t.Stop()
+		}
+		err = s.body.Close()
+	})
+	return err
+}
