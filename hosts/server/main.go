@@ -1,0 +1,160 @@
+// Command server is Tollgate's stock server: the gateway's HTTP API on one
+// address, configured by TOLLGATE_* environment variables, a YAML file
+// (--config or TOLLGATE_CONFIG) and defaults, in that order.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/tollgate-ai/tollgate/internal/config"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := NewMain()
+	if err := m.ParseFlags(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	if err := m.Run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	<-ctx.Done()
+	stop() // a second signal ends the process at once
+	if err := m.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// Main is the server program, apart from signal handling, so that tests
+// run the same program in process.
+type Main struct {
+	Config config.Config
+	Getenv func(string) string
+	Stdout io.Writer // where the admin key is shown at first start
+	Stderr io.Writer // where logs go
+
+	logger  *slog.Logger
+	app     *App
+	cleanup func()
+	srv     *http.Server
+	ln      net.Listener
+	served  chan error
+}
+
+// NewMain returns a Main reading the process environment.
+func NewMain() *Main {
+	return &Main{Config: config.Default(), Getenv: os.Getenv, Stdout: os.Stdout, Stderr: os.Stderr}
+}
+
+// ParseFlags reads the command line and loads the configuration.
+func (m *Main) ParseFlags(args []string) error {
+	fs := flag.NewFlagSet("tollgate", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	path := fs.String("config", m.Getenv("TOLLGATE_CONFIG"), "path of a YAML configuration file (TOLLGATE_CONFIG)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(*path, m.Getenv)
+	if err != nil {
+		return err
+	}
+	m.Config = cfg
+	return nil
+}
+
+// Run composes the gateway, loads its configuration, applies the seed and
+// starts serving; it returns once the server listens.
+func (m *Main) Run(ctx context.Context) error {
+	m.logger = slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level(m.Config.LogLevel)}))
+	app, cleanup, err := initApp(m.Config, m.logger)
+	if err != nil {
+		return err
+	}
+	m.app, m.cleanup = app, cleanup
+	if err := app.Gateway.Start(ctx); err != nil {
+		return m.fail(fmt.Errorf("load configuration: %w", err))
+	}
+	logf := func(format string, args ...any) { m.logger.Info(fmt.Sprintf(format, args...)) }
+	if err := m.Config.ApplySeed(ctx, app.Admin, m.Getenv, logf); err != nil {
+		return m.fail(err)
+	}
+	if app.AdminKey.Created != "" {
+		fmt.Fprintf(m.Stdout, "\nTollgate admin key (shown once; its digest is kept in %s):\n\n    %s\n\n", m.Config.DataDir, app.AdminKey.Created)
+	}
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return m.fail(err)
+	}
+	m.ln = ln
+	m.srv = &http.Server{
+		Handler:           app.HTTP,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(m.logger.Handler(), slog.LevelWarn),
+	}
+	m.served = make(chan error, 1)
+	go func() { m.served <- m.srv.Serve(ln) }()
+	m.logger.Info("tollgate listening", "addr", ln.Addr().String(), "data_dir", m.Config.DataDir)
+	return nil
+}
+
+func (m *Main) fail(err error) error {
+	m.cleanup()
+	m.cleanup = nil
+	return err
+}
+
+// Addr returns the address the server listens on.
+func (m *Main) Addr() string { return m.ln.Addr().String() }
+
+// App returns the composed gateway, for tests.
+func (m *Main) App() *App { return m.app }
+
+// Close shuts down gracefully; calling it again does nothing: /readyz fails at once, no new connection is
+// accepted, requests and streams in flight get ShutdownTimeout to finish
+// (after that they are cut), and then every request record is written.
+func (m *Main) Close() error {
+	var err error
+	if m.srv != nil {
+		m.app.HTTP.Drain()
+		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+		defer cancel()
+		if err = m.srv.Shutdown(ctx); err != nil {
+			m.logger.Warn("requests still running at the shutdown timeout were cut", "err", err)
+			err = m.srv.Close()
+		}
+		if serr := <-m.served; !errors.Is(serr, http.ErrServerClosed) {
+			err = errors.Join(err, serr)
+		}
+		m.srv = nil
+	}
+	if m.cleanup != nil {
+		m.cleanup()
+		m.cleanup = nil
+	}
+	return err
+}
+
+func level(s string) slog.Level {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(s))
+	return l
+}
