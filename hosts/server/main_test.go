@@ -23,7 +23,7 @@ const adminKey = "test-admin-key-0123456789"
 
 // gatewayServer runs the stock server in process on a loopback port, as
 // `make run` would, and returns its base URL.
-func gatewayServer(t *testing.T, env map[string]string) (*Main, string) {
+func gatewayServer(t testing.TB, env map[string]string) (*Main, string) {
 	t.Helper()
 	env["TOLLGATE_ADDR"] = "127.0.0.1:0"
 	env["TOLLGATE_DATA_DIR"] = t.TempDir()
@@ -49,7 +49,7 @@ func gatewayServer(t *testing.T, env map[string]string) (*Main, string) {
 
 // call sends a JSON request with a bearer token and decodes the answer
 // into out (when not nil); it returns the status.
-func call(t *testing.T, method, url, token string, body, out any) int {
+func call(t testing.TB, method, url, token string, body, out any) int {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -82,6 +82,14 @@ func call(t *testing.T, method, url, token string, body, out any) int {
 // and returns an official OpenAI client that uses it.
 func setup(t *testing.T, base string, upstream *openaitest.Server) openai.Client {
 	t.Helper()
+	key := issueKey(t, base, upstream)
+	return openai.NewClient(option.WithBaseURL(base+"/v1/"), option.WithAPIKey(key), option.WithMaxRetries(0))
+}
+
+// issueKey points a provider at upstream through the admin API and issues
+// a client key.
+func issueKey(t testing.TB, base string, upstream *openaitest.Server) string {
+	t.Helper()
 	is := is.New(t)
 	status := call(t, "POST", base+"/admin/providers", adminKey, map[string]any{
 		"name": "openai", "type": "openai", "base_url": upstream.URL,
@@ -94,7 +102,7 @@ func setup(t *testing.T, base string, upstream *openaitest.Server) openai.Client
 	var key struct{ Key string }
 	is.Equal(call(t, "POST", base+"/admin/accounts/"+acct.ID+"/keys", adminKey, map[string]any{"name": "ci"}, &key), http.StatusCreated)
 	is.True(strings.HasPrefix(key.Key, "tg-"))
-	return openai.NewClient(option.WithBaseURL(base+"/v1/"), option.WithAPIKey(key.Key), option.WithMaxRetries(0))
+	return key.Key
 }
 
 func TestEndToEnd(t *testing.T) {
