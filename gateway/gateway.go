@@ -58,8 +58,12 @@ type Gateway struct {
 
 	snap atomic.Pointer[Snapshot]
 
-	mu        sync.Mutex // guards upstreams and reloads
+	// instance tells this Gateway's change events from other instances'.
+	instance string
+
+	mu        sync.Mutex // guards upstreams, pickers and reloads
 	upstreams map[string]openedUpstream
+	pickers   map[string]*picker
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -82,7 +86,9 @@ func New(cfg Config, store Store, cache Cache, drivers Drivers, hasher *Hasher, 
 		clock:     clock,
 		ids:       ids,
 		rec:       rec,
+		instance:  RandomIDs{}.NewID("gw_"), // unique even when tests inject sequential IDs
 		upstreams: make(map[string]openedUpstream),
+		pickers:   make(map[string]*picker),
 		stop:      make(chan struct{}),
 	}
 	g.snap.Store(&Snapshot{})
@@ -112,10 +118,13 @@ func (g *Gateway) Start(ctx context.Context) error {
 			select {
 			case <-g.stop:
 				return
-			case _, ok := <-changes:
+			case msg, ok := <-changes:
 				if !ok {
 					changes = nil // the Cache closed it; rely on the ticker
 					continue
+				}
+				if string(msg) == g.instance {
+					continue // Changed reloaded this instance already
 				}
 			case <-tick.C:
 			}
@@ -170,6 +179,13 @@ func (g *Gateway) Reload(ctx context.Context) error {
 		g.retire(p.ID)
 		g.upstreams[p.ID] = openedUpstream{updated: p.UpdatedAt, upstream: up}
 		return up, nil
+	}, func(id string, creds []*Credential) *picker {
+		if old, ok := g.pickers[id]; ok && old.signature == pickerSignature(creds) {
+			return old
+		}
+		p := newPicker(creds)
+		g.pickers[id] = p
+		return p
 	}, g.clock.Now())
 	if err != nil {
 		return err
@@ -180,6 +196,7 @@ func (g *Gateway) Reload(ctx context.Context) error {
 	for id := range g.upstreams {
 		if !live[id] {
 			g.retire(id)
+			delete(g.pickers, id)
 		}
 	}
 	g.snap.Store(snap)
@@ -209,7 +226,7 @@ func (g *Gateway) open(p *Provider) (Upstream, error) {
 // to reload theirs. Admin operations call it after each write.
 func (g *Gateway) Changed(ctx context.Context) error {
 	err := g.Reload(ctx)
-	if perr := g.cache.Publish(ctx, ChangesChannel, []byte("reload")); perr != nil {
+	if perr := g.cache.Publish(ctx, ChangesChannel, []byte(g.instance)); perr != nil {
 		err = errors.Join(err, perr)
 	}
 	return err

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -32,12 +34,17 @@ type target struct {
 	picker   *picker
 }
 
-// openUpstream returns the Upstream for p, reusing prev's when p has not
-// changed since, so its connection pool survives the reload.
+// openUpstream returns the Upstream for p, reusing the previous one when p
+// has not changed since, so its connection pool survives the reload.
 type openUpstream func(p *Provider) (Upstream, error)
 
+// reusePicker returns the previous picker of a provider when its
+// credentials are the same, so that a reload does not restart the
+// weighted order; otherwise it returns a new one.
+type reusePicker func(providerID string, creds []*Credential) *picker
+
 // loadSnapshot reads the whole configuration from the Store.
-func loadSnapshot(ctx context.Context, s Store, open openUpstream, now time.Time) (*Snapshot, []error, error) {
+func loadSnapshot(ctx context.Context, s Store, open openUpstream, pick reusePicker, now time.Time) (*Snapshot, []error, error) {
 	accounts, err := s.ListAccounts(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("load accounts: %w", err)
@@ -95,7 +102,7 @@ func loadSnapshot(ctx context.Context, s Store, open openUpstream, now time.Time
 			skipped = append(skipped, fmt.Errorf("provider %s: %w", p.Name, err))
 			continue
 		}
-		t := &target{provider: p, upstream: up, picker: newPicker(byProvider[p.ID])}
+		t := &target{provider: p, upstream: up, picker: pick(p.ID, byProvider[p.ID])}
 		snap.providers[p.ID] = t
 		snap.ordered = append(snap.ordered, t)
 	}
@@ -127,14 +134,27 @@ type picker struct {
 	creds   []*Credential
 	current []int
 	total   int
+	// signature names the credentials and weights the picker was made for.
+	signature string
 }
 
 func newPicker(creds []*Credential) *picker {
-	p := &picker{creds: creds, current: make([]int, len(creds))}
+	p := &picker{creds: creds, current: make([]int, len(creds)), signature: pickerSignature(creds)}
 	for _, c := range creds {
 		p.total += c.Weight
 	}
 	return p
+}
+
+func pickerSignature(creds []*Credential) string {
+	var b strings.Builder
+	for _, c := range creds {
+		b.WriteString(c.ID)
+		b.WriteByte(':')
+		b.WriteString(strconv.Itoa(c.Weight))
+		b.WriteByte(',')
+	}
+	return b.String()
 }
 
 // pick returns the next credential not in tried, or nil when none is left.
