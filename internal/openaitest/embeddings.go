@@ -5,11 +5,12 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/tollgate-ai/tollgate/internal/fakevec"
 )
 
 const (
@@ -46,32 +47,8 @@ type embeddingUsage struct {
 // Embed returns the unit-length vector the server answers for one input:
 // a string input is used as is, and a token-array input as its tokens in
 // decimal joined by single spaces (e.g. [1,2,3] embeds as "1 2 3"). The
-// values are derived from an FNV-1a hash of text, so they are deterministic.
-func Embed(text string, dimensions int) []float32 {
-	h := fnv.New64a()
-	_, _ = h.Write([]byte(text))
-	state := h.Sum64()
-	vals := make([]float64, dimensions)
-	var norm float64
-	for i := range vals {
-		// splitmix64 sequence seeded by the hash.
-		state += 0x9e3779b97f4a7c15
-		z := state
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-		z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-		z ^= z >> 31
-		vals[i] = float64(z>>11)/float64(1<<53)*2 - 1
-		norm += vals[i] * vals[i]
-	}
-	norm = math.Sqrt(norm)
-	out := make([]float32, dimensions)
-	for i, v := range vals {
-		if norm > 0 {
-			out[i] = float32(v / norm)
-		}
-	}
-	return out
-}
+// values come from internal/fakevec, so they are deterministic.
+func Embed(text string, dimensions int) []float32 { return fakevec.Unit(text, dimensions) }
 
 // embeddings serves POST /v1/embeddings.
 func (c *call) embeddings() {

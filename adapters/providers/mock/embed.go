@@ -5,10 +5,10 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
-	"hash/fnv"
 	"math"
 
 	"github.com/tollgate-ai/tollgate/gateway"
+	"github.com/tollgate-ai/tollgate/internal/fakevec"
 )
 
 const (
@@ -75,29 +75,5 @@ func embedInputs(raw json.RawMessage) ([]string, error) {
 	return nil, gateway.Invalid("input", "the mock provider embeds a string or an array of strings")
 }
 
-// vector returns the unit vector of text: splitmix64 values seeded by the
-// text's FNV-1a hash, normalised.
-func vector(text string, dims int) []float32 {
-	h := fnv.New64a()
-	_, _ = h.Write([]byte(text))
-	state := h.Sum64()
-	vals := make([]float64, dims)
-	var norm float64
-	for i := range vals {
-		state += 0x9e3779b97f4a7c15
-		z := state
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-		z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-		z ^= z >> 31
-		vals[i] = float64(z>>11)/float64(1<<53)*2 - 1
-		norm += vals[i] * vals[i]
-	}
-	norm = math.Sqrt(norm)
-	out := make([]float32, dims)
-	for i, v := range vals {
-		if norm > 0 {
-			out[i] = float32(v / norm)
-		}
-	}
-	return out
-}
+// vector returns the deterministic unit vector of text.
+func vector(text string, dims int) []float32 { return fakevec.Unit(text, dims) }
