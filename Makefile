@@ -2,15 +2,19 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: run test lint bench generate build
+.PHONY: run test lint bench generate build services
 
 ## run: start the gateway on its embedded default (in-process state, ./data)
 run:
 	$(GO) run ./hosts/server
 
-## test: lint, then every test with the race detector
-test: lint
+## test: start PostgreSQL and Redis if they are down, lint, then every test with the race detector
+test: services lint
 	$(GO) test -race -count=1 $(PKGS)
+
+## services: PostgreSQL and Redis listening on 127.0.0.1 (installed with apt on a Debian machine without them)
+services:
+	@bash .ci/services.sh
 
 ## lint: gofmt check and go vet
 lint:
