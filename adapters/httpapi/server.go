@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/gorilla/mux"
 	"github.com/tollgate-ai/tollgate/gateway"
@@ -26,6 +28,9 @@ type Config struct {
 	// Logger receives errors that are not the client's. Default
 	// slog.Default().
 	Logger *slog.Logger
+	// Checks are the dependencies /readyz reports on, by name ("store",
+	// "cache"); each returns nil when its dependency answers.
+	Checks map[string]func(context.Context) error
 }
 
 // Server serves the HTTP API of one Gateway. It is an http.Handler, safe
@@ -85,12 +90,35 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// readiness is the body of /readyz.
+type readiness struct {
+	Status string            `json:"status"` // ready, degraded or draining
+	Checks map[string]string `json:"checks,omitempty"`
+}
+
+// readyz answers 503 while draining. A dependency that does not answer
+// makes it "degraded" but still 200: the gateway keeps serving from its
+// last configuration snapshot, and when every instance shares the failed
+// dependency, taking them all out of the load balancer would turn a
+// degradation into an outage. The cause is logged, never shown.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if s.draining.Load() {
-		s.writeError(w, r, gateway.Errorf(gateway.CodeUnavailable, "shutting down"))
+		writeJSON(w, http.StatusServiceUnavailable, readiness{Status: "draining"})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	out := readiness{Status: "ready", Checks: make(map[string]string, len(s.cfg.Checks))}
+	for name, check := range s.cfg.Checks {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		err := check(ctx)
+		cancel()
+		if err != nil {
+			s.cfg.Logger.Warn("readiness check failed", "check", name, "err", err)
+			out.Status, out.Checks[name] = "degraded", "unreachable"
+			continue
+		}
+		out.Checks[name] = "ok"
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // client wraps a /v1 handler with client-key authentication.

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/matryer/is"
@@ -202,10 +204,30 @@ func TestRequestID(t *testing.T) {
 func TestReadiness(t *testing.T) {
 	t.Parallel()
 	is := is.New(t)
-	f := newFixture(t, httpapi.Config{})
-	is.Equal(f.do(t, "GET", "/readyz", "", "").StatusCode, 200)
+	var cacheDown atomic.Bool
+	f := newFixture(t, httpapi.Config{Checks: map[string]func(context.Context) error{
+		"cache": func(context.Context) error {
+			if cacheDown.Load() {
+				return errors.New("dial tcp 10.0.0.1:6379: connection refused")
+			}
+			return nil
+		},
+	}})
+	ready := func() (int, string) {
+		resp := f.do(t, "GET", "/readyz", "", "")
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	status, body := ready()
+	is.Equal(status, 200)
+	is.Equal(body, `{"status":"ready","checks":{"cache":"ok"}}`+"\n")
+	cacheDown.Store(true)
+	status, body = ready()
+	is.Equal(status, 200) // still serving from the snapshot
+	is.Equal(body, `{"status":"degraded","checks":{"cache":"unreachable"}}`+"\n")
 	f.api.Drain()
-	is.Equal(f.do(t, "GET", "/readyz", "", "").StatusCode, 503)
+	status, _ = ready()
+	is.Equal(status, 503)
 	is.Equal(f.do(t, "GET", "/healthz", "", "").StatusCode, 200)
 }
 

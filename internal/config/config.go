@@ -7,6 +7,7 @@ package config
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -23,6 +24,23 @@ type Config struct {
 	// AdminKey is the bootstrap admin key. TOLLGATE_ADMIN_KEY; when empty,
 	// one is generated at first start and printed once.
 	AdminKey string `yaml:"admin_key"`
+	// PGDSN switches the Store from the embedded SQLite database
+	// (DataDir/tollgate.db) to PostgreSQL. TOLLGATE_PG_DSN, e.g.
+	// "postgres://tollgate@db:5432/tollgate?sslmode=disable".
+	PGDSN string `yaml:"pg_dsn"`
+	// RedisAddr switches the Cache from in-process memory to Redis, which
+	// instances share. TOLLGATE_REDIS_ADDR: "host:port", comma-separated
+	// cluster seeds, or a redis:// or rediss:// URL.
+	RedisAddr string `yaml:"redis_addr"`
+	// RedisPrefix starts every Redis key and channel, so deployments can
+	// share a Redis. TOLLGATE_REDIS_PREFIX, default "tollgate:".
+	RedisPrefix string `yaml:"redis_prefix"`
+	// EncryptionKey seals upstream credential secrets at rest with
+	// AES-256-GCM: 64 hex characters or base64 of 32 bytes.
+	// TOLLGATE_ENCRYPTION_KEY; without it secrets are stored in
+	// plaintext (a warning is logged) until the reencrypt command adds a
+	// key.
+	EncryptionKey string `yaml:"encryption_key"`
 	// KeySecret keys the HMAC under which client keys are stored (at least
 	// 16 bytes). TOLLGATE_KEY_SECRET; when empty, one is generated into
 	// DataDir and kept there.
@@ -52,11 +70,21 @@ type Config struct {
 	Seed Seed `yaml:"seed"`
 }
 
+// StoreDSN is the database the Store opens: PGDSN when set, else the
+// SQLite file tollgate.db in DataDir.
+func (c *Config) StoreDSN() string {
+	if c.PGDSN != "" {
+		return c.PGDSN
+	}
+	return "file:" + filepath.Join(c.DataDir, "tollgate.db")
+}
+
 // Default returns the configuration with nothing set.
 func Default() Config {
 	return Config{
 		Addr:            ":8080",
 		DataDir:         "./data",
+		RedisPrefix:     "tollgate:",
 		ShutdownTimeout: 30 * time.Second,
 		MaxBodyBytes:    16 << 20,
 		LogLevel:        "info",
@@ -96,6 +124,10 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	str("TOLLGATE_DATA_DIR", &c.DataDir)
 	str("TOLLGATE_ADMIN_KEY", &c.AdminKey)
 	str("TOLLGATE_KEY_SECRET", &c.KeySecret)
+	str("TOLLGATE_PG_DSN", &c.PGDSN)
+	str("TOLLGATE_REDIS_ADDR", &c.RedisAddr)
+	str("TOLLGATE_REDIS_PREFIX", &c.RedisPrefix)
+	str("TOLLGATE_ENCRYPTION_KEY", &c.EncryptionKey)
 	str("TOLLGATE_LOG_LEVEL", &c.LogLevel)
 	for _, d := range []struct {
 		name string
