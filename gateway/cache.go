@@ -6,8 +6,8 @@ import (
 )
 
 // Cache is fast state shared by every instance of the gateway: values with
-// a time to live, atomic counters, rate-limit decisions and
-// publish/subscribe. The memory Cache makes one instance exact; a shared
+// a time to live, atomic counters, rate-limit decisions, credit holds,
+// outcome figures for circuit breakers, and publish/subscribe. The memory Cache makes one instance exact; a shared
 // one (Redis) makes N instances behave as one. Every method is one atomic
 // operation (one round trip), never read-modify-write by the caller.
 type Cache interface {
@@ -31,6 +31,27 @@ type Cache interface {
 	// Publish sends payload to every current subscriber of channel, on
 	// every instance.
 	Publish(ctx context.Context, channel string, payload []byte) error
+	// Reserve places a hold of amount on account under id when the
+	// account's open holds plus amount do not exceed limit (the balance
+	// the caller read); the hold lapses after ttl unless released. A
+	// second Reserve of an id that is held changes nothing and is granted
+	// again, so a retried request never holds twice. CodeInvalid if amount
+	// is not positive or ttl is not positive.
+	Reserve(ctx context.Context, account, id string, amount, limit Micros, ttl time.Duration) (Reservation, error)
+	// Release removes the hold and returns its amount; found is false when
+	// there was none (never made, released already, or lapsed). Billing
+	// settles a request by releasing its hold and writing the exact cost to
+	// the ledger, whose request id makes the charge idempotent.
+	Release(ctx context.Context, account, id string) (amount Micros, found bool, err error)
+	// Held returns the sum of the account's open holds.
+	Held(ctx context.Context, account string) (Micros, error)
+	// AddOutcomes adds successes and failures to the figures at key, in
+	// the time bucket of now (a tenth of window wide), and returns the
+	// totals over the last window as every instance added them: breakers
+	// share their figures with one call, off the request path. Adding
+	// zeros only reads. CodeInvalid if a count is negative or window is
+	// not positive.
+	AddOutcomes(ctx context.Context, key string, successes, failures int64, window time.Duration) (Outcomes, error)
 	// Subscribe returns the payloads published to channel from now on,
 	// in order, until ctx ends; then the channel is closed. A subscriber
 	// that falls behind may miss payloads, so subscribers treat a payload
@@ -45,6 +66,19 @@ type Decision struct {
 	Remaining int64
 	// RetryAfter is how long until n units are there, when not Allowed.
 	RetryAfter time.Duration
+}
+
+// Reservation is the answer of Cache.Reserve.
+type Reservation struct {
+	Granted bool
+	// Held is the sum of the account's open holds after the call.
+	Held Micros
+}
+
+// Outcomes are the successes and failures a key counted over a window.
+type Outcomes struct {
+	Successes int64
+	Failures  int64
 }
 
 // ChangesChannel is the Cache channel on which configuration changes are

@@ -24,7 +24,8 @@ const sweepEvery = time.Minute
 // Expiry follows the Clock given to NewCache. An expired value is gone as
 // soon as its expiry passes (every read checks it) and its memory is
 // reclaimed by a sweep that runs every minute in a goroutine, which also
-// drops rate limiters that have refilled completely. Close stops that
+// drops rate limiters that have refilled completely, lapsed holds and
+// outcome figures older than their window. Close stops that
 // goroutine.
 //
 // Use NewCache; the zero value is not usable. A Cache is safe for
@@ -36,6 +37,8 @@ type Cache struct {
 	items map[string]item
 
 	limiters limiters
+	holds    holds
+	outcomes outcomes
 	pubsub   pubsub
 
 	closeOnce sync.Once
@@ -69,6 +72,8 @@ func newCache(clock gateway.Clock, every time.Duration) *Cache {
 		clock:    clock,
 		items:    make(map[string]item),
 		limiters: limiters{buckets: make(map[string]*bucket)},
+		holds:    holds{byAccount: make(map[string]map[string]hold)},
+		outcomes: outcomes{byKey: make(map[string]*series)},
 		pubsub:   pubsub{subs: make(map[string]map[*subscriber]struct{})},
 		quit:     make(chan struct{}),
 		swept:    make(chan struct{}),
@@ -115,6 +120,8 @@ func (c *Cache) sweep() {
 	}
 	c.mu.Unlock()
 	c.limiters.sweep(now)
+	c.holds.sweep(now)
+	c.outcomes.sweep(now)
 }
 
 // load returns the live item at key, dropping it if it has expired. The

@@ -46,9 +46,9 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Cache is a gateway.Cache on Redis: values, counters, token buckets and
-// Pub/Sub shared by every gateway instance that uses the same Redis and
-// Prefix. The package doc lists what each method costs and where it keeps
+// Cache is a gateway.Cache on Redis: values, counters, token buckets,
+// credit holds, outcome figures and Pub/Sub shared by every gateway
+// instance that uses the same Redis and Prefix. The package doc lists what each method costs and where it keeps
 // its keys.
 //
 // Every method except Subscribe is one atomic Redis operation; Redis

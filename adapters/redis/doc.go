@@ -1,19 +1,25 @@
 // Package redis implements gateway.Cache on Redis, through the rueidis
 // client, so that every gateway instance sharing one Redis (or one Redis
-// Cluster) sees the same values, counters, rate limits and change
-// announcements: N instances behave as one.
+// Cluster) sees the same values, counters, rate limits, credit holds,
+// outcome figures and change announcements: N instances behave as one.
 //
 // # Cost
 //
 // Every method is one atomic operation on the server and one round trip:
 //
-//	Get        GET
-//	Set        SET, with PX when ttl > 0
-//	Delete     DEL
-//	Incr       EVALSHA of a script: SET NX PX (when ttl > 0), INCRBY, GET
-//	Allow      EVALSHA of a script: TIME, HMGET, and when allowed HSET, PEXPIRE
-//	Publish    PUBLISH
-//	Ping       PING
+//	Get         GET
+//	Set         SET, with PX when ttl > 0
+//	Delete      DEL
+//	Incr        EVALSHA of a script: SET NX PX (when ttl > 0), INCRBY, GET
+//	Allow       EVALSHA of a script: TIME, HMGET, and when allowed HSET, PEXPIRE
+//	Reserve     EVALSHA of a script: TIME, HGETALL, HDEL (lapsed holds),
+//	            and when granted HSET, PEXPIRE
+//	Release     EVALSHA of a script: TIME, HGETALL, HDEL, PEXPIRE
+//	Held        EVALSHA of a script: TIME, HGETALL, HDEL (lapsed holds)
+//	AddOutcomes EVALSHA of a script: TIME, HGET, HINCRBY (one per count
+//	            that is not 0), HGETALL, HDEL (old buckets), PEXPIRE
+//	Publish     PUBLISH
+//	Ping        PING
 //
 // The first run of a script on a server costs one more round trip: Redis
 // answers NOSCRIPT and the script is sent once with EVAL. Commands sent
@@ -25,6 +31,11 @@
 // per Cache) for as long as it lasts, and costs one round trip to
 // register. Gateways subscribe once each, to gateway.ChangesChannel.
 //
+// Reserve, Release and Held read every hold of the account (HGETALL), so
+// their work on the server grows with the account's open holds, about one
+// per request in flight. AddOutcomes reads at most 21 fields: the window
+// and two per bucket.
+//
 // # Key layout
 //
 // Config.Prefix comes first in every name, so several deployments or test
@@ -32,6 +43,10 @@
 //
 //	Prefix + "v:" + key    a value or counter (a string; Get, Set, Incr, Delete)
 //	Prefix + "b:" + key    a token bucket (a hash; Allow)
+//	Prefix + "h:{" + account + "}"
+//	                       the credit holds of account (a hash; Reserve,
+//	                       Release, Held)
+//	Prefix + "o:" + key    outcome figures (a hash; AddOutcomes)
 //	Prefix + channel       a Pub/Sub channel (Publish, Subscribe)
 //
 // Values and counters share one key space, as in the memory Cache: a
@@ -40,22 +55,51 @@
 // Cache. A bucket expires once it has refilled completely, so idle
 // buckets cost no memory.
 //
+// An account's holds are one hash of hold id → "amount:expires": the
+// amount in micros, in decimal, and the server time the hold lapses, in
+// microseconds since the epoch. Every call drops the holds that have
+// lapsed, and the key expires with its latest hold, so an idle account's
+// key disappears by itself.
+//
+// Outcome figures are one hash per key: field "w" holds the window they
+// are counted for (in microseconds), and each time bucket n, the server
+// time in microseconds divided by the bucket width (a tenth of the
+// window, at least 1µs), has fields "s<n>" (successes) and "f<n>"
+// (failures). Buckets older than the last ten are deleted as calls find
+// them, and a key that is added to expires when its newest bucket leaves
+// the window (about a window later). Figures counted for another window
+// are dropped when a call names a new one, as in the memory Cache.
+//
 // # Time
 //
-// Allow reads the Redis server's clock (TIME), not the gateway's, so
-// instances whose clocks disagree still share one exact bucket. It counts
-// time in microseconds: a window is rounded up to a whole microsecond.
-// Expiries (Set and Incr ttl) are rounded up to a whole millisecond, the
-// resolution of PX.
+// Allow, Reserve, Release, Held and AddOutcomes read the Redis server's
+// clock (TIME), not the gateway's, so instances whose clocks disagree
+// still share one exact bucket, hold or figure. They count time in
+// microseconds: windows and hold ttls are rounded up to a whole
+// microsecond. Expiries of keys (Set and Incr ttl, and the expiry of a
+// bucket, an account's holds or outcome figures) are rounded up to a
+// whole millisecond, the resolution of PX and PEXPIRE; a hold lapses on
+// the microsecond, whether or not its key is gone yet.
+//
+// # Numbers
+//
+// Scripts compute in Lua numbers, which are doubles: sums of holds and
+// totals of outcomes are exact while they stay below 2^53 (about 9e15
+// micros, 9 billion credits); past that they may be off by a rounding
+// step, and they are clamped to the int64 range. Stored amounts and
+// counts are kept as exact decimals: Release returns a hold's amount
+// exactly at any size.
 //
 // # Redis Cluster
 //
 // An Addr that names a Cluster node gives a Cluster client; rueidis learns
 // the slots and follows MOVED and ASK redirections by itself. Every
 // command and script here touches exactly one key (scripts declare it in
-// KEYS), so no operation spans slots and no hash tags are needed. Keep
-// braces out of Prefix on a Cluster: "app{1}:" would pin every key to one
-// slot. Pub/Sub uses classic PUBLISH, which a Cluster broadcasts to every
+// KEYS), so no operation spans slots. An account's holds carry the
+// account as a hash tag, "{account}", so that every key an account's
+// holds may ever need lands in one slot; an account name with braces in
+// it still works, but may share its slot with other accounts. Keep braces
+// out of Prefix on a Cluster: "app{1}:" would pin every key to one slot. Pub/Sub uses classic PUBLISH, which a Cluster broadcasts to every
 // node, so a subscription may live on any node.
 //
 // # Failures

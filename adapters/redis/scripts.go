@@ -9,7 +9,12 @@ import (
 // The scripts run with EVALSHA, falling back to EVAL the first time a
 // server has not seen them (rueidis.Lua). Each touches exactly one key,
 // named in KEYS, so a Cluster routes it like a plain command. None is
-// retried after a network error: neither is idempotent.
+// retried after a network error: only Reserve's would be safe to repeat.
+//
+// Numbers inside a script are Lua numbers (doubles), exact up to 2^53;
+// the scripts pass numbers to commands and back to Go as decimal strings
+// formatted with %.0f, never as Lua numbers, which Redis would format in
+// exponent notation or truncate past 2^63 - 1.
 //
 // Redis runs a script atomically and, since Redis 5, replicates its
 // effects rather than the script, so reading TIME inside one is allowed.
@@ -108,4 +113,173 @@ for _ = 1, 1000 do
   wait = wait + 1
 end
 return {'0', string.format('%.0f', math.floor(level / window)), string.format('%.0f', wait)}
+`)
+
+// luaTime sets now to the server's clock in microseconds: about 1.7e15
+// today, far below 2^53.
+const luaTime = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+`
+
+// luaHdel defines hdel, which deletes a list of fields of the hash at key
+// in batches, since unpack fails on thousands of values.
+const luaHdel = `
+local function hdel(key, fields)
+  for i = 1, #fields, 1000 do
+    redis.call('HDEL', key, unpack(fields, i, math.min(i + 999, #fields)))
+  end
+end
+`
+
+// luaOpenHolds defines open, which reads the holds of one account.
+//
+// The holds are a hash of id → "amount:expires": the amount in micros as
+// the Go side formatted it (kept verbatim, so Release returns it exactly
+// at any size) and the server time the hold lapses, in microseconds. A
+// hold has lapsed when now >= expires, as in the memory Cache.
+//
+// open(key, now, id) deletes the lapsed holds (and any field that is not
+// a hold) and returns the sum of the live holds other than id, the latest
+// expiry among them (0 if none), and id's amount as its stored decimal
+// string (nil if id is not held). Sums are doubles: exact while they stay
+// below 2^53 micros.
+const luaOpenHolds = luaHdel + `
+local function open(key, now, id)
+  local all = redis.call('HGETALL', key)
+  local sum, latest, mine = 0, 0, nil
+  local lapsed = {}
+  for i = 1, #all, 2 do
+    local amount, expires = string.match(all[i + 1], '^(%d+):(%d+)$')
+    expires = tonumber(expires)
+    if not expires or now >= expires then
+      lapsed[#lapsed + 1] = all[i]
+    elseif all[i] == id then
+      mine = amount
+    else
+      sum = sum + tonumber(amount)
+      if expires > latest then latest = expires end
+    end
+  end
+  hdel(key, lapsed)
+  return sum, latest, mine
+end
+
+-- keep sets the key's expiry to the latest hold's, rounded up to a
+-- whole millisecond, so the key disappears once every hold has lapsed.
+local function keep(key, now, latest)
+  if latest > now then
+    redis.call('PEXPIRE', key, string.format('%.0f', math.ceil((latest - now) / 1000)))
+  end
+end
+`
+
+// reserveScript places a hold when the account's live holds leave room.
+//
+// KEYS[1] the account's holds (see luaOpenHolds). ARGV[1] the hold's id,
+// ARGV[2] its amount (positive), ARGV[3] the limit, ARGV[4] the ttl in
+// microseconds (positive). Returns two decimal strings: granted ("1" or
+// "0") and the sum of the live holds after the call.
+//
+// An id that is held already is granted again and left as it was, expiry
+// included. A new hold sets the key's expiry to the latest hold's.
+var reserveScript = rueidis.NewLuaScript(luaTime + luaOpenHolds + `
+local amount, limit = tonumber(ARGV[2]), tonumber(ARGV[3])
+local sum, latest, mine = open(KEYS[1], now, ARGV[1])
+if mine then
+  return {'1', string.format('%.0f', sum + tonumber(mine))}
+end
+if sum + amount > limit then
+  return {'0', string.format('%.0f', sum)}
+end
+local expires = now + tonumber(ARGV[4])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ':' .. string.format('%.0f', expires))
+keep(KEYS[1], now, math.max(latest, expires))
+return {'1', string.format('%.0f', sum + amount)}
+`)
+
+// releaseScript removes a hold.
+//
+// KEYS[1] the account's holds. ARGV[1] the hold's id. Returns two
+// strings: found ("1" or "0") and the hold's amount as stored ("0" when
+// not found). The key's expiry follows the latest hold left; a key left
+// with no holds is gone (Redis deletes an empty hash).
+var releaseScript = rueidis.NewLuaScript(luaTime + luaOpenHolds + `
+local _, latest, mine = open(KEYS[1], now, ARGV[1])
+if not mine then
+  return {'0', '0'}
+end
+redis.call('HDEL', KEYS[1], ARGV[1])
+keep(KEYS[1], now, latest)
+return {'1', mine}
+`)
+
+// heldScript sums an account's live holds, deleting lapsed ones.
+//
+// KEYS[1] the account's holds. Returns the sum as a decimal string.
+var heldScript = rueidis.NewLuaScript(luaTime + luaOpenHolds + `
+local sum = open(KEYS[1], now, nil)
+return string.format('%.0f', sum)
+`)
+
+// outcomesScript adds successes and failures to a key's figures and
+// returns the totals over the window, on the server's clock.
+//
+// The figures are a hash: field "w" holds the window (in microseconds)
+// they were counted for, and each time bucket n (the server time in
+// microseconds divided by the bucket width, a tenth of the window) has a
+// field "s<n>" of successes and "f<n>" of failures, counted by HINCRBY,
+// so the stored counts are exact int64s. A bucket counts while it is one
+// of the last ten, bucket now included (a bucket ahead of now, after the
+// server's clock went back, counts too, as in the memory Cache); older
+// ones are deleted. Figures counted for another window are dropped.
+//
+// KEYS[1] the figures. ARGV[1] successes, ARGV[2] failures (not
+// negative), ARGV[3] the window and ARGV[4] the bucket width, both in
+// microseconds, width >= 1. Returns two decimal strings: the successes
+// and failures over the window. Totals are doubles: exact below 2^53.
+//
+// Adding zeros writes no figures and leaves the expiry alone (it only
+// drops stale fields); adding anything sets the key to expire when its
+// newest bucket leaves the window, so idle figures cost nothing.
+var outcomesScript = rueidis.NewLuaScript(luaTime + luaHdel + `
+local width = tonumber(ARGV[4])
+local cur = math.floor(now / width)
+local w = redis.call('HGET', KEYS[1], 'w')
+if w and w ~= ARGV[3] then
+  redis.call('DEL', KEYS[1]) -- a new window starts new figures
+  w = nil
+end
+local adding = ARGV[1] ~= '0' or ARGV[2] ~= '0'
+if adding then
+  local n = string.format('%.0f', cur)
+  if not w then redis.call('HSET', KEYS[1], 'w', ARGV[3]) end
+  if ARGV[1] ~= '0' then redis.call('HINCRBY', KEYS[1], 's' .. n, ARGV[1]) end
+  if ARGV[2] ~= '0' then redis.call('HINCRBY', KEYS[1], 'f' .. n, ARGV[2]) end
+end
+local all = redis.call('HGETALL', KEYS[1])
+local successes, failures = 0, 0
+local stale = {}
+for i = 1, #all, 2 do
+  local field = all[i]
+  if field ~= 'w' then
+    local kind, n = string.sub(field, 1, 1), tonumber(string.sub(field, 2))
+    local count = tonumber(all[i + 1])
+    if not n or not count or cur - n >= 10 then
+      stale[#stale + 1] = field
+    elseif kind == 's' then
+      successes = successes + count
+    elseif kind == 'f' then
+      failures = failures + count
+    else
+      stale[#stale + 1] = field
+    end
+  end
+end
+hdel(KEYS[1], stale)
+if adding then
+  local ends = (cur + 10) * width -- when the newest bucket leaves the window
+  redis.call('PEXPIRE', KEYS[1], string.format('%.0f', math.max(math.ceil((ends - now) / 1000), 1)))
+end
+return {string.format('%.0f', successes), string.format('%.0f', failures)}
 `)

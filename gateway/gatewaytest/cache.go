@@ -36,6 +36,8 @@ func TestCache(t *testing.T, newCache func(t *testing.T) gateway.Cache) {
 		{"Delete", testCacheDelete},
 		{"Incr", testCacheIncr},
 		{"Allow", testCacheAllow},
+		{"Holds", testCacheHolds},
+		{"Outcomes", testCacheOutcomes},
 		{"Publish", testCachePublish},
 		{"Subscribe", testCacheSubscribe},
 	}
