@@ -1,0 +1,276 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/migrate"
+)
+
+// The bookkeeping tables of bun's migrator, named for Tollgate so that
+// they cannot mix with an application's own bun migrations in a shared
+// schema.
+const (
+	migrationsTable = "tollgate_migrations"
+	locksTable      = "tollgate_migration_locks"
+)
+
+// schemaVersion is one migration: its version (bun's migration name,
+// ordered as text), what it does, and its statements. The statements
+// are written once for both dialects with these placeholders:
+//
+//	{id}   a text key: TEXT COLLATE "C" on PostgreSQL, so that it sorts
+//	       by bytes as Go does and as SQLite's TEXT does
+//	{json} JSONB on PostgreSQL, TEXT on SQLite
+//	{time} TIMESTAMPTZ on PostgreSQL, TEXT on SQLite (bun writes UTC
+//	       times in one layout, so text order is time order)
+//	{nf}   " NULLS FIRST" on PostgreSQL, where a NULL (zero) time
+//	       otherwise sorts last; nothing on SQLite, which sorts it first
+type schemaVersion struct {
+	name, comment string
+	statements    []string
+}
+
+// schemaVersions returns every migration, oldest first. Never edit one
+// that has shipped: add another.
+func schemaVersions() []schemaVersion {
+	return []schemaVersion{{
+		name: "20250601000001", comment: "catalog",
+		statements: []string{
+			`CREATE TABLE IF NOT EXISTS accounts (
+				id {id} PRIMARY KEY,
+				name {id} NOT NULL,
+				status TEXT NOT NULL,
+				default_namespace TEXT NOT NULL DEFAULT '',
+				namespaces {json},
+				epoch BIGINT NOT NULL DEFAULT 0,
+				created_at {time},
+				updated_at {time})`,
+			`CREATE UNIQUE INDEX IF NOT EXISTS accounts_name_key ON accounts (name)`,
+			`CREATE TABLE IF NOT EXISTS keys (
+				id {id} PRIMARY KEY,
+				account_id {id} NOT NULL REFERENCES accounts (id),
+				name TEXT NOT NULL DEFAULT '',
+				prefix TEXT NOT NULL DEFAULT '',
+				digest TEXT NOT NULL,
+				status TEXT NOT NULL,
+				epoch BIGINT NOT NULL DEFAULT 0,
+				models {json},
+				namespace TEXT NOT NULL DEFAULT '',
+				issued_by TEXT NOT NULL DEFAULT '',
+				expires_at {time},
+				created_at {time},
+				revoked_at {time})`,
+			`CREATE UNIQUE INDEX IF NOT EXISTS keys_digest_key ON keys (digest)`,
+			`CREATE INDEX IF NOT EXISTS keys_account_id_idx ON keys (account_id)`,
+			`CREATE TABLE IF NOT EXISTS providers (
+				id {id} PRIMARY KEY,
+				name {id} NOT NULL,
+				type TEXT NOT NULL,
+				base_url TEXT NOT NULL DEFAULT '',
+				headers {json},
+				models {json},
+				options {json},
+				status TEXT NOT NULL,
+				created_at {time},
+				updated_at {time})`,
+			`CREATE UNIQUE INDEX IF NOT EXISTS providers_name_key ON providers (name)`,
+			`CREATE TABLE IF NOT EXISTS credentials (
+				id {id} PRIMARY KEY,
+				provider_id {id} NOT NULL REFERENCES providers (id) ON DELETE CASCADE,
+				name TEXT NOT NULL DEFAULT '',
+				secret TEXT NOT NULL,
+				weight INTEGER NOT NULL,
+				status TEXT NOT NULL,
+				created_at {time},
+				updated_at {time})`,
+			`CREATE INDEX IF NOT EXISTS credentials_provider_id_idx ON credentials (provider_id)`,
+			`CREATE TABLE IF NOT EXISTS bindings (
+				id {id} PRIMARY KEY,
+				namespace TEXT NOT NULL,
+				model TEXT NOT NULL,
+				provider_id {id} NOT NULL REFERENCES providers (id) ON DELETE CASCADE,
+				upstream_model TEXT NOT NULL DEFAULT '',
+				priority INTEGER NOT NULL DEFAULT 0,
+				created_at {time})`,
+			`CREATE INDEX IF NOT EXISTS bindings_provider_id_idx ON bindings (provider_id)`,
+			`CREATE TABLE IF NOT EXISTS models (
+				name {id} PRIMARY KEY,
+				aliases {json},
+				input_price BIGINT NOT NULL DEFAULT 0,
+				cached_input_price BIGINT NOT NULL DEFAULT 0,
+				output_price BIGINT NOT NULL DEFAULT 0,
+				owned_by TEXT NOT NULL DEFAULT '',
+				created_at {time},
+				updated_at {time})`,
+		},
+	}, {
+		name: "20250601000002", comment: "request_records",
+		statements: []string{
+			`CREATE TABLE IF NOT EXISTS request_records (
+				id {id} PRIMARY KEY,
+				"time" {time},
+				account_id {id} NOT NULL DEFAULT '',
+				key_id {id} NOT NULL DEFAULT '',
+				namespace TEXT NOT NULL DEFAULT '',
+				endpoint TEXT NOT NULL DEFAULT '',
+				model TEXT NOT NULL DEFAULT '',
+				served_model TEXT NOT NULL DEFAULT '',
+				provider_id TEXT NOT NULL DEFAULT '',
+				credential_id TEXT NOT NULL DEFAULT '',
+				attempts {json},
+				code TEXT NOT NULL DEFAULT '',
+				error TEXT NOT NULL DEFAULT '',
+				usage {json},
+				cost BIGINT NOT NULL DEFAULT 0,
+				latency_ns BIGINT NOT NULL DEFAULT 0,
+				first_byte_ns BIGINT NOT NULL DEFAULT 0,
+				stream BOOLEAN NOT NULL DEFAULT FALSE,
+				client_ip TEXT NOT NULL DEFAULT '')`,
+			// ListRecords reads these backwards: newest first, zero times last.
+			`CREATE INDEX IF NOT EXISTS request_records_time_idx ON request_records ("time"{nf}, id)`,
+			`CREATE INDEX IF NOT EXISTS request_records_account_time_idx ON request_records (account_id, "time"{nf}, id)`,
+			`CREATE INDEX IF NOT EXISTS request_records_key_time_idx ON request_records (key_id, "time"{nf}, id)`,
+		},
+	}}
+}
+
+// Migrate brings the database's schema up to date: it applies, in
+// order, each migration the database has not had, and calls progress
+// (if not nil) after each with a line that names it. Migrating an
+// up-to-date database changes nothing and reports nothing. Each
+// migration runs in its own transaction and is recorded in
+// tollgate_migrations once it has committed; its statements are
+// idempotent, so a run cut short is finished by the next.
+//
+// Stores that start together may all call Migrate: one migrates and the
+// others wait, then find nothing to do. On PostgreSQL they wait on a
+// session advisory lock, keyed by the current schema, held on a
+// connection of its own; the server releases it if the process dies.
+// On SQLite they take bun's lock row in tollgate_migration_locks,
+// retrying every 100 ms for up to a minute (or until ctx ends); a
+// process killed while migrating leaves that row behind, and the error
+// says to delete it.
+func (s *Store) Migrate(ctx context.Context, progress func(msg string)) error {
+	return s.migrate(ctx, len(schemaVersions()), progress)
+}
+
+// migrate applies the first n migrations.
+func (s *Store) migrate(ctx context.Context, n int, progress func(string)) error {
+	if progress == nil {
+		progress = func(string) {}
+	}
+	s.migrateMu.Lock()
+	defer s.migrateMu.Unlock()
+
+	ms := migrate.NewMigrations()
+	for _, v := range schemaVersions()[:n] {
+		ms.Add(migrate.Migration{Name: v.name, Comment: v.comment, Up: s.up(v, progress)})
+	}
+	db := s.db
+	if s.pg {
+		db = s.pgMigrationDB()
+		defer db.Close()
+	}
+	m := migrate.NewMigrator(db, ms,
+		migrate.WithTableName(migrationsTable),
+		migrate.WithLocksTableName(locksTable),
+		migrate.WithMarkAppliedOnSuccess(true))
+
+	// On PostgreSQL the lock comes first: concurrent CREATE TABLE IF NOT
+	// EXISTS can fail there. On SQLite Init creates the lock's table.
+	if s.pg {
+		unlock, err := pgLock(ctx, db)
+		if err != nil {
+			return internal("migrate", err)
+		}
+		defer unlock()
+	}
+	if err := m.Init(ctx); err != nil {
+		return internal("migrate", err)
+	}
+	if !s.pg {
+		unlock, err := sqliteLock(ctx, m)
+		if err != nil {
+			return internal("migrate", err)
+		}
+		defer unlock()
+	}
+	if _, err := m.Migrate(ctx); err != nil {
+		return internal("migrate", err)
+	}
+	return nil
+}
+
+// up returns the function that applies v.
+func (s *Store) up(v schemaVersion, progress func(string)) func(context.Context, *migrate.Migrator, *migrate.Migration) error {
+	types := strings.NewReplacer("{id}", "TEXT", "{json}", "TEXT", "{time}", "TEXT", "{nf}", "")
+	if s.pg {
+		types = strings.NewReplacer("{id}", `TEXT COLLATE "C"`, "{json}", "JSONB", "{time}", "TIMESTAMPTZ", "{nf}", " NULLS FIRST")
+	}
+	return func(ctx context.Context, m *migrate.Migrator, _ *migrate.Migration) error {
+		err := m.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			for _, stmt := range v.statements {
+				if _, err := tx.ExecContext(ctx, types.Replace(stmt)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		progress(fmt.Sprintf("applied migration %s_%s", v.name, v.comment))
+		return nil
+	}
+}
+
+// pgLock takes the migration lock of the current schema on a connection
+// of db that it keeps until released, and returns what releases it.
+func pgLock(ctx context.Context, db *bun.DB) (func(), error) {
+	const key = `hashtextextended('tollgate.sqlstore.migrate:' || coalesce(current_schema(), ''), 0)`
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("take the migration lock: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock("+key+")"); err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("take the migration lock: %w", err)
+	}
+	return func() {
+		// Closing the connection would end the session and the lock with
+		// it, but database/sql may keep it open: unlock explicitly.
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock("+key+")")
+		_ = conn.Close()
+	}, nil
+}
+
+// sqliteLock takes bun's migration lock, waiting for another migrator
+// to release it, and returns what releases it.
+func sqliteLock(ctx context.Context, m *migrate.Migrator) (func(), error) {
+	const wait, every = time.Minute, 100 * time.Millisecond
+	deadline := time.Now().Add(wait)
+	for {
+		err := m.Lock(ctx)
+		if err == nil {
+			return func() { _ = m.Unlock(context.WithoutCancel(ctx)) }, nil
+		}
+		if violationOf(err) != uniqueViolation {
+			return nil, err
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("another migration has held the lock for over %v; if none is running, "+
+				"a migration was interrupted: delete the rows of %s and retry", wait, locksTable)
+		}
+		t := time.NewTimer(every)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,176 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/tollgate-ai/tollgate/gateway"
+)
+
+// defaultRecordLimit is how many records ListRecords returns when the
+// filter sets no Limit.
+const defaultRecordLimit = 100
+
+// recordBatch is how many records one INSERT writes.
+const recordBatch = 500
+
+// recordRow is a row of the request_records table. Attempts and Usage
+// are JSON; the columns ListRecords filters and sorts on are indexed.
+type recordRow struct {
+	bun.BaseModel `bun:"table:request_records"`
+
+	ID           string        `bun:"id,pk"`
+	Time         time.Time     `bun:"time,nullzero"`
+	AccountID    string        `bun:"account_id"`
+	KeyID        string        `bun:"key_id"`
+	Namespace    string        `bun:"namespace"`
+	Endpoint     string        `bun:"endpoint"`
+	Model        string        `bun:"model"`
+	ServedModel  string        `bun:"served_model"`
+	ProviderID   string        `bun:"provider_id"`
+	CredentialID string        `bun:"credential_id"`
+	Attempts     []attemptJSON `bun:"attempts"` // JSON
+	Code         string        `bun:"code"`
+	Error        string        `bun:"error"`
+	Usage        gateway.Usage `bun:"usage"` // JSON, in OpenAI's shape
+	Cost         int64         `bun:"cost"`
+	LatencyNS    int64         `bun:"latency_ns"`
+	FirstByteNS  int64         `bun:"first_byte_ns"`
+	Stream       bool          `bun:"stream"`
+	ClientIP     string        `bun:"client_ip"`
+}
+
+// attemptJSON is how an Attempt is kept in the attempts column: named
+// fields of its own, so that renaming a Go field does not change what is
+// stored.
+type attemptJSON struct {
+	ProviderID   string `json:"provider_id,omitempty"`
+	CredentialID string `json:"credential_id,omitempty"`
+	Code         string `json:"code,omitempty"`
+	Status       int    `json:"status,omitempty"`
+	Error        string `json:"error,omitempty"`
+	LatencyNS    int64  `json:"latency_ns,omitempty"`
+}
+
+func newRecordRow(r *gateway.RequestRecord) recordRow {
+	row := recordRow{
+		ID:           r.ID,
+		Time:         dbTime(r.Time),
+		AccountID:    r.AccountID,
+		KeyID:        r.KeyID,
+		Namespace:    r.Namespace,
+		Endpoint:     r.Endpoint,
+		Model:        r.Model,
+		ServedModel:  r.ServedModel,
+		ProviderID:   r.ProviderID,
+		CredentialID: r.CredentialID,
+		Code:         string(r.Code),
+		Error:        r.Error,
+		Usage:        r.Usage, // its pointers are only read, by the JSON encoder
+		Cost:         int64(r.Cost),
+		LatencyNS:    int64(r.Latency),
+		FirstByteNS:  int64(r.FirstByte),
+		Stream:       r.Stream,
+		ClientIP:     r.ClientIP,
+	}
+	for _, a := range r.Attempts {
+		row.Attempts = append(row.Attempts, attemptJSON{
+			ProviderID: a.ProviderID, CredentialID: a.CredentialID, Code: string(a.Code),
+			Status: a.Status, Error: a.Error, LatencyNS: int64(a.Latency),
+		})
+	}
+	return row
+}
+
+func (r *recordRow) record() *gateway.RequestRecord {
+	rec := &gateway.RequestRecord{
+		ID:           r.ID,
+		Time:         dbTime(r.Time),
+		AccountID:    r.AccountID,
+		KeyID:        r.KeyID,
+		Namespace:    r.Namespace,
+		Endpoint:     r.Endpoint,
+		Model:        r.Model,
+		ServedModel:  r.ServedModel,
+		ProviderID:   r.ProviderID,
+		CredentialID: r.CredentialID,
+		Code:         gateway.Code(r.Code),
+		Error:        r.Error,
+		Usage:        r.Usage, // freshly decoded: nobody else holds its pointers
+		Cost:         gateway.Micros(r.Cost),
+		Latency:      time.Duration(r.LatencyNS),
+		FirstByte:    time.Duration(r.FirstByteNS),
+		Stream:       r.Stream,
+		ClientIP:     r.ClientIP,
+	}
+	for _, a := range r.Attempts {
+		rec.Attempts = append(rec.Attempts, gateway.Attempt{
+			ProviderID: a.ProviderID, CredentialID: a.CredentialID, Code: gateway.Code(a.Code),
+			Status: a.Status, Error: a.Error, Latency: time.Duration(a.LatencyNS),
+		})
+	}
+	return rec
+}
+
+// InsertRecords stores rs. It is idempotent by ID (INSERT ... ON
+// CONFLICT (id) DO NOTHING): a record whose ID is already stored, or
+// repeated within rs, is kept once, as first written. A large batch is
+// written in several statements within one transaction.
+func (s *Store) InsertRecords(ctx context.Context, rs []*gateway.RequestRecord) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	insert := func(ctx context.Context, db bun.IDB) error {
+		for start := 0; start < len(rs); start += recordBatch {
+			batch := rs[start:min(start+recordBatch, len(rs))]
+			rows := make([]recordRow, len(batch))
+			for i, r := range batch {
+				rows[i] = newRecordRow(r)
+			}
+			if _, err := db.NewInsert().Model(&rows).On("CONFLICT (id) DO NOTHING").Exec(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var err error
+	if len(rs) <= recordBatch {
+		err = insert(ctx, s.db)
+	} else {
+		err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return insert(ctx, tx) })
+	}
+	if err != nil {
+		return internal("insert records", err)
+	}
+	return nil
+}
+
+// ListRecords returns the records that match f, newest first (by Time,
+// then ID, both descending), at most f.Limit of them (100 when f.Limit
+// is 0 or negative).
+func (s *Store) ListRecords(ctx context.Context, f gateway.RecordFilter) ([]*gateway.RequestRecord, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = defaultRecordLimit
+	}
+	var rows []recordRow
+	q := s.db.NewSelect().Model(&rows).
+		OrderExpr("? DESC"+s.nullsLast()+", id DESC", bun.Ident("time")).
+		Limit(int64(limit))
+	if f.AccountID != "" {
+		q = q.Where("account_id = ?", f.AccountID)
+	}
+	if f.KeyID != "" {
+		q = q.Where("key_id = ?", f.KeyID)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, internal("list records", err)
+	}
+	out := make([]*gateway.RequestRecord, len(rows))
+	for i := range rows {
+		out[i] = rows[i].record()
+	}
+	return out, nil
+}
