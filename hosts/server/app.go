@@ -2,19 +2,24 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/tollgate-ai/tollgate/adapters/httpapi"
 	"github.com/tollgate-ai/tollgate/adapters/memory"
 	"github.com/tollgate-ai/tollgate/adapters/providers/mock"
 	"github.com/tollgate-ai/tollgate/adapters/providers/openai"
+	"github.com/tollgate-ai/tollgate/adapters/redis"
+	"github.com/tollgate-ai/tollgate/adapters/sqlstore"
 	"github.com/tollgate-ai/tollgate/gateway"
 	"github.com/tollgate-ai/tollgate/internal/config"
 )
 
 // App is the composed gateway: what initApp wires from a Config.
 type App struct {
+	Store    *sqlstore.Store
 	Gateway  *gateway.Gateway
 	Admin    *gateway.Admin
 	HTTP     *httpapi.Server
@@ -48,9 +53,57 @@ func provideAdminKey(cfg config.Config, h *gateway.Hasher) (AdminKey, error) {
 	return AdminKey{Digest: digest, Created: created}, err
 }
 
-func provideCache(clock gateway.Clock) (*memory.Cache, func()) {
-	c := memory.NewCache(clock)
-	return c, c.Close
+// provideStore opens the Store the configuration names (SQLite in the
+// data directory unless TOLLGATE_PG_DSN is set) and migrates it; Migrate
+// holds a lock, so instances starting together migrate once.
+func provideStore(cfg config.Config, logger *slog.Logger) (*sqlstore.Store, func(), error) {
+	var key []byte
+	if cfg.EncryptionKey != "" {
+		var err error
+		if key, err = sqlstore.ParseEncryptionKey(cfg.EncryptionKey); err != nil {
+			return nil, nil, fmt.Errorf("TOLLGATE_ENCRYPTION_KEY: %w", err)
+		}
+	}
+	if cfg.PGDSN == "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return nil, nil, err
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	s, err := sqlstore.Open(ctx, sqlstore.Config{DSN: cfg.StoreDSN(), EncryptionKey: key, Logger: logger, Migrate: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, func() {
+		if err := s.Close(); err != nil {
+			logger.Error("close store", "err", err)
+		}
+	}, nil
+}
+
+// provideCache returns the shared Redis Cache when TOLLGATE_REDIS_ADDR is
+// set, else the in-process one.
+func provideCache(cfg config.Config, clock gateway.Clock, logger *slog.Logger) (gateway.Cache, func(), error) {
+	if cfg.RedisAddr == "" {
+		c := memory.NewCache(clock)
+		return c, c.Close, nil
+	}
+	c, err := redis.New(redis.Config{Addr: cfg.RedisAddr, Prefix: cfg.RedisPrefix, Logger: logger})
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, c.Close, nil
+}
+
+// provideChecks names what /readyz checks: the Store, and the Cache when
+// it is a server that can go away.
+func provideChecks(store *sqlstore.Store, cache gateway.Cache) map[string]func(context.Context) error {
+	checks := map[string]func(context.Context) error{"store": store.Ping}
+	if p, ok := cache.(interface{ Ping(context.Context) error }); ok {
+		checks["cache"] = p.Ping
+	}
+	return checks
 }
 
 func provideDrivers() gateway.Drivers {
@@ -89,10 +142,12 @@ func provideGateway(cfg config.Config, logger *slog.Logger, store gateway.Store,
 	}
 }
 
-func provideHTTP(cfg config.Config, logger *slog.Logger, g *gateway.Gateway, admin *gateway.Admin, key AdminKey) *httpapi.Server {
+func provideHTTP(cfg config.Config, logger *slog.Logger, g *gateway.Gateway, admin *gateway.Admin, key AdminKey,
+	checks map[string]func(context.Context) error) *httpapi.Server {
 	return httpapi.New(httpapi.Config{
 		AdminKeyDigest: key.Digest,
 		MaxBodyBytes:   cfg.MaxBodyBytes,
 		Logger:         logger,
+		Checks:         checks,
 	}, g, admin)
 }

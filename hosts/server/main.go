@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tollgate-ai/tollgate/adapters/sqlstore"
 	"github.com/tollgate-ai/tollgate/internal/config"
 )
 
@@ -30,6 +31,13 @@ func main() {
 		}
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
+	}
+	if m.Command != "" {
+		if err := m.RunCommand(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
 	}
 	if err := m.Run(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -47,9 +55,11 @@ func main() {
 // run the same program in process.
 type Main struct {
 	Config config.Config
-	Getenv func(string) string
-	Stdout io.Writer // where the admin key is shown at first start
-	Stderr io.Writer // where logs go
+	// Command is "" to serve, or one of the commands RunCommand runs.
+	Command string
+	Getenv  func(string) string
+	Stdout  io.Writer // where the admin key is shown at first start
+	Stderr  io.Writer // where logs go
 
 	logger  *slog.Logger
 	app     *App
@@ -68,15 +78,69 @@ func NewMain() *Main {
 func (m *Main) ParseFlags(args []string) error {
 	fs := flag.NewFlagSet("tollgate", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `usage: tollgate [--config FILE] [command]
+
+With no command, serve. Commands:
+  migrate     bring the database schema up to date, then exit
+  reencrypt   seal every upstream secret under TOLLGATE_NEW_ENCRYPTION_KEY
+              (from plaintext or from TOLLGATE_ENCRYPTION_KEY), in one transaction
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
 	path := fs.String("config", m.Getenv("TOLLGATE_CONFIG"), "path of a YAML configuration file (TOLLGATE_CONFIG)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	switch cmd := fs.Arg(0); cmd {
+	case "", "migrate", "reencrypt":
+		m.Command = cmd
+	default:
+		fs.Usage()
+		return fmt.Errorf("unknown command %q", cmd)
 	}
 	cfg, err := config.Load(*path, m.Getenv)
 	if err != nil {
 		return err
 	}
 	m.Config = cfg
+	return nil
+}
+
+// RunCommand runs m.Command and returns when it is done.
+func (m *Main) RunCommand(ctx context.Context) error {
+	m.logger = slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level(m.Config.LogLevel)}))
+	var newKey []byte
+	if m.Command == "reencrypt" {
+		raw := m.Getenv("TOLLGATE_NEW_ENCRYPTION_KEY")
+		if raw == "" {
+			return errors.New("reencrypt: set TOLLGATE_NEW_ENCRYPTION_KEY to the key to seal secrets under")
+		}
+		var err error
+		if newKey, err = sqlstore.ParseEncryptionKey(raw); err != nil {
+			return fmt.Errorf("TOLLGATE_NEW_ENCRYPTION_KEY: %w", err)
+		}
+	}
+	store, cleanup, err := initStore(m.Config, m.logger) // opening migrates
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	switch m.Command {
+	case "migrate":
+		fmt.Fprintln(m.Stdout, "migrate: the database schema is up to date")
+	case "reencrypt":
+		err := store.Reencrypt(ctx, newKey, func(done, total int) {
+			fmt.Fprintf(m.Stdout, "\rreencrypt: %d/%d credentials", done, total)
+		})
+		fmt.Fprintln(m.Stdout)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(m.Stdout, "reencrypt: done; start Tollgate with TOLLGATE_ENCRYPTION_KEY set to the new key")
+	}
 	return nil
 }
 

@@ -7,7 +7,7 @@
 package main
 
 import (
-	"github.com/tollgate-ai/tollgate/adapters/memory"
+	"github.com/tollgate-ai/tollgate/adapters/sqlstore"
 	"github.com/tollgate-ai/tollgate/gateway"
 	"github.com/tollgate-ai/tollgate/internal/config"
 	"log/slog"
@@ -15,33 +15,45 @@ import (
 
 // Injectors from wire.go:
 
-// initApp composes the gateway on its embedded default: the memory Store
-// and Cache. The cleanup it returns closes the pieces in reverse order:
+// initApp composes the gateway: the SQL Store (SQLite by default,
+// PostgreSQL when configured) and the Cache (memory by default, Redis when
+// configured). The cleanup it returns closes the pieces in reverse order:
 // the Gateway's reloads, then the Recorder (flushing every record), then
-// the Cache.
+// the Cache and the Store.
 func initApp(cfg config.Config, logger *slog.Logger) (*App, func(), error) {
-	store := memory.NewStore()
+	store, cleanup, err := provideStore(cfg, logger)
+	if err != nil {
+		return nil, nil, err
+	}
 	clock := provideClock()
-	cache, cleanup := provideCache(clock)
-	drivers := provideDrivers()
-	hasher, err := provideHasher(cfg)
+	cache, cleanup2, err := provideCache(cfg, clock, logger)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
+	drivers := provideDrivers()
+	hasher, err := provideHasher(cfg)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	iDs := provideIDs()
-	recorder, cleanup2 := provideRecorder(cfg, store, logger)
-	gatewayGateway, cleanup3 := provideGateway(cfg, logger, store, cache, drivers, hasher, clock, iDs, recorder)
+	recorder, cleanup3 := provideRecorder(cfg, store, logger)
+	gatewayGateway, cleanup4 := provideGateway(cfg, logger, store, cache, drivers, hasher, clock, iDs, recorder)
 	admin := gateway.NewAdmin(gatewayGateway)
 	adminKey, err := provideAdminKey(cfg, hasher)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	server := provideHTTP(cfg, logger, gatewayGateway, admin, adminKey)
+	v := provideChecks(store, cache)
+	server := provideHTTP(cfg, logger, gatewayGateway, admin, adminKey, v)
 	app := &App{
+		Store:    store,
 		Gateway:  gatewayGateway,
 		Admin:    admin,
 		HTTP:     server,
@@ -49,8 +61,21 @@ func initApp(cfg config.Config, logger *slog.Logger) (*App, func(), error) {
 		AdminKey: adminKey,
 	}
 	return app, func() {
+		cleanup4()
 		cleanup3()
 		cleanup2()
+		cleanup()
+	}, nil
+}
+
+// initStore opens the Store alone, migrated, for the commands that need
+// nothing else (migrate, reencrypt).
+func initStore(cfg config.Config, logger *slog.Logger) (*sqlstore.Store, func(), error) {
+	store, cleanup, err := provideStore(cfg, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	return store, func() {
 		cleanup()
 	}, nil
 }

@@ -43,7 +43,8 @@ type Config struct {
 	EncryptionKey string `yaml:"encryption_key"`
 	// KeySecret keys the HMAC under which client keys are stored (at least
 	// 16 bytes). TOLLGATE_KEY_SECRET; when empty, one is generated into
-	// DataDir and kept there.
+	// DataDir and kept there. Instances that share a PostgreSQL must share
+	// it, so it is required with PGDSN, as AdminKey is.
 	KeySecret string `yaml:"key_secret"`
 	// ShutdownTimeout bounds how long in-flight requests and streams may
 	// take to finish at shutdown. TOLLGATE_SHUTDOWN_TIMEOUT, default 30s.
@@ -184,6 +185,12 @@ func (c *Config) validate() error {
 		return fmt.Errorf("config: max_attempts must be positive")
 	case c.KeySecret != "" && len(c.KeySecret) < 16:
 		return fmt.Errorf("config: key_secret must be at least 16 characters")
+	case c.PGDSN != "" && c.KeySecret == "":
+		// A secret generated into each instance's data directory would
+		// make every instance hash client keys differently.
+		return fmt.Errorf("config: TOLLGATE_KEY_SECRET is required with TOLLGATE_PG_DSN, the same on every instance (make one with: openssl rand -hex 32)")
+	case c.PGDSN != "" && c.AdminKey == "":
+		return fmt.Errorf("config: TOLLGATE_ADMIN_KEY is required with TOLLGATE_PG_DSN, the same on every instance")
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -27,10 +27,12 @@ func TestLoadPrecedence(t *testing.T) {
 func TestLoadErrors(t *testing.T) {
 	t.Parallel()
 	for name, env := range map[string]map[string]string{
-		"BadDuration": {"TOLLGATE_SHUTDOWN_TIMEOUT": "soon"},
-		"BadNumber":   {"TOLLGATE_MAX_ATTEMPTS": "many"},
-		"BadLevel":    {"TOLLGATE_LOG_LEVEL": "loud"},
-		"ShortSecret": {"TOLLGATE_KEY_SECRET": "short"},
+		"BadDuration":               {"TOLLGATE_SHUTDOWN_TIMEOUT": "soon"},
+		"BadNumber":                 {"TOLLGATE_MAX_ATTEMPTS": "many"},
+		"BadLevel":                  {"TOLLGATE_LOG_LEVEL": "loud"},
+		"ShortSecret":               {"TOLLGATE_KEY_SECRET": "short"},
+		"SharedStoreNeedsKeySecret": {"TOLLGATE_PG_DSN": "postgres://db/x", "TOLLGATE_ADMIN_KEY": "a"},
+		"SharedStoreNeedsAdminKey":  {"TOLLGATE_PG_DSN": "postgres://db/x", "TOLLGATE_KEY_SECRET": "0123456789abcdef"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := config.Load("", func(k string) string { return env[k] })
