@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/tollgate-ai/tollgate/adapters/httpapi"
@@ -57,16 +58,26 @@ func provideAdminKey(cfg config.Config, h *gateway.Hasher) (AdminKey, error) {
 // data directory unless TOLLGATE_PG_DSN is set) and migrates it; Migrate
 // holds a lock, so instances starting together migrate once.
 func provideStore(cfg config.Config, logger *slog.Logger) (*sqlstore.Store, func(), error) {
-	var key []byte
-	if cfg.EncryptionKey != "" {
-		var err error
-		if key, err = sqlstore.ParseEncryptionKey(cfg.EncryptionKey); err != nil {
-			return nil, nil, fmt.Errorf("TOLLGATE_ENCRYPTION_KEY: %w", err)
-		}
-	}
 	if cfg.PGDSN == "" {
 		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 			return nil, nil, err
+		}
+		// The database holds key digests and sealed secrets: readable by
+		// its owner only. SQLite gives its WAL files the same mode.
+		f, err := os.OpenFile(filepath.Join(cfg.DataDir, "tollgate.db"), os.O_CREATE|os.O_RDONLY, 0o600)
+		if err != nil {
+			return nil, nil, err
+		}
+		_ = f.Close()
+	}
+	var key []byte
+	text, err := cfg.LoadEncryptionKey()
+	if err != nil {
+		return nil, nil, err
+	}
+	if text != "" {
+		if key, err = sqlstore.ParseEncryptionKey(text); err != nil {
+			return nil, nil, fmt.Errorf("TOLLGATE_ENCRYPTION_KEY: %w", err)
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

@@ -93,7 +93,7 @@ func TestTwoInstancesShareState(t *testing.T) {
 	is := is.New(t)
 	pg, prefix := pgDatabase(t), "tollgate-e2e:"+randomHex(4)+":"
 	env := func() map[string]string {
-		return map[string]string{"TOLLGATE_PG_DSN": pg, "TOLLGATE_REDIS_ADDR": redisAddr(), "TOLLGATE_REDIS_PREFIX": prefix, "TOLLGATE_KEY_SECRET": keySecret}
+		return map[string]string{"TOLLGATE_PG_DSN": pg, "TOLLGATE_REDIS_ADDR": redisAddr(), "TOLLGATE_REDIS_PREFIX": prefix, "TOLLGATE_KEY_SECRET": keySecret, "TOLLGATE_ENCRYPTION_KEY": strings.Repeat("ef", 32)}
 	}
 	_, a := gatewayServer(t, env())
 	_, b := gatewayServer(t, env())
@@ -217,7 +217,7 @@ func TestCommands(t *testing.T) {
 	is := is.New(t)
 	dir := t.TempDir()
 	env := map[string]string{"TOLLGATE_DATA_DIR": dir}
-	cmd, base := startProcess(t, env) // no encryption key: secrets in plaintext
+	cmd, base := startProcess(t, env) // the encryption key is made and kept in the data dir
 	is.Equal(call(t, "POST", base+"/admin/providers", adminKey, map[string]any{
 		"name": "demo", "type": "mock", "models": []string{"mock-*"}, "credentials": []map[string]any{{"secret": "a"}, {"secret": "b"}},
 	}, nil), http.StatusCreated)
@@ -240,8 +240,11 @@ func TestCommands(t *testing.T) {
 	is.True(strings.Contains(run("migrate"), "up to date"))
 	is.True(strings.Contains(run("reencrypt"), "2/2 credentials"))
 
-	_, base = startProcess(t, map[string]string{"TOLLGATE_DATA_DIR": dir, "TOLLGATE_ENCRYPTION_KEY": strings.Repeat("cd", 32)})
-	is.Equal(chatStatus(t, base, key.Key, "mock-1"), http.StatusOK) // the secrets open under the new key
+	_, base = startProcess(t, env)
+	is.Equal(chatStatus(t, base, key.Key, "mock-1"), http.StatusOK) // the secrets open under the new key, now kept in the data dir
+	kept, err := os.ReadFile(filepath.Join(dir, "encryption_key"))
+	is.NoErr(err)
+	is.Equal(strings.TrimSpace(string(kept)), strings.Repeat("cd", 32))
 }
 
 // redisServer runs a private redis-server on a free port, so a test can

@@ -139,6 +139,13 @@ func (m *Main) RunCommand(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		if m.Config.ManagesEncryptionKey() {
+			if err := m.Config.SaveEncryptionKey(m.Getenv("TOLLGATE_NEW_ENCRYPTION_KEY")); err != nil {
+				return fmt.Errorf("reencrypt: the secrets are sealed under the new key, but it could not be saved in the data directory; start with TOLLGATE_ENCRYPTION_KEY set to it: %w", err)
+			}
+			fmt.Fprintln(m.Stdout, "reencrypt: done; the new key replaces the one in the data directory")
+			return nil
+		}
 		fmt.Fprintln(m.Stdout, "reencrypt: done; start Tollgate with TOLLGATE_ENCRYPTION_KEY set to the new key")
 	}
 	return nil

@@ -37,9 +37,9 @@ type Config struct {
 	RedisPrefix string `yaml:"redis_prefix"`
 	// EncryptionKey seals upstream credential secrets at rest with
 	// AES-256-GCM: 64 hex characters or base64 of 32 bytes.
-	// TOLLGATE_ENCRYPTION_KEY; without it secrets are stored in
-	// plaintext (a warning is logged) until the reencrypt command adds a
-	// key.
+	// TOLLGATE_ENCRYPTION_KEY. With the embedded database one is
+	// generated into DataDir when none is set; with PostgreSQL it is
+	// required, the same on every instance.
 	EncryptionKey string `yaml:"encryption_key"`
 	// KeySecret keys the HMAC under which client keys are stored (at least
 	// 16 bytes). TOLLGATE_KEY_SECRET; when empty, one is generated into
@@ -191,6 +191,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("config: TOLLGATE_KEY_SECRET is required with TOLLGATE_PG_DSN, the same on every instance (make one with: openssl rand -hex 32)")
 	case c.PGDSN != "" && c.AdminKey == "":
 		return fmt.Errorf("config: TOLLGATE_ADMIN_KEY is required with TOLLGATE_PG_DSN, the same on every instance")
+	case c.PGDSN != "" && c.EncryptionKey == "":
+		return fmt.Errorf("config: TOLLGATE_ENCRYPTION_KEY is required with TOLLGATE_PG_DSN, the same on every instance (make one with: openssl rand -hex 32)")
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

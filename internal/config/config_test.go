@@ -27,12 +27,13 @@ func TestLoadPrecedence(t *testing.T) {
 func TestLoadErrors(t *testing.T) {
 	t.Parallel()
 	for name, env := range map[string]map[string]string{
-		"BadDuration":               {"TOLLGATE_SHUTDOWN_TIMEOUT": "soon"},
-		"BadNumber":                 {"TOLLGATE_MAX_ATTEMPTS": "many"},
-		"BadLevel":                  {"TOLLGATE_LOG_LEVEL": "loud"},
-		"ShortSecret":               {"TOLLGATE_KEY_SECRET": "short"},
-		"SharedStoreNeedsKeySecret": {"TOLLGATE_PG_DSN": "postgres://db/x", "TOLLGATE_ADMIN_KEY": "a"},
-		"SharedStoreNeedsAdminKey":  {"TOLLGATE_PG_DSN": "postgres://db/x", "TOLLGATE_KEY_SECRET": "0123456789abcdef"},
+		"BadDuration":                   {"TOLLGATE_SHUTDOWN_TIMEOUT": "soon"},
+		"BadNumber":                     {"TOLLGATE_MAX_ATTEMPTS": "many"},
+		"BadLevel":                      {"TOLLGATE_LOG_LEVEL": "loud"},
+		"ShortSecret":                   {"TOLLGATE_KEY_SECRET": "short"},
+		"SharedStoreNeedsKeySecret":     {"TOLLGATE_PG_DSN": "postgres://db/x", "TOLLGATE_ADMIN_KEY": "a", "TOLLGATE_ENCRYPTION_KEY": "k"},
+		"SharedStoreNeedsAdminKey":      {"TOLLGATE_PG_DSN": "postgres://db/x", "TOLLGATE_KEY_SECRET": "0123456789abcdef", "TOLLGATE_ENCRYPTION_KEY": "k"},
+		"SharedStoreNeedsEncryptionKey": {"TOLLGATE_PG_DSN": "postgres://db/x", "TOLLGATE_KEY_SECRET": "0123456789abcdef", "TOLLGATE_ADMIN_KEY": "a"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := config.Load("", func(k string) string { return env[k] })

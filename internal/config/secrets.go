@@ -38,6 +38,42 @@ func (c *Config) LoadKeySecret() ([]byte, error) {
 	return s, nil
 }
 
+// LoadEncryptionKey returns the text of the key that seals upstream
+// secrets: the configured one, else (for the embedded database only) the
+// one kept in DataDir, else a new one written there (mode 0600). Kept
+// apart from the database file, it keeps secrets out of a copied or
+// backed-up database.
+func (c *Config) LoadEncryptionKey() (string, error) {
+	if c.EncryptionKey != "" || c.PGDSN != "" {
+		return c.EncryptionKey, nil
+	}
+	path := filepath.Join(c.DataDir, "encryption_key")
+	b, err := os.ReadFile(path)
+	if err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("config: %w", err)
+	}
+	k := make([]byte, 32)
+	_, _ = rand.Read(k)
+	key := hex.EncodeToString(k)
+	if err := writePrivate(path, key); err != nil {
+		return "", err
+	}
+	return key, nil
+}
+
+// ManagesEncryptionKey reports whether the encryption key is the one
+// LoadEncryptionKey keeps in DataDir rather than one configured.
+func (c *Config) ManagesEncryptionKey() bool { return c.EncryptionKey == "" && c.PGDSN == "" }
+
+// SaveEncryptionKey replaces the key kept in DataDir, after the secrets
+// were sealed under it.
+func (c *Config) SaveEncryptionKey(key string) error {
+	return writePrivate(filepath.Join(c.DataDir, "encryption_key"), key)
+}
+
 // AdminKeyDigest returns the digest of the admin key, computed by digest.
 // With AdminKey set it is that key's. Otherwise the digest kept in DataDir
 // is used; at first start a new admin key is made, its digest kept, and
