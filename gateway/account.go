@@ -29,9 +29,11 @@ type Account struct {
 	// Namespaces the account's keys may use; empty means only
 	// DefaultNamespace.
 	Namespaces []string
-	Epoch      int64
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// Limits cap the account as a whole, every key together.
+	Limits    Limits
+	Epoch     int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Validate reports the first field at fault as a CodeInvalid error.
@@ -50,7 +52,7 @@ func (a *Account) Validate() error {
 	if a.DefaultNamespace == "" {
 		return Invalid("default_namespace", "default_namespace is required")
 	}
-	return nil
+	return a.Limits.Validate("limits")
 }
 
 // AllowsNamespace reports whether keys of the account may use ns.

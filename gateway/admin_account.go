@@ -11,6 +11,7 @@ type AccountUpdate struct {
 	Status           *Status
 	DefaultNamespace *string
 	Namespaces       *[]string
+	Limits           *Limits
 }
 
 // CreateAccount adds an account. Status defaults to active and
@@ -57,6 +58,7 @@ func (a *Admin) UpdateAccount(ctx context.Context, id string, u AccountUpdate) (
 		setIf(&acct.Status, u.Status)
 		setIf(&acct.DefaultNamespace, u.DefaultNamespace)
 		setIf(&acct.Namespaces, u.Namespaces)
+		setIf(&acct.Limits, u.Limits)
 		acct.UpdatedAt = now
 		return acct.Validate()
 	})
@@ -73,6 +75,8 @@ type KeySpec struct {
 	Models    []string
 	Namespace string
 	ExpiresAt time.Time
+	// Limits may not exceed the account's.
+	Limits Limits
 }
 
 // IssuedByAdmin is Key.IssuedBy for keys an admin issued.
@@ -81,7 +85,8 @@ const IssuedByAdmin = "admin"
 // IssueKey issues a client key for an account and returns it with its
 // secret, which is not kept and cannot be shown again. CodeNotFound if the
 // account does not exist; CodeInvalid for a bad field, a namespace the
-// account may not use, or an expiry in the past.
+// account may not use, limits above the account's, or an expiry in the
+// past.
 func (a *Admin) IssueKey(ctx context.Context, accountID string, spec KeySpec, issuedBy string) (*Key, string, error) {
 	acct, err := a.g.store.GetAccount(ctx, accountID)
 	if err != nil {
@@ -94,6 +99,9 @@ func (a *Admin) IssueKey(ctx context.Context, accountID string, spec KeySpec, is
 	if !spec.ExpiresAt.IsZero() && !spec.ExpiresAt.After(now) {
 		return nil, "", Invalid("expires_at", "expires_at must be in the future")
 	}
+	if err := spec.Limits.Within(acct.Limits, "limits"); err != nil {
+		return nil, "", err
+	}
 	secret := NewKeySecret()
 	k := &Key{
 		ID:        a.g.ids.NewID("key_"),
@@ -105,6 +113,7 @@ func (a *Admin) IssueKey(ctx context.Context, accountID string, spec KeySpec, is
 		Epoch:     acct.Epoch,
 		Models:    spec.Models,
 		Namespace: spec.Namespace,
+		Limits:    spec.Limits,
 		IssuedBy:  issuedBy,
 		ExpiresAt: spec.ExpiresAt,
 		CreatedAt: now,

@@ -76,7 +76,8 @@ func TestIssueKeyValidation(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
-	acct, err := f.admin.CreateAccount(ctx, &gateway.Account{Name: "team", Namespaces: []string{"beta"}})
+	acct, err := f.admin.CreateAccount(ctx, &gateway.Account{Name: "team", Namespaces: []string{"beta"},
+		Limits: gateway.Limits{RequestsPerMinute: 100, TokensPerDay: 1000}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,6 +93,9 @@ func TestIssueKeyValidation(t *testing.T) {
 		{"ErrExpiredAlready", acct.ID, gateway.KeySpec{ExpiresAt: t0.Add(-time.Minute)}, gateway.CodeInvalid, "expires_at"},
 		{"ErrBadModelPattern", acct.ID, gateway.KeySpec{Models: []string{"gpt-["}}, gateway.CodeInvalid, "models"},
 		{"ErrNoAccount", "acc_missing", gateway.KeySpec{}, gateway.CodeNotFound, ""},
+		{"OKLimitsWithinAccount", acct.ID, gateway.KeySpec{Limits: gateway.Limits{RequestsPerMinute: 100, Concurrent: 5}}, "", ""},
+		{"ErrLimitAboveAccount", acct.ID, gateway.KeySpec{Limits: gateway.Limits{RequestsPerMinute: 101}}, gateway.CodeInvalid, "limits.requests_per_minute"},
+		{"ErrNegativeLimit", acct.ID, gateway.KeySpec{Limits: gateway.Limits{TokensPerHour: -1}}, gateway.CodeInvalid, "limits.tokens_per_hour"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			is := is.New(t)

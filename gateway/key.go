@@ -34,6 +34,8 @@ type Key struct {
 	Models []string
 	// Namespace the key routes in; empty means its account's default.
 	Namespace string
+	// Limits cap the key alone, within its account's.
+	Limits Limits
 	// IssuedBy is "admin" or "account:<id>".
 	IssuedBy  string
 	ExpiresAt time.Time // zero: never
@@ -54,7 +56,7 @@ func (k *Key) Validate() error {
 			return Invalid("models", "model pattern %q is not valid", m)
 		}
 	}
-	return nil
+	return k.Limits.Validate("limits")
 }
 
 // UsableAt reports whether the key may serve a request at now for an

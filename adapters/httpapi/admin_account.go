@@ -13,6 +13,7 @@ type accountInput struct {
 	Status           gateway.Status `json:"status"`
 	DefaultNamespace string         `json:"default_namespace"`
 	Namespaces       []string       `json:"namespaces"`
+	Limits           limitsJSON     `json:"limits"`
 }
 
 func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) {
@@ -23,6 +24,7 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) {
 	}
 	a, err := s.admin.CreateAccount(r.Context(), &gateway.Account{
 		Name: in.Name, Status: in.Status, DefaultNamespace: in.DefaultNamespace, Namespaces: in.Namespaces,
+		Limits: gateway.Limits(in.Limits),
 	})
 	if err != nil {
 		s.writeError(w, r, err)
@@ -54,6 +56,7 @@ type accountPatch struct {
 	Status           *gateway.Status `json:"status"`
 	DefaultNamespace *string         `json:"default_namespace"`
 	Namespaces       *[]string       `json:"namespaces"`
+	Limits           *limitsJSON     `json:"limits"`
 }
 
 func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request) {
@@ -62,7 +65,12 @@ func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	a, err := s.admin.UpdateAccount(r.Context(), mux.Vars(r)["id"], gateway.AccountUpdate(in))
+	u := gateway.AccountUpdate{Name: in.Name, Status: in.Status, DefaultNamespace: in.DefaultNamespace, Namespaces: in.Namespaces}
+	if in.Limits != nil {
+		l := gateway.Limits(*in.Limits)
+		u.Limits = &l
+	}
+	a, err := s.admin.UpdateAccount(r.Context(), mux.Vars(r)["id"], u)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -75,6 +83,7 @@ type keyInput struct {
 	Models    []string   `json:"models"`
 	Namespace string     `json:"namespace"`
 	ExpiresAt *time.Time `json:"expires_at"`
+	Limits    limitsJSON `json:"limits"`
 }
 
 // issueKey issues a key and returns it once, in the "key" field.
@@ -84,7 +93,7 @@ func (s *Server) issueKey(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	spec := gateway.KeySpec{Name: in.Name, Models: in.Models, Namespace: in.Namespace}
+	spec := gateway.KeySpec{Name: in.Name, Models: in.Models, Namespace: in.Namespace, Limits: gateway.Limits(in.Limits)}
 	if in.ExpiresAt != nil {
 		spec.ExpiresAt = *in.ExpiresAt
 	}

@@ -69,12 +69,25 @@ func credentialView(c *gateway.Credential) credentialJSON {
 	}
 }
 
+// limitsJSON shows a Limits; zero, and so left out, means unlimited.
+type limitsJSON struct {
+	RequestsPerSecond int64 `json:"requests_per_second,omitempty"`
+	RequestsPerMinute int64 `json:"requests_per_minute,omitempty"`
+	RequestsPerHour   int64 `json:"requests_per_hour,omitempty"`
+	RequestsPerDay    int64 `json:"requests_per_day,omitempty"`
+	TokensPerMinute   int64 `json:"tokens_per_minute,omitempty"`
+	TokensPerHour     int64 `json:"tokens_per_hour,omitempty"`
+	TokensPerDay      int64 `json:"tokens_per_day,omitempty"`
+	Concurrent        int64 `json:"concurrent,omitempty"`
+}
+
 type accountJSON struct {
 	ID               string         `json:"id"`
 	Name             string         `json:"name"`
 	Status           gateway.Status `json:"status"`
 	DefaultNamespace string         `json:"default_namespace"`
 	Namespaces       []string       `json:"namespaces"`
+	Limits           limitsJSON     `json:"limits"`
 	Epoch            int64          `json:"epoch"`
 	CreatedAt        time.Time      `json:"created_at"`
 	UpdatedAt        time.Time      `json:"updated_at"`
@@ -83,7 +96,7 @@ type accountJSON struct {
 func accountView(a *gateway.Account) accountJSON {
 	return accountJSON{
 		ID: a.ID, Name: a.Name, Status: a.Status, DefaultNamespace: a.DefaultNamespace,
-		Namespaces: nonNil(a.Namespaces), Epoch: a.Epoch, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+		Namespaces: nonNil(a.Namespaces), Limits: limitsJSON(a.Limits), Epoch: a.Epoch, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}
 }
 
@@ -95,6 +108,7 @@ type keyJSON struct {
 	Status    gateway.Status `json:"status"`
 	Models    []string       `json:"models"`
 	Namespace string         `json:"namespace,omitempty"`
+	Limits    limitsJSON     `json:"limits"`
 	IssuedBy  string         `json:"issued_by"`
 	ExpiresAt *time.Time     `json:"expires_at"`
 	CreatedAt time.Time      `json:"created_at"`
@@ -106,7 +120,7 @@ type keyJSON struct {
 func keyView(k *gateway.Key) keyJSON {
 	return keyJSON{
 		ID: k.ID, AccountID: k.AccountID, Name: k.Name, Prefix: k.Prefix, Status: k.Status,
-		Models: nonNil(k.Models), Namespace: k.Namespace, IssuedBy: k.IssuedBy,
+		Models: nonNil(k.Models), Namespace: k.Namespace, Limits: limitsJSON(k.Limits), IssuedBy: k.IssuedBy,
 		ExpiresAt: timeOrNil(k.ExpiresAt), CreatedAt: k.CreatedAt, RevokedAt: timeOrNil(k.RevokedAt),
 	}
 }

@@ -16,14 +16,15 @@ import (
 type accountRow struct {
 	bun.BaseModel `bun:"table:accounts"`
 
-	ID               string    `bun:"id,pk"`
-	Name             string    `bun:"name"`
-	Status           string    `bun:"status"`
-	DefaultNamespace string    `bun:"default_namespace"`
-	Namespaces       []string  `bun:"namespaces"` // JSON
-	Epoch            int64     `bun:"epoch"`
-	CreatedAt        time.Time `bun:"created_at,nullzero"`
-	UpdatedAt        time.Time `bun:"updated_at,nullzero"`
+	ID               string      `bun:"id,pk"`
+	Name             string      `bun:"name"`
+	Status           string      `bun:"status"`
+	DefaultNamespace string      `bun:"default_namespace"`
+	Namespaces       []string    `bun:"namespaces"` // JSON
+	Limits           *limitsJSON `bun:"limits"`     // JSON
+	Epoch            int64       `bun:"epoch"`
+	CreatedAt        time.Time   `bun:"created_at,nullzero"`
+	UpdatedAt        time.Time   `bun:"updated_at,nullzero"`
 }
 
 func newAccountRow(a *gateway.Account) *accountRow {
@@ -33,6 +34,7 @@ func newAccountRow(a *gateway.Account) *accountRow {
 		Status:           string(a.Status),
 		DefaultNamespace: a.DefaultNamespace,
 		Namespaces:       slices.Clone(a.Namespaces),
+		Limits:           limitsRow(a.Limits),
 		Epoch:            a.Epoch,
 		CreatedAt:        dbTime(a.CreatedAt),
 		UpdatedAt:        dbTime(a.UpdatedAt),
@@ -46,6 +48,7 @@ func (r *accountRow) account() *gateway.Account {
 		Status:           gateway.Status(r.Status),
 		DefaultNamespace: r.DefaultNamespace,
 		Namespaces:       slices.Clone(r.Namespaces),
+		Limits:           r.Limits.limits(),
 		Epoch:            r.Epoch,
 		CreatedAt:        dbTime(r.CreatedAt),
 		UpdatedAt:        dbTime(r.UpdatedAt),

@@ -16,19 +16,20 @@ import (
 type keyRow struct {
 	bun.BaseModel `bun:"table:keys"`
 
-	ID        string    `bun:"id,pk"`
-	AccountID string    `bun:"account_id"`
-	Name      string    `bun:"name"`
-	Prefix    string    `bun:"prefix"`
-	Digest    string    `bun:"digest"`
-	Status    string    `bun:"status"`
-	Epoch     int64     `bun:"epoch"`
-	Models    []string  `bun:"models"` // JSON
-	Namespace string    `bun:"namespace"`
-	IssuedBy  string    `bun:"issued_by"`
-	ExpiresAt time.Time `bun:"expires_at,nullzero"`
-	CreatedAt time.Time `bun:"created_at,nullzero"`
-	RevokedAt time.Time `bun:"revoked_at,nullzero"`
+	ID        string      `bun:"id,pk"`
+	AccountID string      `bun:"account_id"`
+	Name      string      `bun:"name"`
+	Prefix    string      `bun:"prefix"`
+	Digest    string      `bun:"digest"`
+	Status    string      `bun:"status"`
+	Epoch     int64       `bun:"epoch"`
+	Models    []string    `bun:"models"` // JSON
+	Namespace string      `bun:"namespace"`
+	Limits    *limitsJSON `bun:"limits"` // JSON
+	IssuedBy  string      `bun:"issued_by"`
+	ExpiresAt time.Time   `bun:"expires_at,nullzero"`
+	CreatedAt time.Time   `bun:"created_at,nullzero"`
+	RevokedAt time.Time   `bun:"revoked_at,nullzero"`
 }
 
 func newKeyRow(k *gateway.Key) *keyRow {
@@ -42,6 +43,7 @@ func newKeyRow(k *gateway.Key) *keyRow {
 		Epoch:     k.Epoch,
 		Models:    slices.Clone(k.Models),
 		Namespace: k.Namespace,
+		Limits:    limitsRow(k.Limits),
 		IssuedBy:  k.IssuedBy,
 		ExpiresAt: dbTime(k.ExpiresAt),
 		CreatedAt: dbTime(k.CreatedAt),
@@ -60,6 +62,7 @@ func (r *keyRow) key() *gateway.Key {
 		Epoch:     r.Epoch,
 		Models:    slices.Clone(r.Models),
 		Namespace: r.Namespace,
+		Limits:    r.Limits.limits(),
 		IssuedBy:  r.IssuedBy,
 		ExpiresAt: dbTime(r.ExpiresAt),
 		CreatedAt: dbTime(r.CreatedAt),

@@ -135,6 +135,12 @@ func schemaVersions() []schemaVersion {
 			`CREATE INDEX IF NOT EXISTS request_records_account_time_idx ON request_records (account_id, "time"{nf}, id)`,
 			`CREATE INDEX IF NOT EXISTS request_records_key_time_idx ON request_records (key_id, "time"{nf}, id)`,
 		},
+	}, {
+		name: "20261124000003", comment: "limits",
+		statements: []string{
+			`ALTER TABLE accounts ADD COLUMN limits {json}`,
+			`ALTER TABLE keys ADD COLUMN limits {json}`,
+		},
 	}}
 }
 

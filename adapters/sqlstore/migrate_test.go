@@ -48,7 +48,7 @@ func TestMigrate(t *testing.T) {
 		is.NoErr(s.Migrate(t.Context(), first.progress))
 		is.Equal(len(first.all()), sqlstore.MigrationCount()) // each migration is reported
 		for _, msg := range first.all() {
-			is.True(strings.HasPrefix(msg, "applied migration 2025"))
+			is.True(strings.HasPrefix(msg, "applied migration 20"))
 		}
 		is.Equal(len(applied(t, s)), sqlstore.MigrationCount())
 
@@ -97,8 +97,10 @@ func TestMigrateOlderDatabase(t *testing.T) {
 		old := open(t, dsn, nil)
 		is.NoErr(old.MigrateFirst(ctx, 1, nil))
 		is.Equal(len(applied(t, old)), 1)
-		is.NoErr(old.CreateAccount(ctx, &gateway.Account{ID: "acc_1", Name: "a", Status: gateway.StatusActive, DefaultNamespace: "d"}))
-		err := old.InsertRecords(ctx, []*gateway.RequestRecord{{ID: "req_1", Time: time.Now()}})
+		// Written as the first version wrote it, before accounts had limits.
+		_, err := old.DB().ExecContext(ctx, `INSERT INTO accounts (id, name, status, default_namespace, epoch) VALUES ('acc_1', 'a', 'active', 'd', 3)`)
+		is.NoErr(err)
+		err = old.InsertRecords(ctx, []*gateway.RequestRecord{{ID: "req_1", Time: time.Now()}})
 		is.Equal(gateway.ErrorCode(err), gateway.CodeInternal) // no request_records yet
 
 		var rec recorder
@@ -109,7 +111,9 @@ func TestMigrateOlderDatabase(t *testing.T) {
 		is.Equal(len(applied(t, s)), sqlstore.MigrationCount())
 		a, err := s.GetAccount(ctx, "acc_1")
 		is.NoErr(err)
-		is.Equal(a.Name, "a") // what was there is kept
+		is.Equal(a.Name, "a")                // what was there is kept
+		is.Equal(a.Epoch, int64(3))          //
+		is.Equal(a.Limits, gateway.Limits{}) // and reads as unlimited
 		is.NoErr(s.InsertRecords(ctx, []*gateway.RequestRecord{{ID: "req_1", Time: time.Now()}}))
 	})
 }

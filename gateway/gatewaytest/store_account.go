@@ -19,9 +19,11 @@ func newAccount(id, name string, created time.Time) *gateway.Account {
 		Status:           gateway.StatusActive,
 		DefaultNamespace: "prod",
 		Namespaces:       []string{"prod", "staging"},
-		Epoch:            7,
-		CreatedAt:        created,
-		UpdatedAt:        created.Add(90 * time.Second).In(elsewhere),
+		Limits: gateway.Limits{RequestsPerSecond: 1, RequestsPerMinute: 2, RequestsPerHour: 3, RequestsPerDay: 4,
+			TokensPerMinute: 5, TokensPerHour: 6, TokensPerDay: 7, Concurrent: 8},
+		Epoch:     7,
+		CreatedAt: created,
+		UpdatedAt: created.Add(90 * time.Second).In(elsewhere),
 	}
 }
 
@@ -169,13 +171,14 @@ func testUpdateAccount(t *testing.T, newStore storeFactory) {
 		mustCreateAccount(t, s, created)
 		want := gateway.Account{
 			ID: "acc_1", Name: "acme2", Status: gateway.StatusDisabled, DefaultNamespace: "dev",
-			Namespaces: []string{"dev"}, Epoch: 8, CreatedAt: at(0), UpdatedAt: at(60),
+			Namespaces: []string{"dev"}, Limits: gateway.Limits{RequestsPerMinute: 60}, Epoch: 8, CreatedAt: at(0), UpdatedAt: at(60),
 		}
 		var seen gateway.Account
 		updated, err := s.UpdateAccount(t.Context(), "acc_1", func(a *gateway.Account) error {
 			seen = normAccount(a)
 			a.Name, a.Status, a.DefaultNamespace = want.Name, want.Status, want.DefaultNamespace
 			a.Namespaces, a.Epoch, a.UpdatedAt = []string{"dev"}, want.Epoch, want.UpdatedAt
+			a.Limits = want.Limits
 			return nil
 		})
 		is.NoErr(err)

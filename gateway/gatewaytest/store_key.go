@@ -23,6 +23,7 @@ func newKey(id, account string, created time.Time) *gateway.Key {
 		Epoch:     7,
 		Models:    []string{"gpt-4o*", "text-embedding-3-small"},
 		Namespace: "staging",
+		Limits:    gateway.Limits{RequestsPerMinute: 10, TokensPerDay: 100000, Concurrent: 2},
 		IssuedBy:  "account:" + account,
 		ExpiresAt: created.Add(30 * 24 * time.Hour).In(elsewhere),
 		CreatedAt: created,
