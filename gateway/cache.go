@@ -31,6 +31,19 @@ type Cache interface {
 	// Publish sends payload to every current subscriber of channel, on
 	// every instance.
 	Publish(ctx context.Context, channel string, payload []byte) error
+	// Take takes each bucket's N units from it, all or none, in one
+	// atomic step: when any bucket holds fewer than its N, nothing is
+	// taken and the Admission names the first such bucket and when it will
+	// hold them. Buckets behave as in Allow. The keys of one call must be
+	// able to live together (one Redis Cluster slot): callers put a hash
+	// tag such as {account} in them. CodeInvalid as Allow, per bucket.
+	Take(ctx context.Context, buckets []Bucket) (Admission, error)
+	// Adjust moves each bucket's level by -N regardless of what it holds:
+	// a positive N takes units even into debt (a request used more tokens
+	// than it was admitted for), a negative N gives units back, never
+	// past the bucket's limit. Keys as in Take. CodeInvalid if a limit
+	// or window is not positive.
+	Adjust(ctx context.Context, buckets []Bucket) error
 	// Reserve places a hold of amount on account under id when the
 	// account's open holds plus amount do not exceed limit (the balance
 	// the caller read); the hold lapses after ttl unless released. A
@@ -65,6 +78,27 @@ type Decision struct {
 	// Remaining is how many whole units the bucket holds after the call.
 	Remaining int64
 	// RetryAfter is how long until n units are there, when not Allowed.
+	RetryAfter time.Duration
+}
+
+// Bucket names a token bucket, its shape, and the units a call takes.
+type Bucket struct {
+	Key    string
+	Limit  int64
+	Window time.Duration
+	N      int64
+}
+
+// Admission is the answer of Cache.Take.
+type Admission struct {
+	Allowed bool
+	// Refused is the index of the first bucket that could not give its
+	// units, or -1.
+	Refused int
+	// Remaining is, per bucket, the whole units it holds after the call
+	// (at most 0 for a bucket in debt).
+	Remaining []int64
+	// RetryAfter is how long until the refused bucket holds its units.
 	RetryAfter time.Duration
 }
 

@@ -30,14 +30,7 @@ type bucket struct {
 func (l *limiters) allow(now time.Time, key string, limit int64, window time.Duration, n int64) gateway.Decision {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	b := l.buckets[key]
-	if b == nil || b.limit != limit || b.window != window {
-		// A new key, or new settings for it: start full, as Redis would
-		// with a fresh key.
-		perSecond := rate.Limit(float64(limit) / window.Seconds())
-		b = &bucket{limit: limit, window: window, lim: rate.NewLimiter(perSecond, int(limit))}
-		l.buckets[key] = b
-	}
+	b := l.bucket(key, limit, window)
 	if b.lim.AllowN(now, int(n)) {
 		return gateway.Decision{Allowed: true, Remaining: whole(b.lim.TokensAt(now))}
 	}

@@ -222,11 +222,28 @@ func (c *Cache) Incr(ctx context.Context, key string, delta int64, ttl time.Dura
 }
 
 // Publish sends payload to every current subscriber of channel, on every
-// instance.
+// instance. On a Cluster it goes to the node that serves the channel
+// name's slot, where Subscribe subscribes; see channelName.
 func (c *Cache) Publish(ctx context.Context, channel string, payload []byte) error {
-	cmd := c.client.B().Publish().Channel(c.prefix + channel).Message(rueidis.BinaryString(payload)).Build()
-	return c.fail(c.client.Do(ctx, cmd).Error())
+	name := c.channelName(channel)
+	cmd := c.client.B().Publish().Channel(name).Message(rueidis.BinaryString(payload)).Build()
+	return c.fail(c.client.Do(ctx, cmd.SetSlot(name)).Error())
 }
+
+// channelName is the Redis name of the Pub/Sub channel called channel.
+//
+// PUBLISH and SUBSCRIBE name no key, so a Cluster client would send each
+// to any node: the Cluster still delivers every payload everywhere (it
+// relays PUBLISH to every node over the Cluster bus), but a payload
+// published on the subscriber's own node is delivered before one
+// published earlier on another node is relayed, so payloads would arrive
+// out of order, and one published just before Subscribe could arrive
+// after it. Publish and Subscribe therefore send their command to the
+// node that serves the slot of this name, as if it were a key (SetSlot):
+// every instance's publisher and subscribers of a channel meet on one
+// node, which delivers in order, as a single Redis does. Outside a
+// Cluster the slot is ignored.
+func (c *Cache) channelName(channel string) string { return c.prefix + channel }
 
 // millis returns d in whole milliseconds, rounded up.
 func millis(d time.Duration) int64 {

@@ -99,8 +99,17 @@
 // account as a hash tag, "{account}", so that every key an account's
 // holds may ever need lands in one slot; an account name with braces in
 // it still works, but may share its slot with other accounts. Keep braces
-// out of Prefix on a Cluster: "app{1}:" would pin every key to one slot. Pub/Sub uses classic PUBLISH, which a Cluster broadcasts to every
-// node, so a subscription may live on any node.
+// out of Prefix on a Cluster: "app{1}:" would pin every key to one slot.
+//
+// Pub/Sub uses classic PUBLISH and SUBSCRIBE, which name no key, so a
+// Cluster client would send each to any node; the Cluster relays every
+// PUBLISH to every node, but a payload published on the subscriber's node
+// would then overtake one published earlier on another. So Publish and
+// Subscribe send their command to the node that serves the slot of the
+// channel's name, as if it were a key: the publishers and subscribers of
+// a channel meet on one node, which delivers in order, as a single Redis
+// does. While slots move between nodes, a payload may reach a subscriber
+// through the relay instead, and in another order.
 //
 // # Failures
 //
@@ -110,4 +119,25 @@
 // method fails with CodeInternal, and subscriptions resubscribe with
 // backoff, logging each attempt; payloads published while a subscription
 // was down are lost, which the port allows.
+//
+// # Take and Adjust
+//
+// Take and Adjust work on the token buckets Allow keeps (Prefix + "b:" +
+// key, the same hash, on the server's clock), so the three share every
+// bucket. Each is one round trip however many buckets it names: one
+// EVALSHA of a script whose KEYS are the buckets' keys and whose ARGV is
+// limit, window (µs) and units for each:
+//
+//	Take    TIME, HMGET per bucket, and when every bucket holds its
+//	        units HSET and PEXPIRE per bucket; a refused Take writes
+//	        nothing
+//	Adjust  TIME, HMGET per bucket, then HSET and PEXPIRE (or DEL, for
+//	        a bucket left full) per bucket
+//
+// Adjust may leave a bucket in debt (a negative level), which Allow and
+// Take refuse until refills pay it off; its key expires when it is full
+// again, however deep the debt (at most 1e15 ms ahead). A script touches
+// all of a call's keys, so on a Cluster they must share a slot: callers
+// give them one hash tag, such as "{account}", and keys in different
+// slots are CodeInvalid.
 package redis

@@ -142,7 +142,8 @@ func (s *subscription) receive(ctx context.Context, restoring bool) (confirmed b
 	})
 	dc, release := s.c.client.Dedicate()
 	defer release() // unsubscribes and returns the connection, or drops a broken one
-	subscribe := dc.B().Subscribe().Channel(s.c.prefix + s.channel).Build()
+	name := s.c.channelName(s.channel)
+	subscribe := dc.B().Subscribe().Channel(name).Build().SetSlot(name) // on the node Publish uses
 	err = dc.Receive(hook, subscribe, func(m rueidis.PubSubMessage) {
 		select {
 		case s.out <- []byte(m.Message):

@@ -36,6 +36,8 @@ func TestCache(t *testing.T, newCache func(t *testing.T) gateway.Cache) {
 		{"Delete", testCacheDelete},
 		{"Incr", testCacheIncr},
 		{"Allow", testCacheAllow},
+		{"Take", testCacheTake},
+		{"Adjust", testCacheAdjust},
 		{"Holds", testCacheHolds},
 		{"Outcomes", testCacheOutcomes},
 		{"Publish", testCachePublish},

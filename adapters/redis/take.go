@@ -1,0 +1,299 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/redis/rueidis"
+
+	"github.com/tollgate-ai/tollgate/gateway"
+)
+
+// Take takes every bucket's N units or none, in one atomic step; see
+// gateway.Cache. The buckets are the ones Allow uses (same keys, same
+// hashes), so Allow and Take on one key share one bucket, on the Redis
+// server's clock; a bucket named with another limit or window than it
+// was made for starts new and full, as in Allow.
+//
+// It is one script call for all the buckets: the script refills each to
+// now and, only when every one holds its N, takes from all of them; a
+// refused call writes nothing. A key named twice in one call is one
+// bucket: its takes add up. Remaining is whole units, 0 for a bucket in
+// debt; RetryAfter is a whole number of microseconds, rounded up, as in
+// Allow.
+//
+// The keys of one call must live in one Redis Cluster slot (callers give
+// them a common hash tag, such as "{account}"); on a Cluster, keys in
+// different slots are CodeInvalid. On a single Redis any keys go.
+//
+// CodeInvalid if a bucket's limit or window is not positive, or its N is
+// not in [1, limit]. No buckets: allowed, nothing taken, no round trip.
+func (c *Cache) Take(ctx context.Context, buckets []gateway.Bucket) (gateway.Admission, error) {
+	for _, b := range buckets {
+		if err := checkBucket(b, true); err != nil {
+			return gateway.Admission{}, err
+		}
+	}
+	if len(buckets) == 0 {
+		return gateway.Admission{Allowed: true, Refused: -1, Remaining: []int64{}}, nil
+	}
+	keys, args, err := c.bucketArgs(buckets)
+	if err != nil {
+		return gateway.Admission{}, err
+	}
+	r, err := takeScript.Exec(ctx, c.client, keys, args).AsStrSlice()
+	if err != nil {
+		return gateway.Admission{}, c.fail(err)
+	}
+	bad := func(why error) error {
+		return gateway.Internal(fmt.Errorf("redis: take script answered %q: %w", r, why))
+	}
+	if len(r) != 3+len(buckets) {
+		return gateway.Admission{}, bad(fmt.Errorf("want %d numbers", 3+len(buckets)))
+	}
+	refused, err1 := strconv.Atoi(r[1])
+	wait, err2 := strconv.ParseFloat(r[2], 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return gateway.Admission{}, bad(err)
+	}
+	a := gateway.Admission{Allowed: r[0] == "1", Refused: -1, Remaining: make([]int64, len(buckets))}
+	if !a.Allowed {
+		if refused < 0 || refused >= len(buckets) {
+			return gateway.Admission{}, bad(errors.New("refused index out of range"))
+		}
+		a.Refused = refused
+		a.RetryAfter = time.Duration(clamp(wait, 1, math.MaxInt64/int64(time.Microsecond))) * time.Microsecond
+	}
+	for i, b := range buckets {
+		left, err := strconv.ParseFloat(r[3+i], 64)
+		if err != nil {
+			return gateway.Admission{}, bad(err)
+		}
+		a.Remaining[i] = clamp(left, 0, b.Limit)
+	}
+	return a, nil
+}
+
+// Adjust moves each bucket's level by -N, into debt or back up to its
+// limit, whatever it holds; see gateway.Cache. It is one script call for
+// all the buckets: the script refills each to now, moves it, and writes
+// it back with an expiry that lasts until it is full again (a debt
+// included); a bucket left full is deleted, since a missing bucket is a
+// full one. Keys as in Take.
+//
+// CodeInvalid if a bucket's limit or window is not positive.
+func (c *Cache) Adjust(ctx context.Context, buckets []gateway.Bucket) error {
+	for _, b := range buckets {
+		if err := checkBucket(b, false); err != nil {
+			return err
+		}
+	}
+	if len(buckets) == 0 {
+		return nil
+	}
+	keys, args, err := c.bucketArgs(buckets)
+	if err != nil {
+		return err
+	}
+	return c.fail(adjustScript.Exec(ctx, c.client, keys, args).Error())
+}
+
+// checkBucket validates a bucket of Take (take) or Adjust as the memory
+// Cache does, with the same messages. (The memory Cache also refuses a
+// limit past math.MaxInt, which only a 32-bit rate.Limiter needs.)
+func checkBucket(b gateway.Bucket, take bool) error {
+	switch {
+	case b.Limit <= 0:
+		return gateway.Errorf(gateway.CodeInvalid, "bucket %s: limit %d is not positive", b.Key, b.Limit)
+	case b.Window <= 0:
+		return gateway.Errorf(gateway.CodeInvalid, "bucket %s: window %v is not positive", b.Key, b.Window)
+	case take && (b.N < 1 || b.N > b.Limit):
+		return gateway.Errorf(gateway.CodeInvalid, "bucket %s: units %d are not between 1 and the limit %d", b.Key, b.N, b.Limit)
+	}
+	return nil
+}
+
+// bucketArgs returns the KEYS and ARGV of takeScript and adjustScript for
+// buckets, which are valid and not empty. On a Cluster it checks that the
+// keys share a slot: a script may only touch keys of one slot, and
+// rueidis would panic building a command across slots.
+func (c *Cache) bucketArgs(buckets []gateway.Bucket) (keys, args []string, err error) {
+	keys = make([]string, len(buckets))
+	args = make([]string, 0, 3*len(buckets))
+	for i, b := range buckets {
+		keys[i] = c.bucketKey(b.Key)
+		args = append(args,
+			strconv.FormatInt(b.Limit, 10),
+			strconv.FormatInt(micros(b.Window), 10),
+			strconv.FormatInt(b.N, 10))
+	}
+	if c.client.Mode() == rueidis.ClientModeCluster {
+		first := slotOf(keys[0])
+		for i, k := range keys[1:] {
+			if slotOf(k) != first {
+				return nil, nil, gateway.Errorf(gateway.CodeInvalid,
+					"bucket %s is not in the Redis Cluster slot of bucket %s: the keys of one call must share a hash tag",
+					buckets[i+1].Key, buckets[0].Key)
+			}
+		}
+	}
+	return keys, args, nil
+}
+
+// slotOf returns the Redis Cluster hash slot of key (its hash tag's, if
+// it has one), as rueidis computes it to route commands.
+func slotOf(key string) uint16 {
+	cmd := rueidis.Completed{}.SetSlot(key)
+	return cmd.Slot()
+}
+
+// luaBuckets defines the token buckets of takeScript and adjustScript: the
+// hashes allowScript keeps (see there: fields level, last, limit and
+// window; level is units × window in microseconds; server time), read and
+// written by the same rules, so Allow, Take and Adjust share buckets.
+//
+// It sets now to the server's clock and defines
+//
+//	load(key, limit, window)  the bucket at key, refilled to now, as a
+//	                          table {level, at, limit, window, loaded}:
+//	                          at is the time it is refilled to (now, or
+//	                          its last time if the clock went back), and
+//	                          loaded the level before this call changed
+//	                          it. A key loaded again in the same call
+//	                          gives the same table, so changes add up; with
+//	                          another limit or window it gives a new full
+//	                          bucket, as Allow would.
+//	store(key)                writes the bucket of key back: HSET and a
+//	                          PEXPIRE for when it is full again (a debt
+//	                          included; at most 1e15 ms, about 31,700
+//	                          years, which PEXPIRE accepts), or DEL when it
+//	                          is full, as a missing bucket is.
+//	whole(b)                  the whole units b holds, as a decimal string;
+//	                          negative in debt (the Go side clamps to 0).
+//
+// Levels may be negative (a debt, from Adjust): a refill pays it off
+// first, and Allow and Take refuse until the bucket holds their units.
+const luaBuckets = luaTime + `
+local buckets = {}
+
+local function load(key, limit, window)
+  local full = limit * window
+  local b = buckets[key]
+  if b and b.limit == limit and b.window == window then
+    return b
+  end
+  local level, at = full, now
+  if not b then
+    local h = redis.call('HMGET', key, 'level', 'last', 'limit', 'window')
+    if h[1] and tonumber(h[3]) == limit and tonumber(h[4]) == window then
+      local last = tonumber(h[2])
+      -- A clock that went back (a failover to a replica) refills nothing
+      -- rather than taking refills back.
+      if at < last then at = last end
+      level = math.min(full, tonumber(h[1]) + (at - last) * limit)
+    end
+  end
+  b = {level = level, at = at, limit = limit, window = window, loaded = level}
+  buckets[key] = b
+  return b
+end
+
+local function store(key)
+  local b = buckets[key]
+  local full = b.limit * b.window
+  if b.level >= full then
+    redis.call('DEL', key)
+    return
+  end
+  redis.call('HSET', key, 'level', b.level, 'last', b.at, 'limit', b.limit, 'window', b.window)
+  local untilFull = math.ceil((full - b.level) / b.limit)
+  redis.call('PEXPIRE', key, string.format('%.0f', math.min(math.ceil(untilFull / 1000) + 1, 1e15)))
+end
+
+local function whole(b)
+  return string.format('%.0f', math.floor(b.level / b.window))
+end
+
+-- storeAll writes back every bucket of the call once, in KEYS order.
+local function storeAll()
+  local done = {}
+  for i = 1, #KEYS do
+    if not done[KEYS[i]] then
+      done[KEYS[i]] = true
+      store(KEYS[i])
+    end
+  end
+end
+`
+
+// takeScript takes each bucket's units, all or none, on the server's
+// clock.
+//
+// KEYS[i] bucket i. ARGV[3i-2] its limit, ARGV[3i-1] its window in
+// microseconds, ARGV[3i] its units n, 1 <= n <= limit. Returns decimal
+// strings: allowed ("1" or "0"); the 0-based index of the first bucket
+// that lacks its units ("-1" when allowed); the microseconds until that
+// bucket holds them ("0" when allowed; rounded up and stepped past
+// rounding, as in allowScript); then each bucket's whole units after the
+// call.
+//
+// A refused call writes nothing, so the next call sees the same levels:
+// waiting the returned time is enough for the refused bucket.
+var takeScript = rueidis.NewLuaScript(luaBuckets + `
+local taken = {}
+local refused, wait = nil, 0
+for i = 1, #KEYS do
+  local limit, window = tonumber(ARGV[3 * i - 2]), tonumber(ARGV[3 * i - 1])
+  local b = load(KEYS[i], limit, window)
+  taken[i] = b
+  if not refused then
+    local cost = tonumber(ARGV[3 * i]) * window
+    if b.level >= cost then
+      b.level = b.level - cost
+    else
+      refused = i
+      wait = math.ceil((cost - b.level) / limit)
+      for _ = 1, 1000 do
+        if b.level + wait * limit >= cost then break end
+        wait = wait + 1
+      end
+    end
+  end
+end
+
+if refused then
+  local out = {'0', tostring(refused - 1), string.format('%.0f', wait)}
+  for i = 1, #KEYS do
+    local b = taken[i]
+    b.level = b.loaded -- nothing is taken
+    out[3 + i] = whole(b)
+  end
+  return out
+end
+
+storeAll()
+local out = {'1', '-1', '0'}
+for i = 1, #KEYS do
+  out[3 + i] = whole(taken[i])
+end
+return out
+`)
+
+// adjustScript moves each bucket's level by -n, into debt or up to its
+// limit, on the server's clock.
+//
+// KEYS[i] bucket i. ARGV[3i-2] its limit, ARGV[3i-1] its window in
+// microseconds, ARGV[3i] n, any integer. Returns "OK".
+var adjustScript = rueidis.NewLuaScript(luaBuckets + `
+for i = 1, #KEYS do
+  local limit, window = tonumber(ARGV[3 * i - 2]), tonumber(ARGV[3 * i - 1])
+  local b = load(KEYS[i], limit, window)
+  b.level = math.min(limit * window, b.level - tonumber(ARGV[3 * i]) * window)
+end
+storeAll()
+return 'OK'
+`)
