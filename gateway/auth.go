@@ -13,6 +13,9 @@ type Caller struct {
 	// Gateway makes one when it is empty.
 	RequestID string
 	ClientIP  string
+	// RateStatus is what the request learnt of its limits, for the
+	// x-ratelimit-* headers; set once it has been admitted or refused.
+	RateStatus *RateStatus
 }
 
 // Authenticate finds the client key in the current Snapshot; it does no

@@ -27,6 +27,9 @@ func (g *Gateway) chat(ctx context.Context, c *Caller, req *ChatRequest, in *inf
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
+	if err := g.admit(ctx, c, in, estimateTokens(req)); err != nil {
+		return nil, err
+	}
 	var resp *ChatResponse
 	err := g.attempt(ctx, c, req.Model, in, func(ctx context.Context, h hop, cred *Credential) error {
 		sent := *req
@@ -45,6 +48,9 @@ func (g *Gateway) Embeddings(ctx context.Context, c *Caller, req *EmbedRequest) 
 	in := g.begin(c, "embeddings", req.Model, false)
 	var resp *EmbedResponse
 	err := req.Validate()
+	if err == nil {
+		err = g.admit(ctx, c, in, int64(len(req.Input)/4+1))
+	}
 	if err == nil {
 		err = g.attempt(ctx, c, req.Model, in, func(ctx context.Context, h hop, cred *Credential) error {
 			e, ok := h.target.upstream.(Embedder)

@@ -23,6 +23,18 @@ type Config struct {
 	// Logger receives operational messages (a failed reload, a provider
 	// that could not be opened). Default slog.Default().
 	Logger *slog.Logger
+	// Limits cap the whole gateway, every account together.
+	Limits Limits
+	// LimitFallback keeps limits when the Cache fails: an in-process Cache
+	// where each instance enforces its share (1/Instances) of every
+	// limit. Nil refuses requests while limits cannot be checked.
+	LimitFallback Cache
+	// Instances is how many instances share the limits, for the
+	// fallback's share. Default 1.
+	Instances int
+	// ConcurrencyLease is how long a concurrency slot stays taken if its
+	// request never ends (its instance died). Default 15m.
+	ConcurrencyLease time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -34,6 +46,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.Instances <= 0 {
+		c.Instances = 1
+	}
+	if c.ConcurrencyLease <= 0 {
+		c.ConcurrencyLease = 15 * time.Minute
 	}
 	return c
 }
@@ -55,6 +73,7 @@ type Gateway struct {
 	clock   Clock
 	ids     IDs
 	rec     *Recorder
+	limiter *limiter
 
 	snap atomic.Pointer[Snapshot]
 
@@ -77,8 +96,9 @@ type openedUpstream struct {
 // New returns a Gateway over its dependencies. It serves nothing until
 // Start has loaded a Snapshot.
 func New(cfg Config, store Store, cache Cache, drivers Drivers, hasher *Hasher, clock Clock, ids IDs, rec *Recorder) *Gateway {
+	cfg = cfg.withDefaults()
 	g := &Gateway{
-		cfg:       cfg.withDefaults(),
+		cfg:       cfg,
 		store:     store,
 		cache:     cache,
 		drivers:   drivers,
@@ -90,6 +110,8 @@ func New(cfg Config, store Store, cache Cache, drivers Drivers, hasher *Hasher, 
 		upstreams: make(map[string]openedUpstream),
 		pickers:   make(map[string]*picker),
 		stop:      make(chan struct{}),
+		limiter: &limiter{cache: cache, fallback: cfg.LimitFallback, share: int64(cfg.Instances),
+			lease: cfg.ConcurrencyLease, log: cfg.Logger},
 	}
 	g.snap.Store(&Snapshot{})
 	return g

@@ -32,16 +32,27 @@ var t0 = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureWith(t, gateway.Config{})
+}
+
+// newFixtureWith is newFixture with a Config, and the Cache the Gateway
+// sees passed through wrap when given.
+func newFixtureWith(t *testing.T, cfg gateway.Config, wrap ...func(gateway.Cache) gateway.Cache) *fixture {
+	t.Helper()
 	f := &fixture{store: memory.NewStore(), clock: gatewaytest.NewClock(t0), fakes: &fakes{ups: map[string]*fakeUpstream{}}}
 	f.cache = memory.NewCache(f.clock)
 	t.Cleanup(f.cache.Close)
+	var cache gateway.Cache = f.cache
+	for _, w := range wrap {
+		cache = w(cache)
+	}
 	h, err := gateway.NewHasher([]byte("0123456789abcdef0123456789abcdef"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.hasher = h
 	f.rec = gateway.NewRecorder(gateway.RecorderConfig{Interval: 10 * time.Millisecond}, f.store)
-	f.gw = gateway.New(gateway.Config{}, f.store, f.cache, gateway.Drivers{"fake": f.fakes}, h, f.clock, &gatewaytest.IDs{}, f.rec)
+	f.gw = gateway.New(cfg, f.store, cache, gateway.Drivers{"fake": f.fakes}, h, f.clock, &gatewaytest.IDs{}, f.rec)
 	f.admin = gateway.NewAdmin(f.gw)
 	if err := f.gw.Start(context.Background()); err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ type inflight struct {
 	rec   *RequestRecord
 	model *Model // the catalog entry, for prices; nil when not in the catalog
 	start time.Time
+	adm   *admission // what the limits gave, to settle at the end
 	done  bool
 }
 
@@ -55,5 +56,6 @@ func (g *Gateway) finish(in *inflight, err error) {
 	if in.model != nil {
 		r.Cost = in.model.Prices.Cost(r.Usage)
 	}
+	g.settle(in)
 	g.rec.Record(r)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 
 	"github.com/gorilla/mux"
 	"github.com/tollgate-ai/tollgate/gateway"
@@ -22,7 +23,7 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request, c *gate
 		return
 	}
 	resp, err := s.gw.Chat(r.Context(), c, &req)
-	w.Header().Set("X-Request-Id", c.RequestID)
+	requestHeaders(w, c)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -36,7 +37,7 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request, c *gate
 // the stream ends without [DONE] so clients can tell it was cut.
 func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, c *gateway.Caller, req *gateway.ChatRequest) {
 	stream, err := s.gw.ChatStream(r.Context(), c, req)
-	w.Header().Set("X-Request-Id", c.RequestID)
+	requestHeaders(w, c)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -81,12 +82,30 @@ func (s *Server) embeddings(w http.ResponseWriter, r *http.Request, c *gateway.C
 		return
 	}
 	resp, err := s.gw.Embeddings(r.Context(), c, &req)
-	w.Header().Set("X-Request-Id", c.RequestID)
+	requestHeaders(w, c)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// requestHeaders sets the request id and, as OpenAI does, the state of
+// the tightest request and token limits.
+func requestHeaders(w http.ResponseWriter, c *gateway.Caller) {
+	h := w.Header()
+	h.Set("X-Request-Id", c.RequestID)
+	if c.RateStatus == nil {
+		return
+	}
+	for kind, rw := range map[string]*gateway.RateWindow{"requests": c.RateStatus.Requests, "tokens": c.RateStatus.Tokens} {
+		if rw == nil {
+			continue
+		}
+		h.Set("X-Ratelimit-Limit-"+kind, strconv.FormatInt(rw.Limit, 10))
+		h.Set("X-Ratelimit-Remaining-"+kind, strconv.FormatInt(rw.Remaining, 10))
+		h.Set("X-Ratelimit-Reset-"+kind, rw.Reset.String())
+	}
 }
 
 type modelList struct {

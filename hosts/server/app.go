@@ -141,14 +141,27 @@ func provideRecorder(cfg config.Config, store gateway.Store, logger *slog.Logger
 
 func provideGateway(cfg config.Config, logger *slog.Logger, store gateway.Store, cache gateway.Cache, drivers gateway.Drivers,
 	hasher *gateway.Hasher, clock gateway.Clock, ids gateway.IDs, rec *gateway.Recorder) (*gateway.Gateway, func()) {
-	g := gateway.New(gateway.Config{
+	var fallback *memory.Cache
+	if cfg.LimitFallback == "local" {
+		fallback = memory.NewCache(clock)
+	}
+	gcfg := gateway.Config{
 		MaxAttempts:    cfg.MaxAttempts,
 		ReloadInterval: cfg.ReloadInterval,
 		Logger:         logger,
-	}, store, cache, drivers, hasher, clock, ids, rec)
+		Limits:         gateway.Limits(cfg.Limits),
+		Instances:      cfg.Instances,
+	}
+	if fallback != nil {
+		gcfg.LimitFallback = fallback
+	}
+	g := gateway.New(gcfg, store, cache, drivers, hasher, clock, ids, rec)
 	return g, func() {
 		if err := g.Close(); err != nil {
 			logger.Error("close gateway", "err", err)
+		}
+		if fallback != nil {
+			fallback.Close()
 		}
 	}
 }

@@ -303,3 +303,49 @@ func TestRedisOutage(t *testing.T) {
 	redisServer(t, addr)
 	is.True(within(10*time.Second, func() bool { return readiness() == "ready" })) // reconnected by itself
 }
+
+// Three instances sharing one Redis enforce one limit exactly: of 300
+// requests spread over them, 100 pass. (The window is an hour so that no
+// unit refills while the test runs on a slow machine; the buckets are the
+// same for every window.)
+func TestLimitsExactAcrossInstances(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	pg, prefix := pgDatabase(t), "tollgate-e2e:"+randomHex(4)+":"
+	var bases []string
+	for range 3 {
+		_, base := gatewayServer(t, map[string]string{"TOLLGATE_PG_DSN": pg, "TOLLGATE_REDIS_ADDR": redisAddr(), "TOLLGATE_REDIS_PREFIX": prefix,
+			"TOLLGATE_KEY_SECRET": keySecret, "TOLLGATE_ENCRYPTION_KEY": strings.Repeat("ef", 32)})
+		bases = append(bases, base)
+	}
+	is.Equal(call(t, "POST", bases[0]+"/admin/providers", adminKey, map[string]any{
+		"name": "demo", "type": "mock", "models": []string{"mock-*"}, "credentials": []map[string]any{{"secret": "x"}},
+	}, nil), http.StatusCreated)
+	var acct struct{ ID string }
+	is.Equal(call(t, "POST", bases[0]+"/admin/accounts", adminKey, map[string]any{"name": "limited", "limits": map[string]int{"requests_per_hour": 100}}, &acct), http.StatusCreated)
+	var key struct{ Key string }
+	is.Equal(call(t, "POST", bases[0]+"/admin/accounts/"+acct.ID+"/keys", adminKey, map[string]any{}, &key), http.StatusCreated)
+	for _, b := range bases {
+		is.True(within(time.Second, func() bool { return call(t, "GET", b+"/v1/models", key.Key, nil, nil) == http.StatusOK })) // every instance knows the key
+	}
+
+	statuses := make(chan int, 300)
+	var wg sync.WaitGroup
+	for w := range 15 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 20 {
+				statuses <- chatStatus(t, bases[(w+i)%3], key.Key, "mock-1")
+			}
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	count := map[int]int{}
+	for s := range statuses {
+		count[s]++
+	}
+	is.Equal(count[http.StatusOK], 100)
+	is.Equal(count[http.StatusTooManyRequests], 200)
+}

@@ -406,3 +406,46 @@ func TestGracefulShutdownFinishesStreams(t *testing.T) {
 	is.Equal(acc.Choices[0].Message.Content, "Echo: a b c d e f g h") // whole, though shutdown began
 	is.NoErr(<-closed)
 }
+
+// A key's limit is enforced through the HTTP API: 429 with Retry-After
+// and an OpenAI-shaped body naming the limit, and x-ratelimit-* headers
+// on every response.
+func TestRateLimitHeaders(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	_, base := gatewayServer(t, map[string]string{})
+	is.Equal(call(t, "POST", base+"/admin/providers", adminKey, map[string]any{
+		"name": "demo", "type": "mock", "models": []string{"mock-*"}, "credentials": []map[string]any{{"secret": "x"}},
+	}, nil), http.StatusCreated)
+	var acct struct{ ID string }
+	is.Equal(call(t, "POST", base+"/admin/accounts", adminKey, map[string]any{"name": "a", "limits": map[string]int{"requests_per_minute": 2}}, &acct), http.StatusCreated)
+	var key struct{ Key string }
+	is.Equal(call(t, "POST", base+"/admin/accounts/"+acct.ID+"/keys", adminKey, map[string]any{"limits": map[string]int{"requests_per_minute": 5}}, &key), http.StatusBadRequest) // above the account's
+	is.Equal(call(t, "POST", base+"/admin/accounts/"+acct.ID+"/keys", adminKey, map[string]any{"limits": map[string]int{"tokens_per_minute": 10000}}, &key), http.StatusCreated)
+
+	send := func() *http.Response {
+		req, _ := http.NewRequest("POST", base+"/v1/chat/completions", strings.NewReader(`{"model":"mock-1","max_tokens":50,"messages":[{"role":"user","content":"hi"}]}`))
+		req.Header.Set("Authorization", "Bearer "+key.Key)
+		resp, err := http.DefaultClient.Do(req)
+		is.NoErr(err)
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	resp := send()
+	is.Equal(resp.StatusCode, http.StatusOK)
+	is.Equal(resp.Header.Get("X-Ratelimit-Limit-Requests"), "2")
+	is.Equal(resp.Header.Get("X-Ratelimit-Remaining-Requests"), "1")
+	is.Equal(resp.Header.Get("X-Ratelimit-Limit-Tokens"), "10000")
+	is.True(resp.Header.Get("X-Ratelimit-Reset-Requests") != "")
+	is.Equal(send().StatusCode, http.StatusOK)
+	resp = send()
+	is.Equal(resp.StatusCode, http.StatusTooManyRequests)
+	is.True(resp.Header.Get("Retry-After") != "")
+	var body struct {
+		Error struct{ Message, Type, Code string }
+	}
+	is.NoErr(json.NewDecoder(resp.Body).Decode(&body))
+	is.Equal(body.Error.Type, "rate_limit_error")
+	is.Equal(body.Error.Code, "rate_limit_exceeded")
+	is.True(strings.Contains(body.Error.Message, "requests per minute on account"))
+}

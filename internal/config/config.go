@@ -66,9 +66,32 @@ type Config struct {
 	// (default 1s).
 	RecordBatch    int           `yaml:"record_batch"`
 	RecordInterval time.Duration `yaml:"record_interval"`
+	// Limits cap the whole gateway (YAML only): requests_per_second, ...,
+	// concurrent, as on accounts and keys.
+	Limits Limits `yaml:"limits"`
+	// LimitFallback says what limits do while Redis is unreachable:
+	// "local" (each instance enforces its share, 1/Instances, of every
+	// limit) or "refuse" (requests with limits are refused with 503).
+	// TOLLGATE_LIMIT_FALLBACK, default local.
+	LimitFallback string `yaml:"limit_fallback"`
+	// Instances is how many instances share the limits, for the local
+	// fallback's share. TOLLGATE_INSTANCES, default 1.
+	Instances int `yaml:"instances"`
 	// Seed declares providers, credentials, models and bindings to create
 	// at start when they do not exist yet.
 	Seed Seed `yaml:"seed"`
+}
+
+// Limits are the gateway-wide limits in YAML; zero means none.
+type Limits struct {
+	RequestsPerSecond int64 `yaml:"requests_per_second"`
+	RequestsPerMinute int64 `yaml:"requests_per_minute"`
+	RequestsPerHour   int64 `yaml:"requests_per_hour"`
+	RequestsPerDay    int64 `yaml:"requests_per_day"`
+	TokensPerMinute   int64 `yaml:"tokens_per_minute"`
+	TokensPerHour     int64 `yaml:"tokens_per_hour"`
+	TokensPerDay      int64 `yaml:"tokens_per_day"`
+	Concurrent        int64 `yaml:"concurrent"`
 }
 
 // StoreDSN is the database the Store opens: PGDSN when set, else the
@@ -86,6 +109,8 @@ func Default() Config {
 		Addr:            ":8080",
 		DataDir:         "./data",
 		RedisPrefix:     "tollgate:",
+		LimitFallback:   "local",
+		Instances:       1,
 		ShutdownTimeout: 30 * time.Second,
 		MaxBodyBytes:    16 << 20,
 		LogLevel:        "info",
@@ -129,6 +154,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	str("TOLLGATE_REDIS_ADDR", &c.RedisAddr)
 	str("TOLLGATE_REDIS_PREFIX", &c.RedisPrefix)
 	str("TOLLGATE_ENCRYPTION_KEY", &c.EncryptionKey)
+	str("TOLLGATE_LIMIT_FALLBACK", &c.LimitFallback)
 	str("TOLLGATE_LOG_LEVEL", &c.LogLevel)
 	for _, d := range []struct {
 		name string
@@ -152,6 +178,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	}{
 		{"TOLLGATE_MAX_ATTEMPTS", &c.MaxAttempts},
 		{"TOLLGATE_RECORD_BATCH", &c.RecordBatch},
+		{"TOLLGATE_INSTANCES", &c.Instances},
 	} {
 		if v := getenv(n.name); v != "" {
 			parsed, err := strconv.Atoi(v)
@@ -193,6 +220,12 @@ func (c *Config) validate() error {
 		return fmt.Errorf("config: TOLLGATE_ADMIN_KEY is required with TOLLGATE_PG_DSN, the same on every instance")
 	case c.PGDSN != "" && c.EncryptionKey == "":
 		return fmt.Errorf("config: TOLLGATE_ENCRYPTION_KEY is required with TOLLGATE_PG_DSN, the same on every instance (make one with: openssl rand -hex 32)")
+	}
+	if c.LimitFallback != "local" && c.LimitFallback != "refuse" {
+		return fmt.Errorf("config: limit_fallback %q is not local or refuse", c.LimitFallback)
+	}
+	if c.Instances < 1 {
+		return fmt.Errorf("config: instances must be at least 1")
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -1,0 +1,213 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// RateWindow is the state of the tightest limit of one kind, as the
+// x-ratelimit-* headers report it.
+type RateWindow struct {
+	Limit     int64
+	Remaining int64
+	// Reset is how long until the limit is whole again.
+	Reset time.Duration
+}
+
+// RateStatus is what a request learnt of its limits; nil fields were not
+// limited.
+type RateStatus struct {
+	Requests *RateWindow
+	Tokens   *RateWindow
+}
+
+// admission is what a request took from its limits, to be settled when it
+// ends.
+type admission struct {
+	requests []Bucket // request-count buckets, one unit taken from each
+	tokens   []Bucket // token buckets with the units taken from each
+	leases   []string // concurrency holds placed under the request id
+}
+
+// scope is a set of limits and the prefix of its bucket keys.
+type scope struct {
+	name   string // for messages: "key key_1", "account acc_1", "gateway"
+	prefix string
+	limits Limits
+}
+
+// scopes returns the limits that apply to c: its key's and its account's,
+// which share one hash tag so one Take covers both, and the gateway's.
+func (g *Gateway) scopes(c *Caller) (tagged []scope, global scope) {
+	tag := "rl:{" + c.Account.ID + "}:"
+	return []scope{
+		{"key " + c.Key.ID, tag + "k:" + c.Key.ID + ":", c.Key.Limits},
+		{"account " + c.Account.ID, tag + "a:", c.Account.Limits},
+	}, scope{"the gateway", "rl:{gateway}:", g.cfg.Limits}
+}
+
+// admit takes one request and an estimate of its tokens from every limit
+// of c, and a concurrency lease, or refuses with CodeRateLimited naming
+// the limit. It records what it took in in.adm; a refused request gives
+// back what it had taken, so it counts against no limit.
+func (g *Gateway) admit(ctx context.Context, c *Caller, in *inflight, estimate int64) error {
+	err := g.take(ctx, c, in, estimate)
+	if err != nil && in.adm != nil && len(in.adm.requests) > 0 {
+		back := make([]Bucket, len(in.adm.requests))
+		for i, b := range in.adm.requests {
+			back[i] = b
+			back[i].N = -b.N
+		}
+		g.limiter.adjust(ctx, back)
+		in.adm.requests = nil
+	}
+	return err
+}
+
+func (g *Gateway) take(ctx context.Context, c *Caller, in *inflight, estimate int64) error {
+	tagged, global := g.scopes(c)
+	adm := &admission{}
+	in.adm = adm
+	status := &RateStatus{}
+	c.RateStatus = status
+	for _, group := range [][]scope{tagged, {global}} {
+		lbs := bucketsFor(group, estimate)
+		if len(lbs) == 0 {
+			continue
+		}
+		buckets := make([]Bucket, len(lbs))
+		for i, lb := range lbs {
+			buckets[i] = lb.Bucket
+		}
+		a, err := g.limiter.take(ctx, buckets)
+		if err != nil {
+			return err
+		}
+		status.observe(lbs, a.Remaining)
+		if !a.Allowed {
+			return rateLimited(lbs[a.Refused].name, a.RetryAfter)
+		}
+		for _, lb := range lbs {
+			if lb.tokens {
+				adm.tokens = append(adm.tokens, lb.Bucket)
+			} else {
+				adm.requests = append(adm.requests, lb.Bucket)
+			}
+		}
+	}
+	for _, s := range append(tagged, global) {
+		if s.limits.Concurrent == 0 {
+			continue
+		}
+		key := s.prefix + "cc"
+		r, err := g.limiter.reserve(ctx, key, in.rec.ID, s.limits.Concurrent)
+		if err != nil {
+			return err
+		}
+		if !r.Granted {
+			return rateLimited(fmt.Sprintf("concurrent requests on %s (limit %d)", s.name, s.limits.Concurrent), time.Second)
+		}
+		adm.leases = append(adm.leases, key)
+	}
+	return nil
+}
+
+// settle gives back what the request took beyond what it used: the
+// difference between its estimate and its real tokens, and its leases.
+func (g *Gateway) settle(in *inflight) {
+	adm := in.adm
+	if adm == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	used := int64(in.rec.Usage.TotalTokens)
+	if len(adm.tokens) > 0 {
+		correct := make([]Bucket, len(adm.tokens))
+		for i, b := range adm.tokens {
+			correct[i] = b
+			correct[i].N = used - b.N
+		}
+		g.limiter.adjust(ctx, correct)
+	}
+	for _, key := range adm.leases {
+		g.limiter.release(ctx, key, in.rec.ID)
+	}
+}
+
+// limitBucket is the bucket of one limited dimension, with what it is
+// called in messages and whether it counts tokens.
+type limitBucket struct {
+	Bucket
+	name   string
+	tokens bool
+}
+
+// bucketsFor lists the buckets of the limited dimensions of scopes, with
+// the units a request takes: 1 for request counts, the estimate (at most
+// the limit) for tokens.
+func bucketsFor(scopes []scope, estimate int64) []limitBucket {
+	var out []limitBucket
+	for _, s := range scopes {
+		for _, d := range s.limits.dimensions() {
+			if d.value == 0 || d.window == 0 {
+				continue
+			}
+			b := Bucket{Limit: d.value, Window: d.window, N: 1}
+			if d.tokens {
+				if estimate <= 0 {
+					continue
+				}
+				b.Key = s.prefix + "t" + d.name
+				b.N = min(estimate, d.value)
+			} else {
+				b.Key = s.prefix + "r" + d.name
+			}
+			name := fmt.Sprintf("%s on %s (limit %d)", strings.ReplaceAll(d.name, "_", " "), s.name, d.value)
+			out = append(out, limitBucket{Bucket: b, name: name, tokens: d.tokens})
+		}
+	}
+	return out
+}
+
+func rateLimited(what string, after time.Duration) error {
+	secs := max(int64((after+time.Second-1)/time.Second), 1)
+	return &Error{
+		Code: CodeRateLimited, Type: "rate_limit_exceeded", RetryAfter: after,
+		Message: fmt.Sprintf("Rate limit reached for %s. Please try again in %ds.", what, secs),
+	}
+}
+
+// observe keeps, per kind, the bucket with the fewest units left.
+func (s *RateStatus) observe(buckets []limitBucket, remaining []int64) {
+	for i, b := range buckets {
+		left := int64(0)
+		if i < len(remaining) {
+			left = remaining[i]
+		}
+		w := &RateWindow{Limit: b.Limit, Remaining: left,
+			Reset: time.Duration(float64(b.Limit-left) / float64(b.Limit) * float64(b.Window)).Round(time.Millisecond)}
+		dst := &s.Requests
+		if b.tokens {
+			dst = &s.Tokens
+		}
+		if *dst == nil || left < (*dst).Remaining {
+			*dst = w
+		}
+	}
+}
+
+// estimateTokens guesses a chat request's tokens before the call: a token
+// per four characters of prompt, plus the most it may generate.
+func estimateTokens(req *ChatRequest) int64 {
+	n := int64(len(req.promptText())/4 + 1)
+	switch {
+	case req.MaxCompletionTokens != nil:
+		n += int64(*req.MaxCompletionTokens)
+	case req.MaxTokens != nil:
+		n += int64(*req.MaxTokens)
+	}
+	return n
+}
