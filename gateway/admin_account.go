@@ -77,7 +77,16 @@ type KeySpec struct {
 	ExpiresAt time.Time
 	// Limits may not exceed the account's.
 	Limits Limits
+	// Namespaces the key may choose per request, each one its account
+	// may use.
+	Namespaces []string
+	// AllowedIPs are addresses or CIDR ranges the key may be used from.
+	AllowedIPs []string
 }
+
+// IssuedByAccount is Key.IssuedBy for keys an account issued with its
+// master key.
+func IssuedByAccount(accountID string) string { return "account:" + accountID }
 
 // IssuedByAdmin is Key.IssuedBy for keys an admin issued.
 const IssuedByAdmin = "admin"
@@ -96,27 +105,41 @@ func (a *Admin) IssueKey(ctx context.Context, accountID string, spec KeySpec, is
 	if spec.Namespace != "" && !acct.AllowsNamespace(spec.Namespace) {
 		return nil, "", Invalid("namespace", "account %s may not use namespace %q", acct.ID, spec.Namespace)
 	}
+	for _, ns := range spec.Namespaces {
+		if !acct.AllowsNamespace(ns) {
+			return nil, "", Invalid("namespaces", "account %s may not use namespace %q", acct.ID, ns)
+		}
+	}
 	if !spec.ExpiresAt.IsZero() && !spec.ExpiresAt.After(now) {
 		return nil, "", Invalid("expires_at", "expires_at must be in the future")
 	}
 	if err := spec.Limits.Within(acct.Limits, "limits"); err != nil {
 		return nil, "", err
 	}
+	return a.issue(ctx, acct, spec, issuedBy, false)
+}
+
+// issue stores a new key of acct and returns it with its secret.
+func (a *Admin) issue(ctx context.Context, acct *Account, spec KeySpec, issuedBy string, master bool) (*Key, string, error) {
+	now := a.g.clock.Now()
 	secret := NewKeySecret()
 	k := &Key{
-		ID:        a.g.ids.NewID("key_"),
-		AccountID: acct.ID,
-		Name:      spec.Name,
-		Prefix:    KeyDisplayPrefix(secret),
-		Digest:    a.g.hasher.Digest(secret),
-		Status:    StatusActive,
-		Epoch:     acct.Epoch,
-		Models:    spec.Models,
-		Namespace: spec.Namespace,
-		Limits:    spec.Limits,
-		IssuedBy:  issuedBy,
-		ExpiresAt: spec.ExpiresAt,
-		CreatedAt: now,
+		ID:         a.g.ids.NewID("key_"),
+		AccountID:  acct.ID,
+		Name:       spec.Name,
+		Prefix:     KeyDisplayPrefix(secret),
+		Digest:     a.g.hasher.Digest(secret),
+		Status:     StatusActive,
+		Epoch:      acct.Epoch,
+		Models:     spec.Models,
+		Namespace:  spec.Namespace,
+		Namespaces: spec.Namespaces,
+		AllowedIPs: spec.AllowedIPs,
+		Limits:     spec.Limits,
+		Master:     master,
+		IssuedBy:   issuedBy,
+		ExpiresAt:  spec.ExpiresAt,
+		CreatedAt:  now,
 	}
 	if err := k.Validate(); err != nil {
 		return nil, "", err
@@ -137,6 +160,57 @@ func (a *Admin) Keys(ctx context.Context, accountID string) ([]*Key, error) {
 		}
 	}
 	return a.g.store.ListKeys(ctx, KeyFilter{AccountID: accountID})
+}
+
+// IssueMasterKey issues the account's master key, with which it manages
+// its own client keys, and revokes the master key it had: there is one at
+// a time. The secret is returned once. CodeNotFound if the account does
+// not exist.
+func (a *Admin) IssueMasterKey(ctx context.Context, accountID string) (*Key, string, error) {
+	acct, err := a.g.store.GetAccount(ctx, accountID)
+	if err != nil {
+		return nil, "", err
+	}
+	keys, err := a.g.store.ListKeys(ctx, KeyFilter{AccountID: accountID})
+	if err != nil {
+		return nil, "", err
+	}
+	for _, k := range keys {
+		if k.Master && k.Status == StatusActive {
+			if _, err := a.RevokeKey(ctx, k.ID); err != nil {
+				return nil, "", err
+			}
+		}
+	}
+	return a.issue(ctx, acct, KeySpec{Name: "master"}, IssuedByAdmin, true)
+}
+
+// RevokeAccountKeys raises the account's epoch, which revokes at once
+// every client key it has, however issued; its master key stays.
+// CodeNotFound if the account does not exist.
+func (a *Admin) RevokeAccountKeys(ctx context.Context, accountID string) (*Account, error) {
+	now := a.g.clock.Now()
+	acct, err := a.g.store.UpdateAccount(ctx, accountID, func(acct *Account) error {
+		acct.Epoch++
+		acct.UpdatedAt = now
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.changed(ctx)
+	return acct, nil
+}
+
+// RevokeAccountKey revokes a key of the account; a key of another
+// account is CodeNotFound, as if it did not exist, so that an account
+// learns nothing of others' keys.
+func (a *Admin) RevokeAccountKey(ctx context.Context, accountID, id string) (*Key, error) {
+	k, err := a.g.store.GetKey(ctx, id)
+	if err != nil || k.AccountID != accountID || k.Master {
+		return nil, Errorf(CodeNotFound, "key %q not found", id)
+	}
+	return a.RevokeKey(ctx, id)
 }
 
 // RevokeKey revokes a key for good; revoking a revoked key changes

@@ -18,17 +18,43 @@ type Caller struct {
 	RateStatus *RateStatus
 }
 
-// Authenticate finds the client key in the current Snapshot; it does no
-// I/O. CodeUnauthenticated if the key is unknown, revoked, expired, of a
-// disabled account, or of an earlier epoch of its account.
+// Authenticate finds the client key in the current Snapshot for a request
+// from clientIP; it does no I/O. CodeUnauthenticated if the key is
+// unknown, revoked, expired, of a disabled account, or of an earlier epoch
+// of its account; CodeForbidden if it may not be used from clientIP, or
+// is a master key (which calls no model).
 //
 // The lookup is by HMAC digest, so the time it takes says nothing about
 // how much of a guessed key was right.
-func (g *Gateway) Authenticate(key string) (*Caller, error) {
-	return g.snapshot().authenticate(g.hasher.Digest(key), g.clock.Now())
+func (g *Gateway) Authenticate(key, clientIP string) (*Caller, error) {
+	c, err := g.snapshot().authenticate(g.hasher.Digest(key), clientIP, g.clock.Now())
+	if err == nil && c.Key.Master {
+		return nil, &Error{Code: CodeForbidden, Type: "master_key", Message: "a master key manages keys and calls no model: issue a client key with it"}
+	}
+	return c, err
 }
 
-func (s *Snapshot) authenticate(digest string, now time.Time) (*Caller, error) {
+// AuthenticateMaster is Authenticate for the account's own key
+// management: it accepts only master keys (CodeForbidden for others).
+func (g *Gateway) AuthenticateMaster(key, clientIP string) (*Caller, error) {
+	c, err := g.snapshot().authenticate(g.hasher.Digest(key), clientIP, g.clock.Now())
+	if err == nil && !c.Key.Master {
+		return nil, &Error{Code: CodeForbidden, Type: "not_master_key", Message: "this needs the account's master key"}
+	}
+	return c, err
+}
+
+// UseNamespace routes the caller's requests in ns instead of its default.
+// CodeForbidden if its key may not use ns.
+func (c *Caller) UseNamespace(ns string) error {
+	if !c.Key.AllowsNamespace(ns, c.Account) {
+		return &Error{Code: CodeForbidden, Type: "namespace_not_allowed", Message: "this key may not use namespace " + quote(ns)}
+	}
+	c.Namespace = ns
+	return nil
+}
+
+func (s *Snapshot) authenticate(digest, clientIP string, now time.Time) (*Caller, error) {
 	k, ok := s.keys[digest]
 	if !ok {
 		return nil, &Error{Code: CodeUnauthenticated, Type: "invalid_api_key", Message: "invalid API key"}
@@ -37,9 +63,12 @@ func (s *Snapshot) authenticate(digest string, now time.Time) (*Caller, error) {
 	if !k.UsableAt(now, acct) {
 		return nil, &Error{Code: CodeUnauthenticated, Type: "invalid_api_key", Message: "API key is expired, revoked or disabled"}
 	}
+	if !k.AllowsIP(clientIP) {
+		return nil, &Error{Code: CodeForbidden, Type: "ip_not_allowed", Message: "this key may not be used from " + clientIP}
+	}
 	ns := k.Namespace
 	if ns == "" {
 		ns = acct.DefaultNamespace
 	}
-	return &Caller{Key: k, Account: acct, Namespace: ns}, nil
+	return &Caller{Key: k, Account: acct, Namespace: ns, ClientIP: clientIP}, nil
 }

@@ -18,7 +18,7 @@ func TestAuthenticate(t *testing.T) {
 		is := is.New(t)
 		f := newFixture(t)
 		k, secret := f.key(t, gateway.KeySpec{Name: "ci"})
-		c, err := f.gw.Authenticate(secret)
+		c, err := f.gw.Authenticate(secret, "127.0.0.1")
 		is.NoErr(err)
 		is.Equal(c.Key.ID, k.ID)
 		is.Equal(c.Namespace, gateway.DefaultNamespace)
@@ -28,7 +28,7 @@ func TestAuthenticate(t *testing.T) {
 	t.Run("ErrUnknownKey", func(t *testing.T) {
 		is := is.New(t)
 		f := newFixture(t)
-		_, err := f.gw.Authenticate("tg-nope")
+		_, err := f.gw.Authenticate("tg-nope", "127.0.0.1")
 		is.Equal(gateway.ErrorCode(err), gateway.CodeUnauthenticated)
 	})
 	t.Run("ErrRevoked", func(t *testing.T) {
@@ -37,17 +37,17 @@ func TestAuthenticate(t *testing.T) {
 		k, secret := f.key(t, gateway.KeySpec{})
 		_, err := f.admin.RevokeKey(ctx, k.ID)
 		is.NoErr(err)
-		_, err = f.gw.Authenticate(secret)
+		_, err = f.gw.Authenticate(secret, "127.0.0.1")
 		is.Equal(gateway.ErrorCode(err), gateway.CodeUnauthenticated)
 	})
 	t.Run("ErrExpired", func(t *testing.T) {
 		is := is.New(t)
 		f := newFixture(t)
 		_, secret := f.key(t, gateway.KeySpec{ExpiresAt: t0.Add(time.Hour)})
-		_, err := f.gw.Authenticate(secret)
+		_, err := f.gw.Authenticate(secret, "127.0.0.1")
 		is.NoErr(err)
 		f.clock.Advance(time.Hour)
-		_, err = f.gw.Authenticate(secret)
+		_, err = f.gw.Authenticate(secret, "127.0.0.1")
 		is.Equal(gateway.ErrorCode(err), gateway.CodeUnauthenticated)
 	})
 	t.Run("ErrAccountEpochRaised", func(t *testing.T) {
@@ -57,7 +57,7 @@ func TestAuthenticate(t *testing.T) {
 		_, err := f.store.UpdateAccount(ctx, k.AccountID, func(a *gateway.Account) error { a.Epoch++; return nil })
 		is.NoErr(err)
 		is.NoErr(f.gw.Reload(ctx))
-		_, err = f.gw.Authenticate(secret)
+		_, err = f.gw.Authenticate(secret, "127.0.0.1")
 		is.Equal(gateway.ErrorCode(err), gateway.CodeUnauthenticated)
 	})
 	t.Run("ErrAccountDisabled", func(t *testing.T) {
@@ -67,7 +67,7 @@ func TestAuthenticate(t *testing.T) {
 		disabled := gateway.StatusDisabled
 		_, err := f.admin.UpdateAccount(ctx, k.AccountID, gateway.AccountUpdate{Status: &disabled})
 		is.NoErr(err)
-		_, err = f.gw.Authenticate(secret)
+		_, err = f.gw.Authenticate(secret, "127.0.0.1")
 		is.Equal(gateway.ErrorCode(err), gateway.CodeUnauthenticated)
 	})
 }
@@ -121,7 +121,7 @@ func TestChangesReachOtherInstances(t *testing.T) {
 	_, secret := f.key(t, gateway.KeySpec{})
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		_, err := other.Authenticate(secret)
+		_, err := other.Authenticate(secret, "127.0.0.1")
 		if err == nil {
 			break
 		}

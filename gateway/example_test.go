@@ -31,7 +31,7 @@ func Example() {
 	acct, _ := admin.CreateAccount(ctx, &gateway.Account{Name: "team"})
 	_, key, _ := admin.IssueKey(ctx, acct.ID, gateway.KeySpec{Name: "docs"}, gateway.IssuedByAdmin)
 
-	caller, err := gw.Authenticate(key)
+	caller, err := gw.Authenticate(key, "127.0.0.1")
 	if err != nil {
 		panic(err)
 	}

@@ -89,7 +89,7 @@ func (f *fixture) provider(t *testing.T, name string, models []string, weights .
 func (f *fixture) caller(t *testing.T, spec gateway.KeySpec) *gateway.Caller {
 	t.Helper()
 	_, secret := f.key(t, spec)
-	c, err := f.gw.Authenticate(secret)
+	c, err := f.gw.Authenticate(secret, "127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"net/netip"
 	"path"
 	"time"
 )
@@ -32,8 +33,18 @@ type Key struct {
 	Epoch int64
 	// Models the key may call, as path.Match patterns; empty allows all.
 	Models []string
-	// Namespace the key routes in; empty means its account's default.
+	// Namespace the key routes in by default; empty means its account's
+	// default.
 	Namespace string
+	// Namespaces the key may choose per request (X-Tollgate-Namespace),
+	// a subset of its account's; empty allows only Namespace.
+	Namespaces []string
+	// AllowedIPs are the client addresses or CIDR ranges the key may be
+	// used from; empty allows any.
+	AllowedIPs []string
+	// Master keys manage their account's client keys (issue, list,
+	// revoke) and call no model. An account's epoch does not revoke them.
+	Master bool
 	// Limits cap the key alone, within its account's.
 	Limits Limits
 	// IssuedBy is "admin" or "account:<id>".
@@ -56,6 +67,11 @@ func (k *Key) Validate() error {
 			return Invalid("models", "model pattern %q is not valid", m)
 		}
 	}
+	for _, ip := range k.AllowedIPs {
+		if _, err := parsePrefix(ip); err != nil {
+			return Invalid("allowed_ips", "%q is not an IP address or CIDR range", ip)
+		}
+	}
 	return k.Limits.Validate("limits")
 }
 
@@ -64,7 +80,48 @@ func (k *Key) Validate() error {
 func (k *Key) UsableAt(now time.Time, acct *Account) bool {
 	return k.Status == StatusActive &&
 		(k.ExpiresAt.IsZero() || now.Before(k.ExpiresAt)) &&
-		acct != nil && acct.Status == StatusActive && acct.Epoch == k.Epoch
+		acct != nil && acct.Status == StatusActive && (k.Master || acct.Epoch == k.Epoch)
+}
+
+// AllowsIP reports whether the key may be used from ip (an address, as
+// in a request's remote address). Unparsable addresses are refused when
+// the key names any range.
+func (k *Key) AllowsIP(ip string) bool {
+	if len(k.AllowedIPs) == 0 {
+		return true
+	}
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	addr = addr.Unmap()
+	for _, s := range k.AllowedIPs {
+		if p, err := parsePrefix(s); err == nil && p.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// AllowsNamespace reports whether a request with the key may route in ns.
+func (k *Key) AllowsNamespace(ns string, acct *Account) bool {
+	if ns == k.Namespace || (k.Namespace == "" && ns == acct.DefaultNamespace) {
+		return true
+	}
+	return contains(k.Namespaces, ns) && acct.AllowsNamespace(ns)
+}
+
+// parsePrefix reads a CIDR range or a single address (a range of one).
+func parsePrefix(s string) (netip.Prefix, error) {
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 // AllowsModel reports whether the key may call model.

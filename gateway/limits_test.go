@@ -53,7 +53,7 @@ func TestRequestLimits(t *testing.T) {
 		for range 2 {
 			_, secret, err := f.admin.IssueKey(ctx, acct.ID, gateway.KeySpec{}, gateway.IssuedByAdmin)
 			is.NoErr(err)
-			c, err := f.gw.Authenticate(secret)
+			c, err := f.gw.Authenticate(secret, "127.0.0.1")
 			is.NoErr(err)
 			callers = append(callers, c)
 		}
@@ -75,13 +75,13 @@ func TestRequestLimits(t *testing.T) {
 		f := newFixture(t)
 		f.provider(t, "alpha", []string{"m"}, 1)
 		k, secret := f.key(t, gateway.KeySpec{})
-		c, err := f.gw.Authenticate(secret)
+		c, err := f.gw.Authenticate(secret, "127.0.0.1")
 		is.NoErr(err)
 		ok, _ := chatN(f, c, 3)
 		is.Equal(ok, 3)
 		_, err = f.admin.UpdateAccount(ctx, k.AccountID, gateway.AccountUpdate{Limits: &gateway.Limits{RequestsPerDay: 1}})
 		is.NoErr(err)
-		c, err = f.gw.Authenticate(secret) // the new limit is in the snapshot at once
+		c, err = f.gw.Authenticate(secret, "127.0.0.1") // the new limit is in the snapshot at once
 		is.NoErr(err)
 		ok, _ = chatN(f, c, 3)
 		is.Equal(ok, 1)

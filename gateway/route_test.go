@@ -42,7 +42,7 @@ func TestRouting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eu, err := f.gw.Authenticate(euSecret)
+	eu, err := f.gw.Authenticate(euSecret, "127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}

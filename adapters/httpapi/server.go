@@ -129,7 +129,7 @@ func (s *Server) client(h func(http.ResponseWriter, *http.Request, *gateway.Call
 			s.writeError(w, r, &gateway.Error{Code: gateway.CodeUnauthenticated, Type: "missing_api_key", Message: "no API key: send it as Authorization: Bearer <key>"})
 			return
 		}
-		c, err := s.gw.Authenticate(key)
+		c, err := s.gw.Authenticate(key, clientIP(r))
 		if err != nil {
 			s.writeError(w, r, err)
 			return

@@ -88,6 +88,8 @@ func copyAccount(a *gateway.Account) *gateway.Account {
 func copyKey(k *gateway.Key) *gateway.Key {
 	c := *k
 	c.Models = slices.Clone(k.Models)
+	c.Namespaces = slices.Clone(k.Namespaces)
+	c.AllowedIPs = slices.Clone(k.AllowedIPs)
 	return &c
 }
 

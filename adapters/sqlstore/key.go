@@ -16,57 +16,66 @@ import (
 type keyRow struct {
 	bun.BaseModel `bun:"table:keys"`
 
-	ID        string      `bun:"id,pk"`
-	AccountID string      `bun:"account_id"`
-	Name      string      `bun:"name"`
-	Prefix    string      `bun:"prefix"`
-	Digest    string      `bun:"digest"`
-	Status    string      `bun:"status"`
-	Epoch     int64       `bun:"epoch"`
-	Models    []string    `bun:"models"` // JSON
-	Namespace string      `bun:"namespace"`
-	Limits    *limitsJSON `bun:"limits"` // JSON
-	IssuedBy  string      `bun:"issued_by"`
-	ExpiresAt time.Time   `bun:"expires_at,nullzero"`
-	CreatedAt time.Time   `bun:"created_at,nullzero"`
-	RevokedAt time.Time   `bun:"revoked_at,nullzero"`
+	ID         string      `bun:"id,pk"`
+	AccountID  string      `bun:"account_id"`
+	Name       string      `bun:"name"`
+	Prefix     string      `bun:"prefix"`
+	Digest     string      `bun:"digest"`
+	Status     string      `bun:"status"`
+	Epoch      int64       `bun:"epoch"`
+	Models     []string    `bun:"models"` // JSON
+	Namespace  string      `bun:"namespace"`
+	Limits     *limitsJSON `bun:"limits"`      // JSON
+	Namespaces []string    `bun:"namespaces"`  // JSON
+	AllowedIPs []string    `bun:"allowed_ips"` // JSON
+	Master     bool        `bun:"master"`
+	IssuedBy   string      `bun:"issued_by"`
+	ExpiresAt  time.Time   `bun:"expires_at,nullzero"`
+	CreatedAt  time.Time   `bun:"created_at,nullzero"`
+	RevokedAt  time.Time   `bun:"revoked_at,nullzero"`
 }
 
 func newKeyRow(k *gateway.Key) *keyRow {
 	return &keyRow{
-		ID:        k.ID,
-		AccountID: k.AccountID,
-		Name:      k.Name,
-		Prefix:    k.Prefix,
-		Digest:    k.Digest,
-		Status:    string(k.Status),
-		Epoch:     k.Epoch,
-		Models:    slices.Clone(k.Models),
-		Namespace: k.Namespace,
-		Limits:    limitsRow(k.Limits),
-		IssuedBy:  k.IssuedBy,
-		ExpiresAt: dbTime(k.ExpiresAt),
-		CreatedAt: dbTime(k.CreatedAt),
-		RevokedAt: dbTime(k.RevokedAt),
+		ID:         k.ID,
+		AccountID:  k.AccountID,
+		Name:       k.Name,
+		Prefix:     k.Prefix,
+		Digest:     k.Digest,
+		Status:     string(k.Status),
+		Epoch:      k.Epoch,
+		Models:     slices.Clone(k.Models),
+		Namespace:  k.Namespace,
+		Limits:     limitsRow(k.Limits),
+		Namespaces: slices.Clone(k.Namespaces),
+		AllowedIPs: slices.Clone(k.AllowedIPs),
+		Master:     k.Master,
+		IssuedBy:   k.IssuedBy,
+		ExpiresAt:  dbTime(k.ExpiresAt),
+		CreatedAt:  dbTime(k.CreatedAt),
+		RevokedAt:  dbTime(k.RevokedAt),
 	}
 }
 
 func (r *keyRow) key() *gateway.Key {
 	return &gateway.Key{
-		ID:        r.ID,
-		AccountID: r.AccountID,
-		Name:      r.Name,
-		Prefix:    r.Prefix,
-		Digest:    r.Digest,
-		Status:    gateway.Status(r.Status),
-		Epoch:     r.Epoch,
-		Models:    slices.Clone(r.Models),
-		Namespace: r.Namespace,
-		Limits:    r.Limits.limits(),
-		IssuedBy:  r.IssuedBy,
-		ExpiresAt: dbTime(r.ExpiresAt),
-		CreatedAt: dbTime(r.CreatedAt),
-		RevokedAt: dbTime(r.RevokedAt),
+		ID:         r.ID,
+		AccountID:  r.AccountID,
+		Name:       r.Name,
+		Prefix:     r.Prefix,
+		Digest:     r.Digest,
+		Status:     gateway.Status(r.Status),
+		Epoch:      r.Epoch,
+		Models:     slices.Clone(r.Models),
+		Namespace:  r.Namespace,
+		Limits:     r.Limits.limits(),
+		Namespaces: slices.Clone(r.Namespaces),
+		AllowedIPs: slices.Clone(r.AllowedIPs),
+		Master:     r.Master,
+		IssuedBy:   r.IssuedBy,
+		ExpiresAt:  dbTime(r.ExpiresAt),
+		CreatedAt:  dbTime(r.CreatedAt),
+		RevokedAt:  dbTime(r.RevokedAt),
 	}
 }
 

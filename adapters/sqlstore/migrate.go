@@ -141,6 +141,13 @@ func schemaVersions() []schemaVersion {
 			`ALTER TABLE accounts ADD COLUMN limits {json}`,
 			`ALTER TABLE keys ADD COLUMN limits {json}`,
 		},
+	}, {
+		name: "20261124000004", comment: "key_scopes",
+		statements: []string{
+			`ALTER TABLE keys ADD COLUMN namespaces {json}`,
+			`ALTER TABLE keys ADD COLUMN allowed_ips {json}`,
+			`ALTER TABLE keys ADD COLUMN master BOOLEAN NOT NULL DEFAULT FALSE`,
+		},
 	}}
 }
 

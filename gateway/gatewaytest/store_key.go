@@ -14,19 +14,22 @@ import (
 // RevokedAt.
 func newKey(id, account string, created time.Time) *gateway.Key {
 	return &gateway.Key{
-		ID:        id,
-		AccountID: account,
-		Name:      "key " + id,
-		Prefix:    "tg-abcde",
-		Digest:    "digest-" + id,
-		Status:    gateway.StatusActive,
-		Epoch:     7,
-		Models:    []string{"gpt-4o*", "text-embedding-3-small"},
-		Namespace: "staging",
-		Limits:    gateway.Limits{RequestsPerMinute: 10, TokensPerDay: 100000, Concurrent: 2},
-		IssuedBy:  "account:" + account,
-		ExpiresAt: created.Add(30 * 24 * time.Hour).In(elsewhere),
-		CreatedAt: created,
+		ID:         id,
+		AccountID:  account,
+		Name:       "key " + id,
+		Prefix:     "tg-abcde",
+		Digest:     "digest-" + id,
+		Status:     gateway.StatusActive,
+		Epoch:      7,
+		Models:     []string{"gpt-4o*", "text-embedding-3-small"},
+		Namespace:  "staging",
+		Limits:     gateway.Limits{RequestsPerMinute: 10, TokensPerDay: 100000, Concurrent: 2},
+		Namespaces: []string{"staging", "prod"},
+		AllowedIPs: []string{"10.0.0.0/8", "2001:db8::1"},
+		Master:     true,
+		IssuedBy:   "account:" + account,
+		ExpiresAt:  created.Add(30 * 24 * time.Hour).In(elsewhere),
+		CreatedAt:  created,
 	}
 }
 
@@ -35,6 +38,8 @@ func newKey(id, account string, created time.Time) *gateway.Key {
 func normKey(k *gateway.Key) gateway.Key {
 	c := *k
 	c.Models = normStrings(c.Models)
+	c.Namespaces = normStrings(c.Namespaces)
+	c.AllowedIPs = normStrings(c.AllowedIPs)
 	c.ExpiresAt = normTime(c.ExpiresAt)
 	c.CreatedAt = normTime(c.CreatedAt)
 	c.RevokedAt = normTime(c.RevokedAt)
