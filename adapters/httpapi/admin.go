@@ -28,6 +28,8 @@ func (s *Server) adminRoutes(r *mux.Router) {
 	h("/accounts/{id}", s.updateAccount, http.MethodPatch)
 	h("/accounts/{id}/keys", s.issueKey, http.MethodPost)
 	h("/accounts/{id}/keys", s.listAccountKeys, http.MethodGet)
+	h("/accounts/{id}/master-key", s.issueMasterKey, http.MethodPost)
+	h("/accounts/{id}/revoke-keys", s.revokeAccountKeys, http.MethodPost)
 	h("/keys", s.listKeys, http.MethodGet)
 	h("/keys/{id}", s.revokeKey, http.MethodDelete)
 

@@ -79,11 +79,22 @@ func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request) {
 }
 
 type keyInput struct {
-	Name      string     `json:"name"`
-	Models    []string   `json:"models"`
-	Namespace string     `json:"namespace"`
-	ExpiresAt *time.Time `json:"expires_at"`
-	Limits    limitsJSON `json:"limits"`
+	Name       string     `json:"name"`
+	Models     []string   `json:"models"`
+	Namespace  string     `json:"namespace"`
+	Namespaces []string   `json:"namespaces"`
+	AllowedIPs []string   `json:"allowed_ips"`
+	ExpiresAt  *time.Time `json:"expires_at"`
+	Limits     limitsJSON `json:"limits"`
+}
+
+func (in keyInput) spec() gateway.KeySpec {
+	spec := gateway.KeySpec{Name: in.Name, Models: in.Models, Namespace: in.Namespace, Namespaces: in.Namespaces,
+		AllowedIPs: in.AllowedIPs, Limits: gateway.Limits(in.Limits)}
+	if in.ExpiresAt != nil {
+		spec.ExpiresAt = *in.ExpiresAt
+	}
+	return spec
 }
 
 // issueKey issues a key and returns it once, in the "key" field.
@@ -93,11 +104,7 @@ func (s *Server) issueKey(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	spec := gateway.KeySpec{Name: in.Name, Models: in.Models, Namespace: in.Namespace, Limits: gateway.Limits(in.Limits)}
-	if in.ExpiresAt != nil {
-		spec.ExpiresAt = *in.ExpiresAt
-	}
-	k, secret, err := s.admin.IssueKey(r.Context(), mux.Vars(r)["id"], spec, gateway.IssuedByAdmin)
+	k, secret, err := s.admin.IssueKey(r.Context(), mux.Vars(r)["id"], in.spec(), gateway.IssuedByAdmin)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -106,6 +113,30 @@ func (s *Server) issueKey(w http.ResponseWriter, r *http.Request) {
 	out.Key = secret
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, out)
+}
+
+// issueMasterKey issues the account's master key, replacing the one it
+// had; the response holds it once, in "key".
+func (s *Server) issueMasterKey(w http.ResponseWriter, r *http.Request) {
+	k, secret, err := s.admin.IssueMasterKey(r.Context(), mux.Vars(r)["id"])
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := keyView(k)
+	out.Key = secret
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusCreated, out)
+}
+
+// revokeAccountKeys raises the account's epoch, revoking every client key.
+func (s *Server) revokeAccountKeys(w http.ResponseWriter, r *http.Request) {
+	a, err := s.admin.RevokeAccountKeys(r.Context(), mux.Vars(r)["id"])
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, accountView(a))
 }
 
 func (s *Server) listAccountKeys(w http.ResponseWriter, r *http.Request) {

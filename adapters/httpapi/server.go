@@ -72,6 +72,7 @@ func (s *Server) routes() {
 	v1.HandleFunc("/embeddings", s.client(s.embeddings)).Methods(http.MethodPost)
 	v1.HandleFunc("/models", s.client(s.listModels)).Methods(http.MethodGet)
 	v1.HandleFunc("/models/{id:.+}", s.client(s.getModel)).Methods(http.MethodGet)
+	s.accountRoutes(v1)
 
 	s.adminRoutes(r.PathPrefix("/admin").Subrouter())
 }
@@ -134,8 +135,13 @@ func (s *Server) client(h func(http.ResponseWriter, *http.Request, *gateway.Call
 			s.writeError(w, r, err)
 			return
 		}
+		if ns := r.Header.Get("X-Tollgate-Namespace"); ns != "" {
+			if err := c.UseNamespace(ns); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		}
 		c.RequestID = requestID(r)
-		c.ClientIP = clientIP(r)
 		h(w, r, c)
 	}
 }

@@ -101,18 +101,21 @@ func accountView(a *gateway.Account) accountJSON {
 }
 
 type keyJSON struct {
-	ID        string         `json:"id"`
-	AccountID string         `json:"account_id"`
-	Name      string         `json:"name"`
-	Prefix    string         `json:"prefix"`
-	Status    gateway.Status `json:"status"`
-	Models    []string       `json:"models"`
-	Namespace string         `json:"namespace,omitempty"`
-	Limits    limitsJSON     `json:"limits"`
-	IssuedBy  string         `json:"issued_by"`
-	ExpiresAt *time.Time     `json:"expires_at"`
-	CreatedAt time.Time      `json:"created_at"`
-	RevokedAt *time.Time     `json:"revoked_at"`
+	ID         string         `json:"id"`
+	AccountID  string         `json:"account_id"`
+	Name       string         `json:"name"`
+	Prefix     string         `json:"prefix"`
+	Status     gateway.Status `json:"status"`
+	Models     []string       `json:"models"`
+	Namespace  string         `json:"namespace,omitempty"`
+	Namespaces []string       `json:"namespaces"`
+	AllowedIPs []string       `json:"allowed_ips"`
+	Master     bool           `json:"master,omitempty"`
+	Limits     limitsJSON     `json:"limits"`
+	IssuedBy   string         `json:"issued_by"`
+	ExpiresAt  *time.Time     `json:"expires_at"`
+	CreatedAt  time.Time      `json:"created_at"`
+	RevokedAt  *time.Time     `json:"revoked_at"`
 	// Key is the secret, present only in the response that issues it.
 	Key string `json:"key,omitempty"`
 }
@@ -120,7 +123,8 @@ type keyJSON struct {
 func keyView(k *gateway.Key) keyJSON {
 	return keyJSON{
 		ID: k.ID, AccountID: k.AccountID, Name: k.Name, Prefix: k.Prefix, Status: k.Status,
-		Models: nonNil(k.Models), Namespace: k.Namespace, Limits: limitsJSON(k.Limits), IssuedBy: k.IssuedBy,
+		Models: nonNil(k.Models), Namespace: k.Namespace, Namespaces: nonNil(k.Namespaces), AllowedIPs: nonNil(k.AllowedIPs),
+		Master: k.Master, Limits: limitsJSON(k.Limits), IssuedBy: k.IssuedBy,
 		ExpiresAt: timeOrNil(k.ExpiresAt), CreatedAt: k.CreatedAt, RevokedAt: timeOrNil(k.RevokedAt),
 	}
 }

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/matryer/is"
+)
+
+// Accounts manage their own keys with their master key, and no account
+// can see or touch another's.
+func TestAccountsAreIsolated(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	_, base := gatewayServer(t, map[string]string{})
+	is.Equal(call(t, "POST", base+"/admin/providers", adminKey, map[string]any{
+		"name": "demo", "type": "mock", "models": []string{"mock-*"}, "credentials": []map[string]any{{"secret": "x"}},
+	}, nil), http.StatusCreated)
+
+	type account struct{ ID, master, child, childID string }
+	setup := func(name string) account {
+		var a struct{ ID string }
+		is.Equal(call(t, "POST", base+"/admin/accounts", adminKey, map[string]any{"name": name}, &a), http.StatusCreated)
+		var m struct{ Key string }
+		is.Equal(call(t, "POST", base+"/admin/accounts/"+a.ID+"/master-key", adminKey, nil, &m), http.StatusCreated)
+		var c struct {
+			ID, Key  string
+			IssuedBy string `json:"issued_by"`
+		}
+		is.Equal(call(t, "POST", base+"/v1/keys", m.Key, map[string]any{"name": "ci"}, &c), http.StatusCreated)
+		is.Equal(c.IssuedBy, "account:"+a.ID)
+		return account{a.ID, m.Key, c.Key, c.ID}
+	}
+	a, b := setup("a"), setup("b")
+
+	var list struct {
+		Data []struct {
+			ID        string
+			AccountID string `json:"account_id"`
+		}
+	}
+	is.Equal(call(t, "GET", base+"/v1/keys", a.master, nil, &list), http.StatusOK)
+	for _, k := range list.Data {
+		is.Equal(k.AccountID, a.ID) // A sees only its own keys
+		is.True(k.ID != b.childID)
+	}
+	is.Equal(call(t, "DELETE", base+"/v1/keys/"+b.childID, a.master, nil, nil), http.StatusNotFound) // nor can it touch B's
+	is.Equal(chatStatus(t, base, b.child, "mock-1"), http.StatusOK)
+
+	is.Equal(chatStatus(t, base, a.master, "mock-1"), http.StatusForbidden)            // a master key calls no model
+	is.Equal(call(t, "GET", base+"/v1/keys", a.child, nil, nil), http.StatusForbidden) // a client key manages nothing
+	is.Equal(call(t, "GET", base+"/admin/accounts", a.master, nil, nil), http.StatusUnauthorized)
+
+	is.Equal(call(t, "POST", base+"/v1/keys/revoke-all", a.master, nil, nil), http.StatusOK)
+	is.Equal(chatStatus(t, base, a.child, "mock-1"), http.StatusUnauthorized) // every key of A is revoked at once
+	is.Equal(chatStatus(t, base, b.child, "mock-1"), http.StatusOK)           // B's are not
+	var fresh struct{ Key string }
+	is.Equal(call(t, "POST", base+"/v1/keys", a.master, map[string]any{}, &fresh), http.StatusCreated) // the master still works
+	is.Equal(chatStatus(t, base, fresh.Key, "mock-1"), http.StatusOK)
+}
+
+func TestKeyScopesOverHTTP(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	_, base := gatewayServer(t, map[string]string{})
+	is.Equal(call(t, "POST", base+"/admin/providers", adminKey, map[string]any{
+		"name": "demo", "type": "mock", "models": []string{"mock-*"}, "credentials": []map[string]any{{"secret": "x"}},
+	}, nil), http.StatusCreated)
+	var a struct{ ID string }
+	is.Equal(call(t, "POST", base+"/admin/accounts", adminKey, map[string]any{"name": "a", "namespaces": []string{"beta"}}, &a), http.StatusCreated)
+	var k struct{ Key string }
+	is.Equal(call(t, "POST", base+"/admin/accounts/"+a.ID+"/keys", adminKey, map[string]any{"namespaces": []string{"beta"}, "allowed_ips": []string{"127.0.0.0/8"}}, &k), http.StatusCreated)
+	var far struct{ Key string }
+	is.Equal(call(t, "POST", base+"/admin/accounts/"+a.ID+"/keys", adminKey, map[string]any{"allowed_ips": []string{"203.0.113.0/24"}}, &far), http.StatusCreated)
+
+	is.Equal(chatStatus(t, base, far.Key, "mock-1"), http.StatusForbidden) // not from this address
+	send := func(ns string) int {
+		req, _ := http.NewRequest("POST", base+"/v1/chat/completions", strings.NewReader(`{"model":"mock-1","messages":[{"role":"user","content":"hi"}]}`))
+		req.Header.Set("Authorization", "Bearer "+k.Key)
+		req.Header.Set("X-Tollgate-Namespace", ns)
+		resp, err := http.DefaultClient.Do(req)
+		is.NoErr(err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	is.Equal(send("beta"), http.StatusOK) // allowed (providers' own model lists serve every namespace)
+	is.Equal(send("prod"), http.StatusForbidden)
+}
