@@ -27,11 +27,12 @@ func (g *Gateway) chat(ctx context.Context, c *Caller, req *ChatRequest, in *inf
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
-	if err := g.admit(ctx, c, in, estimateTokens(req)); err != nil {
+	chain, err := g.prepare(ctx, c, in, req.Model, estimateTokens(req))
+	if err != nil {
 		return nil, err
 	}
 	var resp *ChatResponse
-	err := g.attempt(ctx, c, req.Model, in, func(ctx context.Context, h hop, cred *Credential) error {
+	err = g.attempt(ctx, chain, in, func(ctx context.Context, h hop, cred *Credential) error {
 		sent := *req
 		sent.Model = h.model
 		sent.Stream, sent.StreamOptions = false, nil
@@ -48,11 +49,12 @@ func (g *Gateway) Embeddings(ctx context.Context, c *Caller, req *EmbedRequest) 
 	in := g.begin(c, "embeddings", req.Model, false)
 	var resp *EmbedResponse
 	err := req.Validate()
+	var chain []hop
 	if err == nil {
-		err = g.admit(ctx, c, in, int64(len(req.Input)/4+1))
+		chain, err = g.prepare(ctx, c, in, req.Model, int64(len(req.Input)/4+1))
 	}
 	if err == nil {
-		err = g.attempt(ctx, c, req.Model, in, func(ctx context.Context, h hop, cred *Credential) error {
+		err = g.attempt(ctx, chain, in, func(ctx context.Context, h hop, cred *Credential) error {
 			e, ok := h.target.upstream.(Embedder)
 			if !ok {
 				return Errorf(CodeInvalid, "provider %s does not serve embeddings", h.target.provider.Name)
@@ -72,18 +74,28 @@ func (g *Gateway) Embeddings(ctx context.Context, c *Caller, req *EmbedRequest) 
 	return resp, err
 }
 
-// attempt routes model for c and runs call on the chain's credentials
-// until one succeeds, an error may not be retried, or MaxAttempts calls
-// were made. Within a provider the credentials are tried in the picker's
-// order before the next provider of the chain.
-func (g *Gateway) attempt(ctx context.Context, c *Caller, model string, in *inflight, call func(context.Context, hop, *Credential) error) error {
+// prepare routes model for c and admits the request under its limits;
+// a request for a model it may not use, or that nothing serves, takes
+// nothing from its limits. It returns the provider chain.
+func (g *Gateway) prepare(ctx context.Context, c *Caller, in *inflight, model string, estimate int64) ([]hop, error) {
 	snap := g.snapshot()
 	name, chain, err := snap.route(c, model)
 	in.rec.Model = model
 	if err != nil {
-		return err
+		return nil, err
 	}
 	in.model = snap.models[name]
+	if err := g.admit(ctx, c, in, estimate); err != nil {
+		return nil, err
+	}
+	return chain, nil
+}
+
+// attempt runs call on the chain's credentials until one succeeds, an
+// error may not be retried, or MaxAttempts calls were made. Within a
+// provider the credentials are tried in the picker's order before the
+// next provider of the chain.
+func (g *Gateway) attempt(ctx context.Context, chain []hop, in *inflight, call func(context.Context, hop, *Credential) error) error {
 	tried := make(map[string]bool)
 	var last error
 	for _, h := range chain {
@@ -107,7 +119,7 @@ func (g *Gateway) attempt(ctx context.Context, c *Caller, model string, in *infl
 		}
 	}
 	if last == nil {
-		return Errorf(CodeUnavailable, "no active upstream credential for model %s", quote(model))
+		return Errorf(CodeUnavailable, "no active upstream credential for model %s", quote(in.rec.Model))
 	}
 	return last
 }

@@ -32,6 +32,9 @@ type Config struct {
 	// Instances is how many instances share the limits, for the
 	// fallback's share. Default 1.
 	Instances int
+	// Anonymous lets requests without a key call some models; off by
+	// default.
+	Anonymous Anonymous
 	// ConcurrencyLease is how long a concurrency slot stays taken if its
 	// request never ends (its instance died). Default 15m.
 	ConcurrencyLease time.Duration

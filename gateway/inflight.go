@@ -32,7 +32,7 @@ func (g *Gateway) begin(c *Caller, endpoint, model string, stream bool) *infligh
 			Endpoint:  endpoint,
 			Model:     model,
 			Stream:    stream,
-			ClientIP:  c.ClientIP,
+			ClientIP:  g.hashIP(c.ClientIP),
 		},
 	}
 }

@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/matryer/is"
@@ -110,4 +111,33 @@ func TestKeyNamespaces(t *testing.T) {
 	is.Equal(c.Namespace, "beta")
 	is.Equal(gateway.ErrorCode(c.UseNamespace("eu")), gateway.CodeForbidden) // the account's, but not the key's
 	is.NoErr(c.UseNamespace(gateway.DefaultNamespace))
+}
+
+func TestAnonymousAccess(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	f := newFixtureWith(t, gateway.Config{Anonymous: gateway.Anonymous{Models: []string{"free-*"}, Limits: gateway.Limits{RequestsPerHour: 2}}})
+	f.provider(t, "alpha", []string{"free-*", "paid-*"}, 1)
+	ctx := context.Background()
+	chat := func(ip, model string) error {
+		c, err := f.gw.AuthenticateAnonymous(ip)
+		is.NoErr(err)
+		_, err = f.gw.Chat(ctx, c, userChat(model, "hi"))
+		return err
+	}
+	is.NoErr(chat("198.51.100.7", "free-1"))
+	is.Equal(gateway.ErrorCode(chat("198.51.100.7", "paid-1")), gateway.CodeForbidden) // not an anonymous model
+	is.NoErr(chat("198.51.100.7", "free-1"))
+	is.Equal(gateway.ErrorCode(chat("198.51.100.7", "free-1")), gateway.CodeRateLimited) // two an hour for this address
+	is.NoErr(chat("198.51.100.8", "free-1"))                                             // another address has its own
+
+	for _, r := range f.records(t) {
+		is.Equal(r.AccountID, gateway.AnonymousAccountID)
+		is.True(r.ClientIP != "" && !strings.Contains(r.ClientIP, "198.51")) // the address is kept only as a keyed hash
+		is.True(!strings.Contains(r.KeyID, "198.51"))
+	}
+
+	off := newFixture(t)
+	_, err := off.gw.AuthenticateAnonymous("198.51.100.7")
+	is.Equal(gateway.ErrorCode(err), gateway.CodeUnauthenticated) // off by default
 }

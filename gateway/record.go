@@ -28,7 +28,8 @@ type RequestRecord struct {
 	Latency   time.Duration // until the response ended
 	FirstByte time.Duration // until the first byte of the response was ready
 	Stream    bool
-	ClientIP  string
+	// ClientIP is a keyed hash of the client's address, never the address.
+	ClientIP string
 }
 
 // Attempt is one call to an upstream within a request.

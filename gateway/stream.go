@@ -34,11 +34,12 @@ func (g *Gateway) chatStream(ctx context.Context, c *Caller, req *ChatRequest, i
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
-	if err := g.admit(ctx, c, in, estimateTokens(req)); err != nil {
+	chain, err := g.prepare(ctx, c, in, req.Model, estimateTokens(req))
+	if err != nil {
 		return nil, err
 	}
 	var out *meteredStream
-	err := g.attempt(ctx, c, req.Model, in, func(ctx context.Context, h hop, cred *Credential) error {
+	err = g.attempt(ctx, chain, in, func(ctx context.Context, h hop, cred *Credential) error {
 		sent := *req
 		sent.Model = h.model
 		sent.Stream = true
