@@ -77,6 +77,7 @@ type Gateway struct {
 	ids     IDs
 	rec     *Recorder
 	limiter *limiter
+	meter   *meter
 
 	snap atomic.Pointer[Snapshot]
 
@@ -113,6 +114,7 @@ func New(cfg Config, store Store, cache Cache, drivers Drivers, hasher *Hasher, 
 		upstreams: make(map[string]openedUpstream),
 		pickers:   make(map[string]*picker),
 		stop:      make(chan struct{}),
+		meter:     newMeter(),
 		limiter: &limiter{cache: cache, fallback: cfg.LimitFallback, share: int64(cfg.Instances),
 			lease: cfg.ConcurrencyLease, log: cfg.Logger},
 	}
@@ -133,7 +135,8 @@ func (g *Gateway) Start(ctx context.Context) error {
 		cancel()
 		return err
 	}
-	g.wg.Add(1)
+	g.wg.Add(2)
+	go g.flushMeter()
 	go func() {
 		defer g.wg.Done()
 		defer cancel()
@@ -161,6 +164,30 @@ func (g *Gateway) Start(ctx context.Context) error {
 		}
 	}()
 	return nil
+}
+
+// flushMeter adds the realtime counts to the Cache every second until
+// Close, and once more then.
+func (g *Gateway) flushMeter() {
+	defer g.wg.Done()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		stopping := false
+		select {
+		case <-g.stop:
+			stopping = true
+		case <-tick.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := g.meter.flush(ctx, g.cache); err != nil {
+			g.cfg.Logger.Warn("realtime counts kept for the next flush", "err", err)
+		}
+		cancel()
+		if stopping {
+			return
+		}
+	}
 }
 
 // Close stops the background reloads and closes the Upstreams that hold

@@ -21,6 +21,7 @@ func (g *Gateway) begin(c *Caller, endpoint, model string, stream bool) *infligh
 	if c.RequestID == "" {
 		c.RequestID = g.ids.NewID("req_")
 	}
+	g.meter.start(c.Account.ID)
 	return &inflight{
 		start: now,
 		rec: &RequestRecord{
@@ -57,5 +58,6 @@ func (g *Gateway) finish(in *inflight, err error) {
 		r.Cost = in.model.Prices.Cost(r.Usage)
 	}
 	g.settle(in)
+	g.meter.end(r.AccountID, int64(r.Usage.TotalTokens), g.clock.Now())
 	g.rec.Record(r)
 }
