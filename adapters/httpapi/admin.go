@@ -30,6 +30,7 @@ func (s *Server) adminRoutes(r *mux.Router) {
 	h("/accounts/{id}/keys", s.listAccountKeys, http.MethodGet)
 	h("/accounts/{id}/master-key", s.issueMasterKey, http.MethodPost)
 	h("/accounts/{id}/revoke-keys", s.revokeAccountKeys, http.MethodPost)
+	h("/accounts/{id}/realtime", s.accountRealtime, http.MethodGet)
 	h("/keys", s.listKeys, http.MethodGet)
 	h("/keys/{id}", s.revokeKey, http.MethodDelete)
 

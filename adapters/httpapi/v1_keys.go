@@ -7,13 +7,14 @@ import (
 	"github.com/tollgate-ai/tollgate/gateway"
 )
 
-// accountRoutes are the account's own key management under /v1/keys,
-// authorized by its master key.
+// accountRoutes are what an account sees of itself: its key management
+// under /v1/keys (authorized by its master key) and its realtime figures.
 func (s *Server) accountRoutes(v1 *mux.Router) {
 	v1.HandleFunc("/keys", s.master(s.issueOwnKey)).Methods(http.MethodPost)
 	v1.HandleFunc("/keys", s.master(s.listOwnKeys)).Methods(http.MethodGet)
 	v1.HandleFunc("/keys/revoke-all", s.master(s.revokeOwnKeys)).Methods(http.MethodPost)
 	v1.HandleFunc("/keys/{id}", s.master(s.revokeOwnKey)).Methods(http.MethodDelete)
+	v1.HandleFunc("/realtime", s.client(s.ownRealtime)).Methods(http.MethodGet)
 }
 
 // master wraps a handler with master-key authentication.

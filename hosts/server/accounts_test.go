@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/matryer/is"
 )
@@ -86,4 +87,42 @@ func TestKeyScopesOverHTTP(t *testing.T) {
 	}
 	is.Equal(send("beta"), http.StatusOK) // allowed (providers' own model lists serve every namespace)
 	is.Equal(send("prod"), http.StatusForbidden)
+}
+
+// An account's realtime figures: its own through /v1/realtime, any
+// through the admin API.
+func TestRealtimeOverHTTP(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	_, base := gatewayServer(t, map[string]string{})
+	is.Equal(call(t, "POST", base+"/admin/providers", adminKey, map[string]any{
+		"name": "demo", "type": "mock", "models": []string{"mock-*"}, "credentials": []map[string]any{{"secret": "x"}},
+	}, nil), http.StatusCreated)
+	var a struct{ ID string }
+	is.Equal(call(t, "POST", base+"/admin/accounts", adminKey, map[string]any{"name": "a", "limits": map[string]int{"requests_per_day": 50}}, &a), http.StatusCreated)
+	var k struct{ Key string }
+	is.Equal(call(t, "POST", base+"/admin/accounts/"+a.ID+"/keys", adminKey, map[string]any{}, &k), http.StatusCreated)
+	for range 2 {
+		is.Equal(chatStatus(t, base, k.Key, "mock-1"), http.StatusOK)
+	}
+	type realtime struct {
+		AccountID string `json:"account_id"`
+		Requests  struct{ Minute, Day int64 }
+		Limits    []struct {
+			Name             string
+			Limit, Remaining int64
+		}
+	}
+	var own realtime
+	is.True(within(5*time.Second, func() bool {
+		return call(t, "GET", base+"/v1/realtime", k.Key, nil, &own) == http.StatusOK && own.Requests.Minute == 2
+	}))
+	is.Equal(own.AccountID, a.ID)
+	is.Equal(own.Requests.Day, int64(2))
+	is.Equal(len(own.Limits), 1)
+	is.Equal(own.Limits[0].Remaining, int64(48))
+	var admin realtime
+	is.Equal(call(t, "GET", base+"/admin/accounts/"+a.ID+"/realtime", adminKey, nil, &admin), http.StatusOK)
+	is.Equal(admin.Requests.Minute, int64(2))
+	is.Equal(call(t, "GET", base+"/admin/accounts/acc_missing/realtime", adminKey, nil, nil), http.StatusNotFound)
 }
