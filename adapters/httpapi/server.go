@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"io"
@@ -31,6 +30,20 @@ type Config struct {
 	// Checks are the dependencies /readyz reports on, by name ("store",
 	// "cache"); each returns nil when its dependency answers.
 	Checks map[string]func(context.Context) error
+	// SessionSecret is the HMAC key of admin sessions: POST /admin/login
+	// trades the admin key for a JWT (HS256) that every /admin route
+	// accepts as Authorization: Bearer <token> until it expires. Tokens are
+	// signed with a key derived from it and the admin key digest, so
+	// changing the admin key ends every session. Servers given the same
+	// secret and admin key accept each other's tokens. Empty switches
+	// sessions off: /admin/login answers 404 sessions_not_enabled and only
+	// the admin key itself is accepted.
+	SessionSecret []byte
+	// SessionTTL is how long a session token lasts, in whole seconds.
+	// Default 12h (DefaultSessionTTL).
+	SessionTTL time.Duration
+	// Now is the clock of session tokens. Default time.Now.
+	Now func() time.Time
 }
 
 // Server serves the HTTP API of one Gateway. It is an http.Handler, safe
@@ -75,6 +88,7 @@ func (s *Server) routes() {
 	s.accountRoutes(v1)
 
 	s.adminRoutes(r.PathPrefix("/admin").Subrouter())
+	r.HandleFunc("/admin/login", s.login).Methods(http.MethodPost) // after the subrouter, so GET is 405, not 404
 }
 
 // ServeHTTP serves the API.
@@ -146,13 +160,12 @@ func (s *Server) client(h func(http.ResponseWriter, *http.Request, *gateway.Call
 	}
 }
 
-// adminOnly wraps an /admin handler with admin-key authentication.
+// adminOnly wraps an /admin handler with admin authentication: the admin
+// key or an admin session token (see authorizeAdmin).
 func (s *Server) adminOnly(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		key := bearer(r)
-		if s.cfg.AdminKeyDigest == "" || key == "" ||
-			subtle.ConstantTimeCompare([]byte(s.admin.KeyDigest(key)), []byte(s.cfg.AdminKeyDigest)) != 1 {
-			s.writeError(w, r, &gateway.Error{Code: gateway.CodeUnauthenticated, Type: "invalid_admin_key", Message: "a valid admin key is required"})
+		if err := s.authorizeAdmin(bearer(r)); err != nil {
+			s.writeError(w, r, err)
 			return
 		}
 		h(w, r)

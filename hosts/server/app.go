@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"fmt"
 	"log/slog"
 	"os"
@@ -45,6 +47,24 @@ func provideHasher(cfg config.Config) (*gateway.Hasher, error) {
 		return nil, err
 	}
 	return gateway.NewHasher(secret)
+}
+
+// SessionSecret is the HMAC key of admin session tokens.
+type SessionSecret []byte
+
+// provideSessionSecret derives the admin session secret from the key
+// secret, HMAC-SHA256(key secret, "tollgate admin sessions"), so that the
+// two never serve as each other. Instances sharing PostgreSQL share
+// TOLLGATE_KEY_SECRET (and the admin key), so a session token issued by one
+// instance works on every instance; changing either ends every session.
+func provideSessionSecret(cfg config.Config) (SessionSecret, error) {
+	secret, err := cfg.LoadKeySecret()
+	if err != nil {
+		return nil, err
+	}
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("tollgate admin sessions"))
+	return m.Sum(nil), nil
 }
 
 func provideAdminKey(cfg config.Config, h *gateway.Hasher) (AdminKey, error) {
@@ -166,12 +186,16 @@ func provideGateway(cfg config.Config, logger *slog.Logger, store gateway.Store,
 	}
 }
 
+// provideHTTP serves the gateway, with admin sessions (POST /admin/login)
+// signed under the session secret: a token from any instance that shares
+// the key secret and admin key is accepted by all of them.
 func provideHTTP(cfg config.Config, logger *slog.Logger, g *gateway.Gateway, admin *gateway.Admin, key AdminKey,
-	checks map[string]func(context.Context) error) *httpapi.Server {
+	sessions SessionSecret, checks map[string]func(context.Context) error) *httpapi.Server {
 	return httpapi.New(httpapi.Config{
 		AdminKeyDigest: key.Digest,
 		MaxBodyBytes:   cfg.MaxBodyBytes,
 		Logger:         logger,
 		Checks:         checks,
+		SessionSecret:  sessions,
 	}, g, admin)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/matryer/is"
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
+	"github.com/tollgate-ai/tollgate/internal/jwt"
 	"github.com/tollgate-ai/tollgate/internal/openaitest"
 )
 
@@ -321,6 +322,49 @@ func TestGeneratedAdminKey(t *testing.T) {
 	is.True(strings.HasPrefix(key, "tg-admin-"))
 	is.True(strings.Contains(out.String(), key))
 	is.Equal(call(t, "GET", "http://"+m.Addr()+"/admin/accounts", key, nil, nil), http.StatusOK)
+}
+
+// POST /admin/login trades the admin key for a session token that the
+// admin API accepts in its place, on every instance that shares the key
+// secret and admin key (as instances sharing PostgreSQL do); a forged
+// token is refused.
+func TestAdminSession(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	env := func() map[string]string {
+		return map[string]string{"TOLLGATE_KEY_SECRET": "shared-key-secret-0123456789abcdef"}
+	}
+	_, base := gatewayServer(t, env())
+	_, other := gatewayServer(t, env())
+
+	var session struct {
+		Token     string `json:"token"`
+		TokenType string `json:"token_type"`
+		ExpiresIn int64  `json:"expires_in"`
+	}
+	is.Equal(call(t, "POST", base+"/admin/login", "", map[string]string{"admin_key": adminKey}, &session), http.StatusOK)
+	is.Equal(session.TokenType, "Bearer")
+	is.Equal(session.ExpiresIn, int64(12*60*60))
+	is.Equal(call(t, "POST", base+"/admin/login", "", map[string]string{"admin_key": "wrong"}, nil), http.StatusUnauthorized)
+
+	var accounts struct{ Object string }
+	is.Equal(call(t, "GET", base+"/admin/accounts", session.Token, nil, &accounts), http.StatusOK)
+	is.Equal(accounts.Object, "list")
+	is.Equal(call(t, "GET", other+"/admin/accounts", session.Token, nil, nil), http.StatusOK) // another instance
+
+	now := time.Now()
+	forged, err := jwt.Sign(jwt.Claims{Issuer: "tollgate", Subject: "admin", IssuedAt: now.Unix(), ExpiresAt: now.Add(time.Hour).Unix(), ID: "x"},
+		[]byte("shared-key-secret-0123456789abcdef")) // the key secret itself is not the session key
+	is.NoErr(err)
+	var refused struct {
+		Error struct{ Message, Code string }
+	}
+	is.Equal(call(t, "GET", base+"/admin/accounts", forged, nil, &refused), http.StatusUnauthorized)
+	is.Equal(refused.Error.Code, "invalid_admin_key")
+	is.True(strings.Contains(refused.Error.Message, "session"))
+
+	_, stranger := gatewayServer(t, map[string]string{}) // its own key secret
+	is.Equal(call(t, "GET", stranger+"/admin/accounts", session.Token, nil, nil), http.StatusUnauthorized)
 }
 
 // A seed file declares providers (secrets from the environment) and

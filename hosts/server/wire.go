@@ -26,6 +26,7 @@ func initApp(cfg config.Config, logger *slog.Logger) (*App, func(), error) {
 		provideIDs,
 		provideHasher,
 		provideAdminKey,
+		provideSessionSecret,
 		provideDrivers,
 		provideRecorder,
 		provideGateway,

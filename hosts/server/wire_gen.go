@@ -50,8 +50,16 @@ func initApp(cfg config.Config, logger *slog.Logger) (*App, func(), error) {
 		cleanup()
 		return nil, nil, err
 	}
+	sessionSecret, err := provideSessionSecret(cfg)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	v := provideChecks(store, cache)
-	server := provideHTTP(cfg, logger, gatewayGateway, admin, adminKey, v)
+	server := provideHTTP(cfg, logger, gatewayGateway, admin, adminKey, sessionSecret, v)
 	app := &App{
 		Store:    store,
 		Gateway:  gatewayGateway,
