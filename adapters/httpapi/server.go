@@ -136,15 +136,17 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// client wraps a /v1 handler with client-key authentication.
+// client wraps a /v1 handler with client-key authentication, or the
+// anonymous caller of a request without a key when that is on.
 func (s *Server) client(h func(http.ResponseWriter, *http.Request, *gateway.Caller)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		key := bearer(r)
-		if key == "" {
-			s.writeError(w, r, &gateway.Error{Code: gateway.CodeUnauthenticated, Type: "missing_api_key", Message: "no API key: send it as Authorization: Bearer <key>"})
-			return
+		var c *gateway.Caller
+		var err error
+		if key := bearer(r); key != "" {
+			c, err = s.gw.Authenticate(key, clientIP(r))
+		} else {
+			c, err = s.gw.AuthenticateAnonymous(clientIP(r)) // refused unless anonymous access is on
 		}
-		c, err := s.gw.Authenticate(key, clientIP(r))
 		if err != nil {
 			s.writeError(w, r, err)
 			return

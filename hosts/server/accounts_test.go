@@ -2,6 +2,8 @@ package main
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -125,4 +127,28 @@ func TestRealtimeOverHTTP(t *testing.T) {
 	is.Equal(call(t, "GET", base+"/admin/accounts/"+a.ID+"/realtime", adminKey, nil, &admin), http.StatusOK)
 	is.Equal(admin.Requests.Minute, int64(2))
 	is.Equal(call(t, "GET", base+"/admin/accounts/acc_missing/realtime", adminKey, nil, nil), http.StatusNotFound)
+}
+
+// Anonymous access, when configured, lets requests without a key call the
+// listed models, limited per client address.
+func TestAnonymousOverHTTP(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	path := filepath.Join(t.TempDir(), "tollgate.yaml")
+	is.NoErr(os.WriteFile(path, []byte(`
+anonymous:
+  models: ["free-*"]
+  limits: {requests_per_hour: 2}
+seed:
+  providers:
+    - {name: demo, type: mock, models: ["free-*", "paid-*"], credentials: [{secret: x}]}
+`), 0o600))
+	_, base := gatewayServer(t, map[string]string{"TOLLGATE_CONFIG": path})
+	is.Equal(chatStatus(t, base, "", "free-1"), http.StatusOK)
+	is.Equal(chatStatus(t, base, "", "paid-1"), http.StatusForbidden)
+	is.Equal(chatStatus(t, base, "", "free-1"), http.StatusOK)
+	is.Equal(chatStatus(t, base, "", "free-1"), http.StatusTooManyRequests)
+
+	_, closed := gatewayServer(t, map[string]string{})
+	is.Equal(chatStatus(t, closed, "", "free-1"), http.StatusUnauthorized) // off by default
 }

@@ -171,6 +171,9 @@ func provideGateway(cfg config.Config, logger *slog.Logger, store gateway.Store,
 		Logger:         logger,
 		Limits:         gateway.Limits(cfg.Limits),
 		Instances:      cfg.Instances,
+		Anonymous: gateway.Anonymous{
+			Models: cfg.Anonymous.Models, Limits: gateway.Limits(cfg.Anonymous.Limits), Namespace: cfg.Anonymous.Namespace,
+		},
 	}
 	if fallback != nil {
 		gcfg.LimitFallback = fallback

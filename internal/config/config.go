@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -77,6 +78,10 @@ type Config struct {
 	// Instances is how many instances share the limits, for the local
 	// fallback's share. TOLLGATE_INSTANCES, default 1.
 	Instances int `yaml:"instances"`
+	// Anonymous lets requests without a key call some models, each
+	// client address limited on its own. Off unless models are listed;
+	// TOLLGATE_ANONYMOUS_MODELS takes a comma-separated list.
+	Anonymous Anonymous `yaml:"anonymous"`
 	// Seed declares providers, credentials, models and bindings to create
 	// at start when they do not exist yet.
 	Seed Seed `yaml:"seed"`
@@ -92,6 +97,13 @@ type Limits struct {
 	TokensPerHour     int64 `yaml:"tokens_per_hour"`
 	TokensPerDay      int64 `yaml:"tokens_per_day"`
 	Concurrent        int64 `yaml:"concurrent"`
+}
+
+// Anonymous configures anonymous access.
+type Anonymous struct {
+	Models    []string `yaml:"models"`
+	Limits    Limits   `yaml:"limits"`
+	Namespace string   `yaml:"namespace"`
 }
 
 // StoreDSN is the database the Store opens: PGDSN when set, else the
@@ -155,6 +167,14 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	str("TOLLGATE_REDIS_PREFIX", &c.RedisPrefix)
 	str("TOLLGATE_ENCRYPTION_KEY", &c.EncryptionKey)
 	str("TOLLGATE_LIMIT_FALLBACK", &c.LimitFallback)
+	if v := getenv("TOLLGATE_ANONYMOUS_MODELS"); v != "" {
+		c.Anonymous.Models = nil
+		for _, m := range strings.Split(v, ",") {
+			if m = strings.TrimSpace(m); m != "" {
+				c.Anonymous.Models = append(c.Anonymous.Models, m)
+			}
+		}
+	}
 	str("TOLLGATE_LOG_LEVEL", &c.LogLevel)
 	for _, d := range []struct {
 		name string
@@ -226,6 +246,9 @@ func (c *Config) validate() error {
 	}
 	if c.Instances < 1 {
 		return fmt.Errorf("config: instances must be at least 1")
+	}
+	if len(c.Anonymous.Models) > 0 && c.Anonymous.Limits == (Limits{}) {
+		return fmt.Errorf("config: anonymous access needs limits (anonymous.limits), or anyone could use the listed models without bound")
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
