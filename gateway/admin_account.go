@@ -162,6 +162,53 @@ func (a *Admin) Keys(ctx context.Context, accountID string) ([]*Key, error) {
 	return a.g.store.ListKeys(ctx, KeyFilter{AccountID: accountID})
 }
 
+// KeyUpdate changes the fields that are set; nil fields stay.
+type KeyUpdate struct {
+	Name       *string
+	Models     *[]string
+	Namespaces *[]string
+	AllowedIPs *[]string
+	Limits     *Limits
+	ExpiresAt  *time.Time // the zero time removes the expiry
+}
+
+// UpdateKey changes a key of accountID (any account when empty): its
+// limits, scopes or expiry apply on every instance at once. CodeNotFound
+// if there is none (or it is another account's); CodeInvalid for a bad
+// field, limits above the account's or namespaces it may not use.
+func (a *Admin) UpdateKey(ctx context.Context, accountID, id string, u KeyUpdate) (*Key, error) {
+	k, err := a.g.store.GetKey(ctx, id)
+	if err != nil || (accountID != "" && (k.AccountID != accountID || k.Master)) {
+		return nil, Errorf(CodeNotFound, "key %q not found", id)
+	}
+	acct, err := a.g.store.GetAccount(ctx, k.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	k, err = a.g.store.UpdateKey(ctx, id, func(k *Key) error {
+		setIf(&k.Name, u.Name)
+		setIf(&k.Models, u.Models)
+		setIf(&k.Namespaces, u.Namespaces)
+		setIf(&k.AllowedIPs, u.AllowedIPs)
+		setIf(&k.Limits, u.Limits)
+		setIf(&k.ExpiresAt, u.ExpiresAt)
+		for _, ns := range k.Namespaces {
+			if !acct.AllowsNamespace(ns) {
+				return Invalid("namespaces", "account %s may not use namespace %q", acct.ID, ns)
+			}
+		}
+		if err := k.Limits.Within(acct.Limits, "limits"); err != nil {
+			return err
+		}
+		return k.Validate()
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.changed(ctx)
+	return k, nil
+}
+
 // IssueMasterKey issues the account's master key, with which it manages
 // its own client keys, and revokes the master key it had: there is one at
 // a time. The secret is returned once. CodeNotFound if the account does

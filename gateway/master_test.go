@@ -141,3 +141,35 @@ func TestAnonymousAccess(t *testing.T) {
 	_, err := off.gw.AuthenticateAnonymous("198.51.100.7")
 	is.Equal(gateway.ErrorCode(err), gateway.CodeUnauthenticated) // off by default
 }
+
+func TestUpdateKey(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	ctx := context.Background()
+	f := newFixture(t)
+	f.provider(t, "alpha", []string{"m"}, 1)
+	acct, err := f.admin.CreateAccount(ctx, &gateway.Account{Name: "team", Limits: gateway.Limits{RequestsPerMinute: 100}})
+	is.NoErr(err)
+	k, secret, err := f.admin.IssueKey(ctx, acct.ID, gateway.KeySpec{}, gateway.IssuedByAdmin)
+	is.NoErr(err)
+	other, err := f.admin.CreateAccount(ctx, &gateway.Account{Name: "other"})
+	is.NoErr(err)
+
+	_, err = f.admin.UpdateKey(ctx, acct.ID, k.ID, gateway.KeyUpdate{Limits: &gateway.Limits{RequestsPerMinute: 101}})
+	is.Equal(gateway.AsError(err).Field, "limits.requests_per_minute")
+	_, err = f.admin.UpdateKey(ctx, other.ID, k.ID, gateway.KeyUpdate{Limits: &gateway.Limits{RequestsPerMinute: 1}})
+	is.Equal(gateway.ErrorCode(err), gateway.CodeNotFound) // another account's key
+	_, err = f.admin.UpdateKey(ctx, acct.ID, k.ID, gateway.KeyUpdate{Limits: &gateway.Limits{RequestsPerMinute: 1}})
+	is.NoErr(err)
+	ok, _ := chatN(f, mustAuth(t, f, secret), 3)
+	is.Equal(ok, 1) // the new limit applies at once
+}
+
+func mustAuth(t *testing.T, f *fixture, secret string) *gateway.Caller {
+	t.Helper()
+	c, err := f.gw.Authenticate(secret, "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}

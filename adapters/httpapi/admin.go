@@ -33,6 +33,7 @@ func (s *Server) adminRoutes(r *mux.Router) {
 	h("/accounts/{id}/realtime", s.accountRealtime, http.MethodGet)
 	h("/keys", s.listKeys, http.MethodGet)
 	h("/keys/{id}", s.revokeKey, http.MethodDelete)
+	h("/keys/{id}", s.updateKey, http.MethodPatch)
 
 	h("/models", s.listCatalog, http.MethodGet)
 	h("/models/{name:.+}", s.putModel, http.MethodPut)

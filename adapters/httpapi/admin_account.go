@@ -157,6 +157,53 @@ func (s *Server) listKeys(w http.ResponseWriter, r *http.Request) {
 	writeList(w, ks, keyView)
 }
 
+type keyPatch struct {
+	Name       *string     `json:"name"`
+	Models     *[]string   `json:"models"`
+	Namespaces *[]string   `json:"namespaces"`
+	AllowedIPs *[]string   `json:"allowed_ips"`
+	Limits     *limitsJSON `json:"limits"`
+	// ExpiresAt set to null removes the expiry; left out, it stays.
+	ExpiresAt *nullableTime `json:"expires_at"`
+}
+
+// nullableTime tells an explicit null (remove) from a missing field.
+type nullableTime struct{ t time.Time }
+
+func (n *nullableTime) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	return n.t.UnmarshalJSON(b)
+}
+
+func (p keyPatch) update() gateway.KeyUpdate {
+	u := gateway.KeyUpdate{Name: p.Name, Models: p.Models, Namespaces: p.Namespaces, AllowedIPs: p.AllowedIPs}
+	if p.Limits != nil {
+		l := gateway.Limits(*p.Limits)
+		u.Limits = &l
+	}
+	if p.ExpiresAt != nil {
+		u.ExpiresAt = &p.ExpiresAt.t
+	}
+	return u
+}
+
+// updateKey changes any key's name, scopes, limits or expiry.
+func (s *Server) updateKey(w http.ResponseWriter, r *http.Request) {
+	var in keyPatch
+	if err := decode(r, &in, true); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	k, err := s.admin.UpdateKey(r.Context(), "", mux.Vars(r)["id"], in.update())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, keyView(k))
+}
+
 func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request) {
 	k, err := s.admin.RevokeKey(r.Context(), mux.Vars(r)["id"])
 	if err != nil {

@@ -14,6 +14,7 @@ func (s *Server) accountRoutes(v1 *mux.Router) {
 	v1.HandleFunc("/keys", s.master(s.listOwnKeys)).Methods(http.MethodGet)
 	v1.HandleFunc("/keys/revoke-all", s.master(s.revokeOwnKeys)).Methods(http.MethodPost)
 	v1.HandleFunc("/keys/{id}", s.master(s.revokeOwnKey)).Methods(http.MethodDelete)
+	v1.HandleFunc("/keys/{id}", s.master(s.updateOwnKey)).Methods(http.MethodPatch)
 	v1.HandleFunc("/realtime", s.client(s.ownRealtime)).Methods(http.MethodGet)
 }
 
@@ -64,6 +65,21 @@ func (s *Server) listOwnKeys(w http.ResponseWriter, r *http.Request, c *gateway.
 
 func (s *Server) revokeOwnKey(w http.ResponseWriter, r *http.Request, c *gateway.Caller) {
 	k, err := s.admin.RevokeAccountKey(r.Context(), c.Account.ID, mux.Vars(r)["id"])
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, keyView(k))
+}
+
+// updateOwnKey changes a key of the caller's account.
+func (s *Server) updateOwnKey(w http.ResponseWriter, r *http.Request, c *gateway.Caller) {
+	var in keyPatch
+	if err := decode(r, &in, true); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	k, err := s.admin.UpdateKey(r.Context(), c.Account.ID, mux.Vars(r)["id"], in.update())
 	if err != nil {
 		s.writeError(w, r, err)
 		return

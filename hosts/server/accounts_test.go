@@ -49,11 +49,17 @@ func TestAccountsAreIsolated(t *testing.T) {
 		is.True(k.ID != b.childID)
 	}
 	is.Equal(call(t, "DELETE", base+"/v1/keys/"+b.childID, a.master, nil, nil), http.StatusNotFound) // nor can it touch B's
+	is.Equal(call(t, "PATCH", base+"/v1/keys/"+b.childID, a.master, map[string]any{"limits": map[string]int{"requests_per_day": 1}}, nil), http.StatusNotFound)
+	is.Equal(call(t, "GET", base+"/admin/accounts/"+b.ID+"/realtime", a.master, nil, nil), http.StatusUnauthorized) // nor read its figures
 	is.Equal(chatStatus(t, base, b.child, "mock-1"), http.StatusOK)
 
 	is.Equal(chatStatus(t, base, a.master, "mock-1"), http.StatusForbidden)            // a master key calls no model
 	is.Equal(call(t, "GET", base+"/v1/keys", a.child, nil, nil), http.StatusForbidden) // a client key manages nothing
 	is.Equal(call(t, "GET", base+"/admin/accounts", a.master, nil, nil), http.StatusUnauthorized)
+
+	is.Equal(call(t, "PATCH", base+"/v1/keys/"+a.childID, a.master, map[string]any{"limits": map[string]int{"requests_per_day": 1}}, nil), http.StatusOK)
+	is.Equal(chatStatus(t, base, a.child, "mock-1"), http.StatusOK)
+	is.Equal(chatStatus(t, base, a.child, "mock-1"), http.StatusTooManyRequests) // its own key's new limit applies at once
 
 	is.Equal(call(t, "POST", base+"/v1/keys/revoke-all", a.master, nil, nil), http.StatusOK)
 	is.Equal(chatStatus(t, base, a.child, "mock-1"), http.StatusUnauthorized) // every key of A is revoked at once
