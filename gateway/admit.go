@@ -45,7 +45,16 @@ func (g *Gateway) scopes(c *Caller) (tagged []scope, global scope) {
 	return []scope{
 		{"key " + c.Key.ID, tag + "k:" + c.Key.ID + ":", c.Key.Limits},
 		{"account " + c.Account.ID, tag + "a:", c.Account.Limits},
-	}, scope{"the gateway", "rl:{gateway}:", g.cfg.Limits}
+	}, scope{"the gateway", "rl:{gateway}:", g.settings().Limits}
+}
+
+// settings returns the settings in force: the stored ones in the
+// Snapshot, else the Config's.
+func (g *Gateway) settings() Settings {
+	if s := g.snapshot().settings; s != nil {
+		return *s
+	}
+	return Settings{Limits: g.cfg.Limits, Anonymous: g.cfg.Anonymous}
 }
 
 // admit takes one request and an estimate of its tokens from every limit

@@ -25,7 +25,7 @@ func (a Anonymous) Enabled() bool { return len(a.Models) > 0 }
 // of the address, allowed the configured models and limits.
 // CodeUnauthenticated when anonymous access is off.
 func (g *Gateway) AuthenticateAnonymous(clientIP string) (*Caller, error) {
-	an := g.cfg.Anonymous
+	an := g.settings().Anonymous
 	if !an.Enabled() {
 		return nil, &Error{Code: CodeUnauthenticated, Type: "missing_api_key", Message: "no API key: send it as Authorization: Bearer <key>"}
 	}

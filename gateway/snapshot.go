@@ -23,6 +23,7 @@ type Snapshot struct {
 	models    map[string]*Model  // by name and by alias
 	catalog   []*Model           // by name
 	bindings  []*Binding         // by priority, then creation
+	settings  *Settings          // nil: the host's configuration serves
 	BuiltAt   time.Time
 }
 
@@ -69,6 +70,10 @@ func loadSnapshot(ctx context.Context, s Store, open openUpstream, pick reusePic
 	if err != nil {
 		return nil, nil, fmt.Errorf("load bindings: %w", err)
 	}
+	settings, err := s.GetSettings(ctx)
+	if err != nil && !IsCode(err, CodeNotFound) {
+		return nil, nil, fmt.Errorf("load settings: %w", err)
+	}
 
 	snap := &Snapshot{
 		keys:      make(map[string]*Key, len(keys)),
@@ -76,6 +81,7 @@ func loadSnapshot(ctx context.Context, s Store, open openUpstream, pick reusePic
 		providers: make(map[string]*target, len(providers)),
 		models:    make(map[string]*Model, len(models)),
 		catalog:   models,
+		settings:  settings,
 		BuiltAt:   now,
 	}
 	for _, a := range accounts {

@@ -16,4 +16,5 @@ type Store interface {
 	ModelStore
 	BindingStore
 	RecordStore
+	SettingsStore
 }

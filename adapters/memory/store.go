@@ -43,6 +43,7 @@ type Store struct {
 	bindings    map[string]*gateway.Binding
 	models      map[string]*gateway.Model
 	records     map[string]*gateway.RequestRecord
+	settings    *gateway.Settings
 }
 
 // NewStore returns an empty Store.

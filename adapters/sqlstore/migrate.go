@@ -148,6 +148,17 @@ func schemaVersions() []schemaVersion {
 			`ALTER TABLE keys ADD COLUMN allowed_ips {json}`,
 			`ALTER TABLE keys ADD COLUMN master BOOLEAN NOT NULL DEFAULT FALSE`,
 		},
+	}, {
+		name: "20261124000005", comment: "settings",
+		statements: []string{
+			`CREATE TABLE IF NOT EXISTS settings (
+				id {id} PRIMARY KEY,
+				limits {json},
+				anonymous_models {json},
+				anonymous_limits {json},
+				anonymous_namespace TEXT NOT NULL DEFAULT '',
+				updated_at {time})`,
+		},
 	}}
 }
 

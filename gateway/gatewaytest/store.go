@@ -55,6 +55,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"DeleteModel", testDeleteModel},
 		{"InsertRecords", testInsertRecords},
 		{"ListRecords", testListRecords},
+		{"Settings", testSettings},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

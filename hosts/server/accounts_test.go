@@ -158,3 +158,32 @@ seed:
 	_, closed := gatewayServer(t, map[string]string{})
 	is.Equal(chatStatus(t, closed, "", "free-1"), http.StatusUnauthorized) // off by default
 }
+
+// Gateway-wide limits and anonymous access change at runtime through the
+// admin API, on every instance.
+func TestSettingsAtRuntime(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	_, base := gatewayServer(t, map[string]string{})
+	is.Equal(call(t, "POST", base+"/admin/providers", adminKey, map[string]any{
+		"name": "demo", "type": "mock", "models": []string{"mock-*"}, "credentials": []map[string]any{{"secret": "x"}},
+	}, nil), http.StatusCreated)
+	is.Equal(chatStatus(t, base, "", "mock-1"), http.StatusUnauthorized)
+	is.Equal(call(t, "PUT", base+"/admin/settings", adminKey, map[string]any{
+		"anonymous": map[string]any{"models": []string{"mock-*"}},
+	}, nil), http.StatusBadRequest) // anonymous access needs limits
+	var st struct {
+		Limits struct {
+			RequestsPerDay int64 `json:"requests_per_day"`
+		}
+	}
+	is.Equal(call(t, "PUT", base+"/admin/settings", adminKey, map[string]any{
+		"limits":    map[string]int{"requests_per_day": 3},
+		"anonymous": map[string]any{"models": []string{"mock-*"}, "limits": map[string]int{"requests_per_hour": 10}},
+	}, &st), http.StatusOK)
+	is.Equal(st.Limits.RequestsPerDay, int64(3))
+	is.Equal(chatStatus(t, base, "", "mock-1"), http.StatusOK) // anonymous access is on at once
+	is.Equal(chatStatus(t, base, "", "mock-1"), http.StatusOK)
+	is.Equal(chatStatus(t, base, "", "mock-1"), http.StatusOK)
+	is.Equal(chatStatus(t, base, "", "mock-1"), http.StatusTooManyRequests) // the gateway-wide limit
+}

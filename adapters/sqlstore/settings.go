@@ -1,0 +1,72 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/tollgate-ai/tollgate/gateway"
+)
+
+// settingsRow is the one row of the settings table.
+type settingsRow struct {
+	bun.BaseModel `bun:"table:settings"`
+
+	ID                 string      `bun:"id,pk"`
+	Limits             *limitsJSON `bun:"limits"`           // JSON
+	AnonymousModels    []string    `bun:"anonymous_models"` // JSON
+	AnonymousLimits    *limitsJSON `bun:"anonymous_limits"` // JSON
+	AnonymousNamespace string      `bun:"anonymous_namespace"`
+	UpdatedAt          time.Time   `bun:"updated_at,nullzero"`
+}
+
+// settingsID names the row: there is one set of settings.
+const settingsID = "gateway"
+
+// GetSettings returns the stored Settings. CodeNotFound if none were
+// stored.
+func (s *Store) GetSettings(ctx context.Context) (*gateway.Settings, error) {
+	var r settingsRow
+	err := s.db.NewSelect().Model(&r).Where("id = ?", settingsID).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, gateway.Errorf(gateway.CodeNotFound, "no settings stored")
+	}
+	if err != nil {
+		return nil, gateway.Internal(err)
+	}
+	return &gateway.Settings{
+		Limits: r.Limits.limits(),
+		Anonymous: gateway.Anonymous{
+			Models: slices.Clone(r.AnonymousModels), Limits: r.AnonymousLimits.limits(), Namespace: r.AnonymousNamespace,
+		},
+		UpdatedAt: dbTime(r.UpdatedAt),
+	}, nil
+}
+
+// PutSettings stores st in place of what was stored.
+func (s *Store) PutSettings(ctx context.Context, st *gateway.Settings) error {
+	r := &settingsRow{
+		ID:                 settingsID,
+		Limits:             limitsRow(st.Limits),
+		AnonymousModels:    slices.Clone(st.Anonymous.Models),
+		AnonymousLimits:    limitsRow(st.Anonymous.Limits),
+		AnonymousNamespace: st.Anonymous.Namespace,
+		UpdatedAt:          dbTime(st.UpdatedAt),
+	}
+	_, err := s.db.NewInsert().Model(r).
+		On("CONFLICT (id) DO UPDATE").
+		Set("limits = EXCLUDED.limits").
+		Set("anonymous_models = EXCLUDED.anonymous_models").
+		Set("anonymous_limits = EXCLUDED.anonymous_limits").
+		Set("anonymous_namespace = EXCLUDED.anonymous_namespace").
+		Set("updated_at = EXCLUDED.updated_at").
+		Exec(ctx)
+	if err != nil {
+		return gateway.Internal(err)
+	}
+	return nil
+}
