@@ -17,9 +17,7 @@ func TestAccountsAreIsolated(t *testing.T) {
 	t.Parallel()
 	is := is.New(t)
 	_, base := gatewayServer(t, map[string]string{})
-	is.Equal(call(t, "POST", base+"/admin/providers", adminKey, map[string]any{
-		"name": "demo", "type": "mock", "models": []string{"mock-*"}, "credentials": []map[string]any{{"secret": "x"}},
-	}, nil), http.StatusCreated)
+	mockProvider(t, base)
 
 	type account struct{ ID, master, child, childID string }
 	setup := func(name string) account {
@@ -73,9 +71,7 @@ func TestKeyScopesOverHTTP(t *testing.T) {
 	t.Parallel()
 	is := is.New(t)
 	_, base := gatewayServer(t, map[string]string{})
-	is.Equal(call(t, "POST", base+"/admin/providers", adminKey, map[string]any{
-		"name": "demo", "type": "mock", "models": []string{"mock-*"}, "credentials": []map[string]any{{"secret": "x"}},
-	}, nil), http.StatusCreated)
+	mockProvider(t, base)
 	var a struct{ ID string }
 	is.Equal(call(t, "POST", base+"/admin/accounts", adminKey, map[string]any{"name": "a", "namespaces": []string{"beta"}}, &a), http.StatusCreated)
 	var k struct{ Key string }
@@ -103,9 +99,7 @@ func TestRealtimeOverHTTP(t *testing.T) {
 	t.Parallel()
 	is := is.New(t)
 	_, base := gatewayServer(t, map[string]string{})
-	is.Equal(call(t, "POST", base+"/admin/providers", adminKey, map[string]any{
-		"name": "demo", "type": "mock", "models": []string{"mock-*"}, "credentials": []map[string]any{{"secret": "x"}},
-	}, nil), http.StatusCreated)
+	mockProvider(t, base)
 	var a struct{ ID string }
 	is.Equal(call(t, "POST", base+"/admin/accounts", adminKey, map[string]any{"name": "a", "limits": map[string]int{"requests_per_day": 50}}, &a), http.StatusCreated)
 	var k struct{ Key string }
@@ -165,9 +159,7 @@ func TestSettingsAtRuntime(t *testing.T) {
 	t.Parallel()
 	is := is.New(t)
 	_, base := gatewayServer(t, map[string]string{})
-	is.Equal(call(t, "POST", base+"/admin/providers", adminKey, map[string]any{
-		"name": "demo", "type": "mock", "models": []string{"mock-*"}, "credentials": []map[string]any{{"secret": "x"}},
-	}, nil), http.StatusCreated)
+	mockProvider(t, base)
 	is.Equal(chatStatus(t, base, "", "mock-1"), http.StatusUnauthorized)
 	is.Equal(call(t, "PUT", base+"/admin/settings", adminKey, map[string]any{
 		"anonymous": map[string]any{"models": []string{"mock-*"}},

@@ -98,9 +98,7 @@ func TestTwoInstancesShareState(t *testing.T) {
 	_, a := gatewayServer(t, env())
 	_, b := gatewayServer(t, env())
 
-	is.Equal(call(t, "POST", a+"/admin/providers", adminKey, map[string]any{
-		"name": "demo", "type": "mock", "models": []string{"mock-*"}, "credentials": []map[string]any{{"secret": "x"}},
-	}, nil), http.StatusCreated)
+	mockProvider(t, a)
 	var acct struct{ ID string }
 	is.Equal(call(t, "POST", a+"/admin/accounts", adminKey, map[string]any{"name": "shared"}, &acct), http.StatusCreated)
 	var key struct{ ID, Key string }
@@ -277,9 +275,7 @@ func TestRedisOutage(t *testing.T) {
 	addr := freeAddr(t)
 	redis := redisServer(t, addr)
 	_, base := gatewayServer(t, map[string]string{"TOLLGATE_REDIS_ADDR": addr})
-	is.Equal(call(t, "POST", base+"/admin/providers", adminKey, map[string]any{
-		"name": "demo", "type": "mock", "models": []string{"mock-*"}, "credentials": []map[string]any{{"secret": "x"}},
-	}, nil), http.StatusCreated)
+	mockProvider(t, base)
 	var acct struct{ ID string }
 	is.Equal(call(t, "POST", base+"/admin/accounts", adminKey, map[string]any{"name": "a"}, &acct), http.StatusCreated)
 	var key struct{ Key string }

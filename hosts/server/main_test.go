@@ -79,6 +79,17 @@ func call(t testing.TB, method, url, token string, body, out any) int {
 	return resp.StatusCode
 }
 
+// mockProvider adds a provider of type mock serving mock-* through the
+// admin API.
+func mockProvider(t testing.TB, base string) {
+	t.Helper()
+	if status := call(t, "POST", base+"/admin/providers", adminKey, map[string]any{
+		"name": "demo", "type": "mock", "models": []string{"mock-*"}, "credentials": []map[string]any{{"secret": "x"}},
+	}, nil); status != http.StatusCreated {
+		t.Fatalf("create the mock provider: status %d", status)
+	}
+}
+
 // setup points a provider at upstream through the admin API, issues a key
 // and returns an official OpenAI client that uses it.
 func setup(t *testing.T, base string, upstream *openaitest.Server) openai.Client {
@@ -458,9 +469,7 @@ func TestRateLimitHeaders(t *testing.T) {
 	t.Parallel()
 	is := is.New(t)
 	_, base := gatewayServer(t, map[string]string{})
-	is.Equal(call(t, "POST", base+"/admin/providers", adminKey, map[string]any{
-		"name": "demo", "type": "mock", "models": []string{"mock-*"}, "credentials": []map[string]any{{"secret": "x"}},
-	}, nil), http.StatusCreated)
+	mockProvider(t, base)
 	var acct struct{ ID string }
 	is.Equal(call(t, "POST", base+"/admin/accounts", adminKey, map[string]any{"name": "a", "limits": map[string]int{"requests_per_minute": 2}}, &acct), http.StatusCreated)
 	var key struct{ Key string }
