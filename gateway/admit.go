@@ -96,6 +96,7 @@ func (g *Gateway) take(ctx context.Context, c *Caller, in *inflight, estimate in
 		}
 		status.observe(lbs, a.Remaining)
 		if !a.Allowed {
+			in.rec.LimitedBy = lbs[a.Refused].dim
 			return rateLimited(lbs[a.Refused].name, a.RetryAfter)
 		}
 		for _, lb := range lbs {
@@ -116,6 +117,7 @@ func (g *Gateway) take(ctx context.Context, c *Caller, in *inflight, estimate in
 			return err
 		}
 		if !r.Granted {
+			in.rec.LimitedBy = "concurrent"
 			return rateLimited(fmt.Sprintf("concurrent requests on %s (limit %d)", s.name, s.limits.Concurrent), time.Second)
 		}
 		adm.leases = append(adm.leases, key)
@@ -150,7 +152,8 @@ func (g *Gateway) settle(in *inflight) {
 // called in messages and whether it counts tokens.
 type limitBucket struct {
 	Bucket
-	name   string
+	name   string // for messages
+	dim    string // the dimension, as in Limits' field names
 	tokens bool
 }
 
@@ -175,7 +178,7 @@ func bucketsFor(scopes []scope, estimate int64) []limitBucket {
 				b.Key = s.prefix + "r" + d.name
 			}
 			name := fmt.Sprintf("%s on %s (limit %d)", strings.ReplaceAll(d.name, "_", " "), s.name, d.value)
-			out = append(out, limitBucket{Bucket: b, name: name, tokens: d.tokens})
+			out = append(out, limitBucket{Bucket: b, name: name, dim: d.name, tokens: d.tokens})
 		}
 	}
 	return out

@@ -32,6 +32,8 @@ type Config struct {
 	// Instances is how many instances share the limits, for the
 	// fallback's share. Default 1.
 	Instances int
+	// Observers learn of every finished request (metrics).
+	Observers []Observer
 	// Anonymous lets requests without a key call some models; off by
 	// default.
 	Anonymous Anonymous

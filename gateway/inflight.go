@@ -59,5 +59,8 @@ func (g *Gateway) finish(in *inflight, err error) {
 	}
 	g.settle(in)
 	g.meter.end(r.AccountID, int64(r.Usage.TotalTokens), g.clock.Now())
+	for _, o := range g.cfg.Observers {
+		o.Observe(r)
+	}
 	g.rec.Record(r)
 }

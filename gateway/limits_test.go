@@ -42,6 +42,7 @@ func TestRequestLimits(t *testing.T) {
 		is.True(e.RetryAfter > 0 && e.RetryAfter <= 20*time.Second) // one request comes back in a third of a minute
 		rs := f.records(t)
 		is.Equal(rs[0].Code, gateway.CodeRateLimited) // refusals are recorded too
+		is.Equal(rs[0].LimitedBy, "requests_per_minute")
 	})
 	t.Run("AccountSharedByKeys", func(t *testing.T) {
 		is := is.New(t)

@@ -30,6 +30,16 @@ type RequestRecord struct {
 	Stream    bool
 	// ClientIP is a keyed hash of the client's address, never the address.
 	ClientIP string
+	// LimitedBy names the limit that refused the request
+	// ("requests_per_minute", "concurrent"), when one did.
+	LimitedBy string
+}
+
+// Observer learns of every finished request as it is recorded, on the
+// request path: it must be quick and never block (metrics counters, not
+// I/O).
+type Observer interface {
+	Observe(r *RequestRecord)
 }
 
 // Attempt is one call to an upstream within a request.

@@ -80,6 +80,9 @@ func (r *Recorder) Record(rec *RequestRecord) {
 	}
 }
 
+// Queued returns how many records wait to be written.
+func (r *Recorder) Queued() int { return len(r.queue) }
+
 // Flush waits until every record queued before the call is written, or
 // ctx ends.
 func (r *Recorder) Flush(ctx context.Context) error {

@@ -159,6 +159,11 @@ func schemaVersions() []schemaVersion {
 				anonymous_namespace TEXT NOT NULL DEFAULT '',
 				updated_at {time})`,
 		},
+	}, {
+		name: "20261124000006", comment: "record_limited_by",
+		statements: []string{
+			`ALTER TABLE request_records ADD COLUMN limited_by TEXT NOT NULL DEFAULT ''`,
+		},
 	}}
 }
 

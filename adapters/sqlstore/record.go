@@ -40,6 +40,7 @@ type recordRow struct {
 	FirstByteNS  int64         `bun:"first_byte_ns"`
 	Stream       bool          `bun:"stream"`
 	ClientIP     string        `bun:"client_ip"`
+	LimitedBy    string        `bun:"limited_by"`
 }
 
 // attemptJSON is how an Attempt is kept in the attempts column: named
@@ -74,6 +75,7 @@ func newRecordRow(r *gateway.RequestRecord) recordRow {
 		FirstByteNS:  int64(r.FirstByte),
 		Stream:       r.Stream,
 		ClientIP:     r.ClientIP,
+		LimitedBy:    r.LimitedBy,
 	}
 	for _, a := range r.Attempts {
 		row.Attempts = append(row.Attempts, attemptJSON{
@@ -104,6 +106,7 @@ func (r *recordRow) record() *gateway.RequestRecord {
 		FirstByte:    time.Duration(r.FirstByteNS),
 		Stream:       r.Stream,
 		ClientIP:     r.ClientIP,
+		LimitedBy:    r.LimitedBy,
 	}
 	for _, a := range r.Attempts {
 		rec.Attempts = append(rec.Attempts, gateway.Attempt{
