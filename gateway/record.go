@@ -55,9 +55,47 @@ type Attempt struct {
 // RecordFilter selects records in ListRecords. Zero fields match
 // everything; Limit 0 means 100.
 type RecordFilter struct {
-	AccountID string
-	KeyID     string
-	Limit     int
+	AccountID  string
+	KeyID      string
+	ProviderID string
+	Model      string // as the client asked
+	// Code selects by outcome: CodeOK for successes, or an error code.
+	Code Code
+	// Since and Until bound Time: Since <= Time < Until.
+	Since, Until time.Time
+	// Before continues a listing: only records older than this position
+	// (by Time, then ID) match.
+	Before *RecordCursor
+	Limit  int
+}
+
+// CodeOK selects successful records in a RecordFilter.
+const CodeOK Code = "ok"
+
+// RecordCursor is a position in the newest-first order of records.
+type RecordCursor struct {
+	Time time.Time
+	ID   string
+}
+
+// Matches reports whether r passes f's conditions (all but Limit); stores
+// that filter in memory use it, and it is the meaning SQL stores follow.
+func (f RecordFilter) Matches(r *RequestRecord) bool {
+	switch {
+	case f.AccountID != "" && r.AccountID != f.AccountID,
+		f.KeyID != "" && r.KeyID != f.KeyID,
+		f.ProviderID != "" && r.ProviderID != f.ProviderID,
+		f.Model != "" && r.Model != f.Model,
+		f.Code == CodeOK && r.Code != "",
+		f.Code != "" && f.Code != CodeOK && r.Code != f.Code,
+		!f.Since.IsZero() && r.Time.Before(f.Since),
+		!f.Until.IsZero() && !r.Time.Before(f.Until):
+		return false
+	}
+	if b := f.Before; b != nil {
+		return r.Time.Before(b.Time) || (r.Time.Equal(b.Time) && r.ID < b.ID)
+	}
+	return true
 }
 
 // RecordStore keeps request records.

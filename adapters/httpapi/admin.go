@@ -74,18 +74,3 @@ func intParam(r *http.Request, name string) (int, error) {
 	}
 	return n, nil
 }
-
-func (s *Server) listLogs(w http.ResponseWriter, r *http.Request) {
-	limit, err := intParam(r, "limit")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	q := r.URL.Query()
-	recs, err := s.admin.Records(r.Context(), gateway.RecordFilter{AccountID: q.Get("account_id"), KeyID: q.Get("key_id"), Limit: limit})
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeList(w, recs, recordView)
-}

@@ -8,7 +8,8 @@ import (
 )
 
 // accountRoutes are what an account sees of itself: its key management
-// under /v1/keys (authorized by its master key) and its realtime figures.
+// under /v1/keys (authorized by its master key), its realtime figures and
+// its request logs.
 func (s *Server) accountRoutes(v1 *mux.Router) {
 	v1.HandleFunc("/keys", s.master(s.issueOwnKey)).Methods(http.MethodPost)
 	v1.HandleFunc("/keys", s.master(s.listOwnKeys)).Methods(http.MethodGet)
@@ -16,6 +17,7 @@ func (s *Server) accountRoutes(v1 *mux.Router) {
 	v1.HandleFunc("/keys/{id}", s.master(s.revokeOwnKey)).Methods(http.MethodDelete)
 	v1.HandleFunc("/keys/{id}", s.master(s.updateOwnKey)).Methods(http.MethodPatch)
 	v1.HandleFunc("/realtime", s.client(s.ownRealtime)).Methods(http.MethodGet)
+	v1.HandleFunc("/logs", s.client(s.ownLogs)).Methods(http.MethodGet)
 }
 
 // master wraps a handler with master-key authentication.

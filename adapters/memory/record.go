@@ -34,9 +34,7 @@ func (s *Store) ListRecords(_ context.Context, f gateway.RecordFilter) ([]*gatew
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	keep := func(r *gateway.RequestRecord) bool {
-		return (f.AccountID == "" || r.AccountID == f.AccountID) && (f.KeyID == "" || r.KeyID == f.KeyID)
-	}
+	keep := f.Matches
 	// Sort the stored records themselves and copy only those returned. A
 	// full sort per call is fine for the volumes the memory Store is for.
 	rs := listOf(s.records, keep, func(r *gateway.RequestRecord) *gateway.RequestRecord { return r }, func(a, b *gateway.RequestRecord) int {

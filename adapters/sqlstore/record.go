@@ -168,6 +168,29 @@ func (s *Store) ListRecords(ctx context.Context, f gateway.RecordFilter) ([]*gat
 	if f.KeyID != "" {
 		q = q.Where("key_id = ?", f.KeyID)
 	}
+	if f.ProviderID != "" {
+		q = q.Where("provider_id = ?", f.ProviderID)
+	}
+	if f.Model != "" {
+		q = q.Where("model = ?", f.Model)
+	}
+	switch f.Code {
+	case "":
+	case gateway.CodeOK:
+		q = q.Where("code = ''")
+	default:
+		q = q.Where("code = ?", string(f.Code))
+	}
+	if !f.Since.IsZero() {
+		q = q.Where("? >= ?", bun.Ident("time"), dbTime(f.Since))
+	}
+	if !f.Until.IsZero() {
+		q = q.Where("? < ?", bun.Ident("time"), dbTime(f.Until))
+	}
+	if b := f.Before; b != nil {
+		t := dbTime(b.Time)
+		q = q.Where("(? < ? OR (? = ? AND id < ?))", bun.Ident("time"), t, bun.Ident("time"), t, b.ID)
+	}
 	if err := q.Scan(ctx); err != nil {
 		return nil, internal("list records", err)
 	}

@@ -55,6 +55,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"DeleteModel", testDeleteModel},
 		{"InsertRecords", testInsertRecords},
 		{"ListRecords", testListRecords},
+		{"FilterRecords", testFilterRecords},
 		{"Settings", testSettings},
 	}
 	for _, g := range groups {

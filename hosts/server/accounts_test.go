@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,7 +17,7 @@ import (
 func TestAccountsAreIsolated(t *testing.T) {
 	t.Parallel()
 	is := is.New(t)
-	_, base := gatewayServer(t, map[string]string{})
+	m, base := gatewayServer(t, map[string]string{})
 	mockProvider(t, base)
 
 	type account struct{ ID, master, child, childID string }
@@ -50,6 +51,19 @@ func TestAccountsAreIsolated(t *testing.T) {
 	is.Equal(call(t, "PATCH", base+"/v1/keys/"+b.childID, a.master, map[string]any{"limits": map[string]int{"requests_per_day": 1}}, nil), http.StatusNotFound)
 	is.Equal(call(t, "GET", base+"/admin/accounts/"+b.ID+"/realtime", a.master, nil, nil), http.StatusUnauthorized) // nor read its figures
 	is.Equal(chatStatus(t, base, b.child, "mock-1"), http.StatusOK)
+	is.NoErr(m.App().Recorder.Flush(context.Background()))
+	var logs struct {
+		Data []struct {
+			AccountID string `json:"account_id"`
+		}
+	}
+	is.Equal(call(t, "GET", base+"/v1/logs?key_id="+b.childID, a.child, nil, &logs), http.StatusOK)
+	is.Equal(len(logs.Data), 0) // nor its request logs, even by naming its key
+	is.Equal(call(t, "GET", base+"/v1/logs", b.child, nil, &logs), http.StatusOK)
+	is.True(len(logs.Data) > 0)
+	for _, l := range logs.Data {
+		is.Equal(l.AccountID, b.ID)
+	}
 
 	is.Equal(chatStatus(t, base, a.master, "mock-1"), http.StatusForbidden)            // a master key calls no model
 	is.Equal(call(t, "GET", base+"/v1/keys", a.child, nil, nil), http.StatusForbidden) // a client key manages nothing
@@ -178,4 +192,51 @@ func TestSettingsAtRuntime(t *testing.T) {
 	is.Equal(chatStatus(t, base, "", "mock-1"), http.StatusOK)
 	is.Equal(chatStatus(t, base, "", "mock-1"), http.StatusOK)
 	is.Equal(chatStatus(t, base, "", "mock-1"), http.StatusTooManyRequests) // the gateway-wide limit
+}
+
+// Request logs page with a cursor and filter by outcome, model and time.
+func TestLogsOverHTTP(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	m, base := gatewayServer(t, map[string]string{})
+	mockProvider(t, base)
+	var a struct{ ID string }
+	is.Equal(call(t, "POST", base+"/admin/accounts", adminKey, map[string]any{"name": "a"}, &a), http.StatusCreated)
+	var k struct{ Key string }
+	is.Equal(call(t, "POST", base+"/admin/accounts/"+a.ID+"/keys", adminKey, map[string]any{}, &k), http.StatusCreated)
+	start := time.Now().UTC().Add(-time.Second).Format(time.RFC3339)
+	for range 3 {
+		is.Equal(chatStatus(t, base, k.Key, "mock-1"), http.StatusOK)
+	}
+	is.Equal(chatStatus(t, base, k.Key, "nope"), http.StatusNotFound)
+	is.NoErr(m.App().Recorder.Flush(context.Background()))
+
+	type page struct {
+		Data []struct {
+			ID, Model, Code string
+		}
+		NextCursor string `json:"next_cursor"`
+	}
+	var seen []string
+	url := base + "/admin/logs?limit=3&account_id=" + a.ID
+	for range 5 {
+		var p page
+		is.Equal(call(t, "GET", url, adminKey, nil, &p), http.StatusOK)
+		for _, r := range p.Data {
+			seen = append(seen, r.ID)
+		}
+		if p.NextCursor == "" {
+			break
+		}
+		url = base + "/admin/logs?limit=3&account_id=" + a.ID + "&cursor=" + p.NextCursor
+	}
+	is.Equal(len(seen), 4) // every record once, over two pages
+
+	var ok, failed page
+	is.Equal(call(t, "GET", base+"/v1/logs?status=ok&since="+start, k.Key, nil, &ok), http.StatusOK)
+	is.Equal(len(ok.Data), 3)
+	is.Equal(call(t, "GET", base+"/v1/logs?status=not_found&model=nope", k.Key, nil, &failed), http.StatusOK)
+	is.Equal(len(failed.Data), 1)
+	is.Equal(call(t, "GET", base+"/v1/logs?cursor=garbage", k.Key, nil, nil), http.StatusBadRequest)
+	is.Equal(call(t, "GET", base+"/v1/logs?since=yesterday", k.Key, nil, nil), http.StatusBadRequest)
 }
