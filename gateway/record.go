@@ -105,4 +105,7 @@ type RecordStore interface {
 	InsertRecords(ctx context.Context, rs []*RequestRecord) error
 	// ListRecords returns the records that match f, newest first.
 	ListRecords(ctx context.Context, f RecordFilter) ([]*RequestRecord, error)
+	// DeleteRecordsBefore deletes at most limit records whose Time is
+	// before t, oldest first, and returns how many it deleted.
+	DeleteRecordsBefore(ctx context.Context, t time.Time, limit int) (int, error)
 }

@@ -3,6 +3,7 @@ package memory
 import (
 	"cmp"
 	"context"
+	"time"
 
 	"github.com/tollgate-ai/tollgate/gateway"
 )
@@ -50,4 +51,26 @@ func (s *Store) ListRecords(_ context.Context, f gateway.RecordFilter) ([]*gatew
 		rs[i] = copyRecord(r)
 	}
 	return rs, nil
+}
+
+// DeleteRecordsBefore deletes at most limit records older than t, oldest
+// first.
+func (s *Store) DeleteRecordsBefore(_ context.Context, t time.Time, limit int) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := listOf(s.records, func(r *gateway.RequestRecord) bool { return r.Time.Before(t) },
+		func(r *gateway.RequestRecord) *gateway.RequestRecord { return r },
+		func(a, b *gateway.RequestRecord) int {
+			if c := a.Time.Compare(b.Time); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.ID, b.ID)
+		})
+	if len(old) > limit {
+		old = old[:limit]
+	}
+	for _, r := range old {
+		delete(s.records, r.ID)
+	}
+	return len(old), nil
 }

@@ -200,3 +200,20 @@ func (s *Store) ListRecords(ctx context.Context, f gateway.RecordFilter) ([]*gat
 	}
 	return out, nil
 }
+
+// DeleteRecordsBefore deletes at most limit records older than t, oldest
+// first, in one statement.
+func (s *Store) DeleteRecordsBefore(ctx context.Context, t time.Time, limit int) (int, error) {
+	oldest := s.db.NewSelect().Model((*recordRow)(nil)).Column("id").
+		Where("? < ?", bun.Ident("time"), dbTime(t)).
+		OrderExpr("? ASC, id ASC", bun.Ident("time")).Limit(int64(limit))
+	res, err := s.db.NewDelete().Model((*recordRow)(nil)).Where("id IN (?)", oldest).Exec(ctx)
+	if err != nil {
+		return 0, internal("delete records", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, internal("delete records", err)
+	}
+	return int(n), nil
+}

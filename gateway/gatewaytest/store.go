@@ -56,6 +56,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"InsertRecords", testInsertRecords},
 		{"ListRecords", testListRecords},
 		{"FilterRecords", testFilterRecords},
+		{"DeleteRecordsBefore", testDeleteRecordsBefore},
 		{"Settings", testSettings},
 	}
 	for _, g := range groups {

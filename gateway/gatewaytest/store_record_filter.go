@@ -59,3 +59,20 @@ func testFilterRecords(t *testing.T, newStore storeFactory) {
 		is.Equal(seen, []string{"req_5", "req_4", "req_3", "req_2", "req_1"}) // each once, ties by ID
 	})
 }
+
+func testDeleteRecordsBefore(t *testing.T, newStore storeFactory) {
+	run(t, "OldestFirstInBatches", newStore, func(t *testing.T, is *is.I, s gateway.Store) {
+		variedRecords(t, s)
+		n, err := s.DeleteRecordsBefore(t.Context(), at(4), 2)
+		is.NoErr(err)
+		is.Equal(n, 2)
+		is.Equal(recordIDs(t, s, gateway.RecordFilter{}), []string{"req_5", "req_4", "req_3"}) // the two oldest went
+		n, err = s.DeleteRecordsBefore(t.Context(), at(4).In(elsewhere), 100)
+		is.NoErr(err)
+		is.Equal(n, 2)
+		is.Equal(recordIDs(t, s, gateway.RecordFilter{}), []string{"req_5"}) // both at 3s, before the cut-off
+		n, err = s.DeleteRecordsBefore(t.Context(), at(4), 100)
+		is.NoErr(err)
+		is.Equal(n, 0)
+	})
+}
