@@ -44,6 +44,12 @@ type Config struct {
 	SessionTTL time.Duration
 	// Now is the clock of session tokens. Default time.Now.
 	Now func() time.Time
+	// Metrics, when set, serves GET /metrics (the Prometheus exposition
+	// of adapters/metrics). It is not behind admin authentication, so
+	// that Prometheus can scrape it: keep it off the public internet (a
+	// network policy, or a proxy that does not forward /metrics). Nil
+	// leaves /metrics unrouted (404).
+	Metrics http.Handler
 }
 
 // Server serves the HTTP API of one Gateway. It is an http.Handler, safe
@@ -79,6 +85,9 @@ func (s *Server) routes() {
 	})
 	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet)
 	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet)
+	if s.cfg.Metrics != nil {
+		r.Handle("/metrics", s.cfg.Metrics).Methods(http.MethodGet)
+	}
 
 	v1 := r.PathPrefix("/v1").Subrouter()
 	v1.HandleFunc("/chat/completions", s.client(s.chatCompletions)).Methods(http.MethodPost)

@@ -6,12 +6,15 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/tollgate-ai/tollgate/adapters/filespill"
 	"github.com/tollgate-ai/tollgate/adapters/httpapi"
 	"github.com/tollgate-ai/tollgate/adapters/memory"
+	"github.com/tollgate-ai/tollgate/adapters/metrics"
 	"github.com/tollgate-ai/tollgate/adapters/providers/mock"
 	"github.com/tollgate-ai/tollgate/adapters/providers/openai"
 	"github.com/tollgate-ai/tollgate/adapters/redis"
@@ -144,10 +147,23 @@ func provideDrivers() gateway.Drivers {
 	}
 }
 
-func provideRecorder(cfg config.Config, store gateway.Store, logger *slog.Logger) (*gateway.Recorder, func()) {
+// provideRecorder writes request records in batches, spilling to
+// SpillDir (default DataDir/spill) what the store cannot take yet, and
+// deletes records past the retention.
+func provideRecorder(cfg config.Config, store gateway.Store, logger *slog.Logger) (*gateway.Recorder, func(), error) {
+	dir := cfg.SpillDir
+	if dir == "" {
+		dir = filepath.Join(cfg.DataDir, "spill")
+	}
+	spill, err := filespill.New(dir)
+	if err != nil {
+		return nil, nil, err
+	}
 	r := gateway.NewRecorder(gateway.RecorderConfig{
 		BatchSize: cfg.RecordBatch,
 		Interval:  cfg.RecordInterval,
+		Retention: cfg.RecordRetention,
+		Spill:     spill,
 		Logger:    logger,
 	}, store)
 	return r, func() {
@@ -156,11 +172,25 @@ func provideRecorder(cfg config.Config, store gateway.Store, logger *slog.Logger
 		if err := r.Close(ctx); err != nil {
 			logger.Error("flush request records", "err", err)
 		}
+		if n := r.Spilled(); n > 0 {
+			logger.Warn("request records kept in the spill for the next start", "records", n, "dir", dir)
+		}
+		_ = spill.Close()
+	}, nil
+}
+
+// provideMetrics counts every request for Prometheus, on a registry of
+// its own, with the recorder's queue as a gauge; nil when
+// TOLLGATE_METRICS=off.
+func provideMetrics(cfg config.Config, rec *gateway.Recorder) (*metrics.Metrics, error) {
+	if !cfg.MetricsEnabled {
+		return nil, nil
 	}
+	return metrics.New(metrics.Config{Queued: rec.Queued, Spilled: rec.Spilled})
 }
 
 func provideGateway(cfg config.Config, logger *slog.Logger, store gateway.Store, cache gateway.Cache, drivers gateway.Drivers,
-	hasher *gateway.Hasher, clock gateway.Clock, ids gateway.IDs, rec *gateway.Recorder) (*gateway.Gateway, func()) {
+	hasher *gateway.Hasher, clock gateway.Clock, ids gateway.IDs, rec *gateway.Recorder, m *metrics.Metrics) (*gateway.Gateway, func()) {
 	var fallback *memory.Cache
 	if cfg.LimitFallback == "local" {
 		fallback = memory.NewCache(clock)
@@ -178,6 +208,9 @@ func provideGateway(cfg config.Config, logger *slog.Logger, store gateway.Store,
 	if fallback != nil {
 		gcfg.LimitFallback = fallback
 	}
+	if m != nil { // a nil *Metrics in the interface would not be a nil Observer
+		gcfg.Observers = append(gcfg.Observers, m)
+	}
 	g := gateway.New(gcfg, store, cache, drivers, hasher, clock, ids, rec)
 	return g, func() {
 		if err := g.Close(); err != nil {
@@ -191,14 +224,20 @@ func provideGateway(cfg config.Config, logger *slog.Logger, store gateway.Store,
 
 // provideHTTP serves the gateway, with admin sessions (POST /admin/login)
 // signed under the session secret: a token from any instance that shares
-// the key secret and admin key is accepted by all of them.
+// the key secret and admin key is accepted by all of them. GET /metrics
+// is served when metrics are on.
 func provideHTTP(cfg config.Config, logger *slog.Logger, g *gateway.Gateway, admin *gateway.Admin, key AdminKey,
-	sessions SessionSecret, checks map[string]func(context.Context) error) *httpapi.Server {
+	sessions SessionSecret, checks map[string]func(context.Context) error, m *metrics.Metrics) *httpapi.Server {
+	var scrape http.Handler
+	if m != nil {
+		scrape = m.Handler()
+	}
 	return httpapi.New(httpapi.Config{
 		AdminKeyDigest: key.Digest,
 		MaxBodyBytes:   cfg.MaxBodyBytes,
 		Logger:         logger,
 		Checks:         checks,
 		SessionSecret:  sessions,
+		Metrics:        scrape,
 	}, g, admin)
 }

@@ -39,8 +39,20 @@ func initApp(cfg config.Config, logger *slog.Logger) (*App, func(), error) {
 		return nil, nil, err
 	}
 	iDs := provideIDs()
-	recorder, cleanup3 := provideRecorder(cfg, store, logger)
-	gatewayGateway, cleanup4 := provideGateway(cfg, logger, store, cache, drivers, hasher, clock, iDs, recorder)
+	recorder, cleanup3, err := provideRecorder(cfg, store, logger)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	metrics, err := provideMetrics(cfg, recorder)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	gatewayGateway, cleanup4 := provideGateway(cfg, logger, store, cache, drivers, hasher, clock, iDs, recorder, metrics)
 	admin := gateway.NewAdmin(gatewayGateway)
 	adminKey, err := provideAdminKey(cfg, hasher)
 	if err != nil {
@@ -59,7 +71,7 @@ func initApp(cfg config.Config, logger *slog.Logger) (*App, func(), error) {
 		return nil, nil, err
 	}
 	v := provideChecks(store, cache)
-	server := provideHTTP(cfg, logger, gatewayGateway, admin, adminKey, sessionSecret, v)
+	server := provideHTTP(cfg, logger, gatewayGateway, admin, adminKey, sessionSecret, v, metrics)
 	app := &App{
 		Store:    store,
 		Gateway:  gatewayGateway,

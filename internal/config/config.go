@@ -67,6 +67,13 @@ type Config struct {
 	// (default 1s).
 	RecordBatch    int           `yaml:"record_batch"`
 	RecordInterval time.Duration `yaml:"record_interval"`
+	// RecordRetention deletes request records older than this, in the
+	// background; 0 keeps them. TOLLGATE_RECORD_RETENTION, default 720h
+	// (30 days).
+	RecordRetention time.Duration `yaml:"record_retention"`
+	// SpillDir holds request records the store could not take yet.
+	// TOLLGATE_SPILL_DIR, default DataDir/spill.
+	SpillDir string `yaml:"spill_dir"`
 	// Limits cap the whole gateway (YAML only): requests_per_second, ...,
 	// concurrent, as on accounts and keys.
 	Limits Limits `yaml:"limits"`
@@ -78,6 +85,10 @@ type Config struct {
 	// Instances is how many instances share the limits, for the local
 	// fallback's share. TOLLGATE_INSTANCES, default 1.
 	Instances int `yaml:"instances"`
+	// MetricsEnabled serves Prometheus metrics at GET /metrics, without
+	// authentication: keep that path off the public internet.
+	// TOLLGATE_METRICS, "on" (default) or "off".
+	MetricsEnabled bool `yaml:"metrics"`
 	// Anonymous lets requests without a key call some models, each
 	// client address limited on its own. Off unless models are listed;
 	// TOLLGATE_ANONYMOUS_MODELS takes a comma-separated list.
@@ -130,6 +141,8 @@ func Default() Config {
 		ReloadInterval:  time.Minute,
 		RecordBatch:     500,
 		RecordInterval:  time.Second,
+		RecordRetention: 30 * 24 * time.Hour,
+		MetricsEnabled:  true,
 	}
 }
 
@@ -167,6 +180,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	str("TOLLGATE_REDIS_PREFIX", &c.RedisPrefix)
 	str("TOLLGATE_ENCRYPTION_KEY", &c.EncryptionKey)
 	str("TOLLGATE_LIMIT_FALLBACK", &c.LimitFallback)
+	str("TOLLGATE_SPILL_DIR", &c.SpillDir)
 	if v := getenv("TOLLGATE_ANONYMOUS_MODELS"); v != "" {
 		c.Anonymous.Models = nil
 		for _, m := range strings.Split(v, ",") {
@@ -176,6 +190,15 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 		}
 	}
 	str("TOLLGATE_LOG_LEVEL", &c.LogLevel)
+	switch v := getenv("TOLLGATE_METRICS"); strings.ToLower(v) {
+	case "":
+	case "on", "true":
+		c.MetricsEnabled = true
+	case "off", "false":
+		c.MetricsEnabled = false
+	default:
+		return fmt.Errorf("config: TOLLGATE_METRICS: %q is not on or off", v)
+	}
 	for _, d := range []struct {
 		name string
 		dst  *time.Duration
@@ -183,6 +206,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 		{"TOLLGATE_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout},
 		{"TOLLGATE_RELOAD_INTERVAL", &c.ReloadInterval},
 		{"TOLLGATE_RECORD_INTERVAL", &c.RecordInterval},
+		{"TOLLGATE_RECORD_RETENTION", &c.RecordRetention},
 	} {
 		if v := getenv(d.name); v != "" {
 			parsed, err := time.ParseDuration(v)
