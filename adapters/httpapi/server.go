@@ -103,8 +103,32 @@ func (s *Server) routes() {
 // ServeHTTP serves the API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
-	s.router.ServeHTTP(w, r)
+	if !s.cfg.Logger.Enabled(r.Context(), slog.LevelDebug) {
+		s.router.ServeHTTP(w, r)
+		return
+	}
+	start := time.Now()
+	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	s.router.ServeHTTP(sw, r)
+	// The access log names the route, never a header or a body: no key
+	// can reach it.
+	s.cfg.Logger.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
+		"duration_ms", float64(time.Since(start).Microseconds())/1000, "request_id", w.Header().Get("X-Request-Id"))
 }
+
+// statusWriter remembers the status for the access log; Unwrap keeps
+// flushing (SSE) working through http.ResponseController.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // Drain makes /readyz fail, so a load balancer stops sending new requests
 // while the host finishes the ones in flight.

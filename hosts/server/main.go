@@ -109,9 +109,19 @@ Flags:
 	return nil
 }
 
+// newLogger returns the logger the configuration asks for: text or JSON
+// on Stderr, at its level.
+func (m *Main) newLogger() *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level(m.Config.LogLevel)}
+	if m.Config.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(m.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(m.Stderr, opts))
+}
+
 // RunCommand runs m.Command and returns when it is done.
 func (m *Main) RunCommand(ctx context.Context) error {
-	m.logger = slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level(m.Config.LogLevel)}))
+	m.logger = m.newLogger()
 	var newKey []byte
 	if m.Command == "reencrypt" {
 		raw := m.Getenv("TOLLGATE_NEW_ENCRYPTION_KEY")
@@ -154,7 +164,7 @@ func (m *Main) RunCommand(ctx context.Context) error {
 // Run composes the gateway, loads its configuration, applies the seed and
 // starts serving; it returns once the server listens.
 func (m *Main) Run(ctx context.Context) error {
-	m.logger = slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level(m.Config.LogLevel)}))
+	m.logger = m.newLogger()
 	app, cleanup, err := initApp(m.Config, m.logger)
 	if err != nil {
 		return err

@@ -56,6 +56,8 @@ type Config struct {
 	// LogLevel is debug, info, warn or error. TOLLGATE_LOG_LEVEL, default
 	// info.
 	LogLevel string `yaml:"log_level"`
+	// LogFormat is text or json. TOLLGATE_LOG_FORMAT, default text.
+	LogFormat string `yaml:"log_format"`
 	// MaxAttempts bounds upstream calls per request.
 	// TOLLGATE_MAX_ATTEMPTS, default 3.
 	MaxAttempts int `yaml:"max_attempts"`
@@ -137,6 +139,7 @@ func Default() Config {
 		ShutdownTimeout: 30 * time.Second,
 		MaxBodyBytes:    16 << 20,
 		LogLevel:        "info",
+		LogFormat:       "text",
 		MaxAttempts:     3,
 		ReloadInterval:  time.Minute,
 		RecordBatch:     500,
@@ -190,6 +193,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 		}
 	}
 	str("TOLLGATE_LOG_LEVEL", &c.LogLevel)
+	str("TOLLGATE_LOG_FORMAT", &c.LogFormat)
 	switch v := getenv("TOLLGATE_METRICS"); strings.ToLower(v) {
 	case "":
 	case "on", "true":
@@ -264,6 +268,9 @@ func (c *Config) validate() error {
 		return fmt.Errorf("config: TOLLGATE_ADMIN_KEY is required with TOLLGATE_PG_DSN, the same on every instance")
 	case c.PGDSN != "" && c.EncryptionKey == "":
 		return fmt.Errorf("config: TOLLGATE_ENCRYPTION_KEY is required with TOLLGATE_PG_DSN, the same on every instance (make one with: openssl rand -hex 32)")
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("config: log_format %q is not text or json", c.LogFormat)
 	}
 	if c.LimitFallback != "local" && c.LimitFallback != "refuse" {
 		return fmt.Errorf("config: limit_fallback %q is not local or refuse", c.LimitFallback)
