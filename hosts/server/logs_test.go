@@ -75,7 +75,7 @@ func TestNoSecretInLogs(t *testing.T) {
 	is.NoErr(err)
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	is.True(strings.HasSuffix(string(body), "data: [DONE]\n\n")) // streams flush through the access log's writer
+	is.True(strings.HasSuffix(string(body), "data: [DONE]\n\n"))                // streams flush through the access log's writer
 	is.Equal(chatStatus(t, base, client.Key, "o3-mini"), http.StatusBadGateway) // the upstream refuses the wrong credential
 	upstream.Fail(1, http.StatusInternalServerError)
 	is.Equal(chatStatus(t, base, client.Key, "gpt-4o"), http.StatusBadGateway)
