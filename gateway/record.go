@@ -101,7 +101,10 @@ func (f RecordFilter) Matches(r *RequestRecord) bool {
 // RecordStore keeps request records.
 type RecordStore interface {
 	// InsertRecords stores records. It is idempotent by ID: a record
-	// written twice (a retried batch) is kept once.
+	// written twice (a retried batch) is kept once. A Store that is also
+	// a StatsStore counts, in the same transaction, the records this call
+	// inserted and only those, so a retried batch never counts twice
+	// (see StatsStore).
 	InsertRecords(ctx context.Context, rs []*RequestRecord) error
 	// ListRecords returns the records that match f, newest first.
 	ListRecords(ctx context.Context, f RecordFilter) ([]*RequestRecord, error)

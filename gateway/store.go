@@ -16,5 +16,6 @@ type Store interface {
 	ModelStore
 	BindingStore
 	RecordStore
+	StatsStore
 	SettingsStore
 }

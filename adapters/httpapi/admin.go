@@ -43,6 +43,8 @@ func (s *Server) adminRoutes(r *mux.Router) {
 	h("/bindings/{id}", s.deleteBinding, http.MethodDelete)
 
 	h("/logs", s.listLogs, http.MethodGet)
+	h("/stats", s.listStats, http.MethodGet)
+	h("/stats/summary", s.statsSummary, http.MethodGet)
 	h("/settings", s.getSettings, http.MethodGet)
 	h("/settings", s.putSettings, http.MethodPut)
 }

@@ -14,14 +14,19 @@ const defaultRecordLimit = 100
 
 // InsertRecords stores copies of rs. It is idempotent by ID: a record
 // whose ID is already stored is skipped, so a retried batch is kept once.
+// The statistics count the records it inserted, and only those, under
+// the same lock.
 func (s *Store) InsertRecords(_ context.Context, rs []*gateway.RequestRecord) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	inserted := make([]*gateway.RequestRecord, 0, len(rs))
 	for _, r := range rs {
 		if _, ok := s.records[r.ID]; !ok {
 			s.records[r.ID] = copyRecord(r)
+			inserted = append(inserted, r)
 		}
 	}
+	s.addStats(inserted)
 	return nil
 }
 

@@ -29,8 +29,9 @@ var _ gateway.Store = (*Store)(nil)
 // A closure cannot change the ID of what it updates: the Store restores
 // it.
 //
-// Records are kept until the process ends: a long-running gateway should
-// use a persistent Store.
+// Records and statistics are kept until the process ends, or until
+// DeleteRecordsBefore and DeleteStatsBefore delete them: a long-running
+// gateway should use a persistent Store.
 //
 // Use NewStore; the zero value is not usable. A Store is safe for
 // concurrent use.
@@ -43,6 +44,7 @@ type Store struct {
 	bindings    map[string]*gateway.Binding
 	models      map[string]*gateway.Model
 	records     map[string]*gateway.RequestRecord
+	stats       map[gateway.StatKey]*gateway.StatCounts
 	settings    *gateway.Settings
 }
 
@@ -56,6 +58,7 @@ func NewStore() *Store {
 		bindings:    make(map[string]*gateway.Binding),
 		models:      make(map[string]*gateway.Model),
 		records:     make(map[string]*gateway.RequestRecord),
+		stats:       make(map[gateway.StatKey]*gateway.StatCounts),
 	}
 }
 

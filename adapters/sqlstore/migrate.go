@@ -164,6 +164,45 @@ func schemaVersions() []schemaVersion {
 		statements: []string{
 			`ALTER TABLE request_records ADD COLUMN limited_by TEXT NOT NULL DEFAULT ''`,
 		},
+	}, {
+		name: "20261124000007", comment: "request_stats",
+		statements: []string{
+			// One row per minute (Unix seconds, a multiple of 60, so that
+			// bucketing is minute - minute % n on both dialects) and
+			// dimensions; latency_i counts the requests of bucket i of
+			// gateway.LatencyBounds. The primary key leads with minute, so
+			// it serves the time ranges of queries and deletes.
+			`CREATE TABLE IF NOT EXISTS request_stats (
+				minute BIGINT NOT NULL,
+				account_id {id} NOT NULL DEFAULT '',
+				key_id {id} NOT NULL DEFAULT '',
+				provider_id {id} NOT NULL DEFAULT '',
+				credential_id {id} NOT NULL DEFAULT '',
+				model {id} NOT NULL DEFAULT '',
+				requests BIGINT NOT NULL DEFAULT 0,
+				successes BIGINT NOT NULL DEFAULT 0,
+				failures BIGINT NOT NULL DEFAULT 0,
+				prompt_tokens BIGINT NOT NULL DEFAULT 0,
+				completion_tokens BIGINT NOT NULL DEFAULT 0,
+				cached_tokens BIGINT NOT NULL DEFAULT 0,
+				cost BIGINT NOT NULL DEFAULT 0,
+				latency_us BIGINT NOT NULL DEFAULT 0,
+				latency_0 BIGINT NOT NULL DEFAULT 0,
+				latency_1 BIGINT NOT NULL DEFAULT 0,
+				latency_2 BIGINT NOT NULL DEFAULT 0,
+				latency_3 BIGINT NOT NULL DEFAULT 0,
+				latency_4 BIGINT NOT NULL DEFAULT 0,
+				latency_5 BIGINT NOT NULL DEFAULT 0,
+				latency_6 BIGINT NOT NULL DEFAULT 0,
+				latency_7 BIGINT NOT NULL DEFAULT 0,
+				latency_8 BIGINT NOT NULL DEFAULT 0,
+				latency_9 BIGINT NOT NULL DEFAULT 0,
+				latency_10 BIGINT NOT NULL DEFAULT 0,
+				latency_11 BIGINT NOT NULL DEFAULT 0,
+				latency_12 BIGINT NOT NULL DEFAULT 0,
+				latency_13 BIGINT NOT NULL DEFAULT 0,
+				PRIMARY KEY (minute, account_id, key_id, provider_id, credential_id, model))`,
+		},
 	}}
 }
 

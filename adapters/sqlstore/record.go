@@ -119,31 +119,41 @@ func (r *recordRow) record() *gateway.RequestRecord {
 
 // InsertRecords stores rs. It is idempotent by ID (INSERT ... ON
 // CONFLICT (id) DO NOTHING): a record whose ID is already stored, or
-// repeated within rs, is kept once, as first written. A large batch is
-// written in several statements within one transaction.
+// repeated within rs, is kept once, as first written. The records are
+// written in statements of at most recordBatch rows, and the statistics
+// of those the statements inserted (RETURNING id) are added to
+// request_stats, all in one transaction: a retried batch, even one that
+// races its first write, is counted once.
 func (s *Store) InsertRecords(ctx context.Context, rs []*gateway.RequestRecord) error {
 	if len(rs) == 0 {
 		return nil
 	}
-	insert := func(ctx context.Context, db bun.IDB) error {
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		inserted := make(map[string]bool, len(rs))
 		for start := 0; start < len(rs); start += recordBatch {
 			batch := rs[start:min(start+recordBatch, len(rs))]
 			rows := make([]recordRow, len(batch))
 			for i, r := range batch {
 				rows[i] = newRecordRow(r)
 			}
-			if _, err := db.NewInsert().Model(&rows).On("CONFLICT (id) DO NOTHING").Exec(ctx); err != nil {
+			var ids []string
+			_, err := tx.NewInsert().Model(&rows).On("CONFLICT (id) DO NOTHING").Returning("id").Exec(ctx, &ids)
+			if err != nil {
 				return err
 			}
+			for _, id := range ids {
+				inserted[id] = true
+			}
 		}
-		return nil
-	}
-	var err error
-	if len(rs) <= recordBatch {
-		err = insert(ctx, s.db)
-	} else {
-		err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return insert(ctx, tx) })
-	}
+		counted := make([]*gateway.RequestRecord, 0, len(inserted))
+		for _, r := range rs {
+			if inserted[r.ID] {
+				counted = append(counted, r)
+				delete(inserted, r.ID) // a repeated ID was stored as first written
+			}
+		}
+		return addStats(ctx, tx, gateway.Aggregate(counted))
+	})
 	if err != nil {
 		return internal("insert records", err)
 	}

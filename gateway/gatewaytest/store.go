@@ -21,7 +21,9 @@ import (
 // (oldest first means by CreatedAt, then ID), filters and limits apply,
 // errors carry the documented Codes, returned values are copies, Update
 // closures are atomic and abort on error, DeleteProvider cascades and
-// CreateCredentials is all or nothing. It also checks that a Store copies
+// CreateCredentials is all or nothing, and InsertRecords counts each
+// stored record in the statistics exactly once, however often (or
+// concurrently) its batch is retried. It also checks that a Store copies
 // what it is given: changing a value after Create does not change the
 // Store. Run it under -race.
 func TestStore(t *testing.T, newStore func(t *testing.T) gateway.Store) {
@@ -57,6 +59,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"ListRecords", testListRecords},
 		{"FilterRecords", testFilterRecords},
 		{"DeleteRecordsBefore", testDeleteRecordsBefore},
+		{"Stats", testStats},
 		{"Settings", testSettings},
 	}
 	for _, g := range groups {
