@@ -13,7 +13,7 @@ import (
 // when its providers have no active credential, and the upstream codes of
 // the last attempt when every attempt failed.
 func (g *Gateway) Chat(ctx context.Context, c *Caller, req *ChatRequest) (*ChatResponse, error) {
-	in := g.begin(c, "chat", req.Model, false)
+	ctx, in := g.begin(ctx, c, "chat", req.Model, false)
 	resp, err := g.chat(ctx, c, req, in)
 	if err == nil && resp.Usage != nil {
 		in.rec.Usage = *resp.Usage
@@ -46,7 +46,7 @@ func (g *Gateway) chat(ctx context.Context, c *Caller, req *ChatRequest, in *inf
 // Embeddings answers an embeddings request. Errors as Chat, and
 // CodeInvalid when the chosen provider does not serve embeddings.
 func (g *Gateway) Embeddings(ctx context.Context, c *Caller, req *EmbedRequest) (*EmbedResponse, error) {
-	in := g.begin(c, "embeddings", req.Model, false)
+	ctx, in := g.begin(ctx, c, "embeddings", req.Model, false)
 	var resp *EmbedResponse
 	err := req.Validate()
 	var chain []hop
@@ -94,7 +94,7 @@ func (g *Gateway) prepare(ctx context.Context, c *Caller, in *inflight, model st
 // attempt runs call on the chain's credentials until one succeeds, an
 // error may not be retried, or MaxAttempts calls were made. Within a
 // provider the credentials are tried in the picker's order before the
-// next provider of the chain.
+// next provider of the chain. Each call runs in its attempt's span.
 func (g *Gateway) attempt(ctx context.Context, chain []hop, in *inflight, call func(context.Context, hop, *Credential) error) error {
 	tried := make(map[string]bool)
 	var last error
@@ -106,9 +106,12 @@ func (g *Gateway) attempt(ctx context.Context, chain []hop, in *inflight, call f
 			}
 			tried[cred.ID] = true
 			start := g.clock.Now()
-			err := call(ctx, h, cred)
+			actx, span := g.cfg.Tracer.StartAttempt(ctx, h.target.provider.ID, cred.ID, h.model)
+			err := call(actx, h, cred)
+			a := newAttempt(h, cred, err, g.clock.Now().Sub(start))
+			span(a.Status, err)
 			in.rec.ProviderID, in.rec.CredentialID = h.target.provider.ID, cred.ID
-			in.rec.Attempts = append(in.rec.Attempts, newAttempt(h, cred, err, g.clock.Now().Sub(start)))
+			in.rec.Attempts = append(in.rec.Attempts, a)
 			if err == nil {
 				return nil
 			}

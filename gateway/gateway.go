@@ -34,6 +34,10 @@ type Config struct {
 	Instances int
 	// Observers learn of every finished request (metrics).
 	Observers []Observer
+	// Tracer starts a span per request and per upstream attempt
+	// (OpenTelemetry through adapters/oteltrace). Default none: tracing
+	// off, with no allocation on the request path.
+	Tracer Tracer
 	// Anonymous lets requests without a key call some models; off by
 	// default.
 	Anonymous Anonymous
@@ -57,6 +61,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ConcurrencyLease <= 0 {
 		c.ConcurrencyLease = 15 * time.Minute
+	}
+	if c.Tracer == nil {
+		c.Tracer = noTracer{}
 	}
 	return c
 }

@@ -14,16 +14,21 @@ type inflight struct {
 	start time.Time
 	adm   *admission // what the limits gave, to settle at the end
 	done  bool
+	span  func(*RequestRecord, error) // ends the request's span
 }
 
-func (g *Gateway) begin(c *Caller, endpoint, model string, stream bool) *inflight {
+// begin starts a request; the context it returns carries the request's
+// span, for the rest of the request.
+func (g *Gateway) begin(ctx context.Context, c *Caller, endpoint, model string, stream bool) (context.Context, *inflight) {
 	now := g.clock.Now()
 	if c.RequestID == "" {
 		c.RequestID = g.ids.NewID("req_")
 	}
 	g.meter.start(c.Account.ID)
-	return &inflight{
+	ctx, span := g.cfg.Tracer.StartRequest(ctx, endpoint, model)
+	return ctx, &inflight{
 		start: now,
+		span:  span,
 		rec: &RequestRecord{
 			ID:        c.RequestID,
 			Time:      now,
@@ -38,8 +43,8 @@ func (g *Gateway) begin(c *Caller, endpoint, model string, stream bool) *infligh
 	}
 }
 
-// finish completes the record with the outcome and hands it to the
-// Recorder; it runs once per request.
+// finish completes the record with the outcome, ends the request's span
+// and hands the record to the Recorder; it runs once per request.
 func (g *Gateway) finish(in *inflight, err error) {
 	if in.done {
 		return
@@ -62,5 +67,6 @@ func (g *Gateway) finish(in *inflight, err error) {
 	for _, o := range g.cfg.Observers {
 		o.Observe(r)
 	}
+	in.span(r, err)
 	g.rec.Record(r)
 }

@@ -21,7 +21,7 @@ import (
 //
 // Errors as Chat.
 func (g *Gateway) ChatStream(ctx context.Context, c *Caller, req *ChatRequest) (ChatStream, error) {
-	in := g.begin(c, "chat", req.Model, true)
+	ctx, in := g.begin(ctx, c, "chat", req.Model, true)
 	s, err := g.chatStream(ctx, c, req, in)
 	if err != nil {
 		g.finish(in, err)

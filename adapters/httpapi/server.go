@@ -15,6 +15,8 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/tollgate-ai/tollgate/gateway"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
 )
 
 // Config tunes a Server. Zero fields take the documented defaults.
@@ -103,6 +105,11 @@ func (s *Server) routes() {
 // ServeHTTP serves the API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+	if r.Header.Get("Traceparent") != "" {
+		// Join the caller's trace (W3C trace context), when the host set
+		// a propagator: tracing on.
+		r = r.WithContext(otel.GetTextMapPropagator().Extract(r.Context(), propagation.HeaderCarrier(r.Header)))
+	}
 	if !s.cfg.Logger.Enabled(r.Context(), slog.LevelDebug) {
 		s.router.ServeHTTP(w, r)
 		return

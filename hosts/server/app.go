@@ -9,18 +9,26 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/tollgate-ai/tollgate/adapters/filespill"
 	"github.com/tollgate-ai/tollgate/adapters/httpapi"
 	"github.com/tollgate-ai/tollgate/adapters/memory"
 	"github.com/tollgate-ai/tollgate/adapters/metrics"
+	"github.com/tollgate-ai/tollgate/adapters/oteltrace"
 	"github.com/tollgate-ai/tollgate/adapters/providers/mock"
 	"github.com/tollgate-ai/tollgate/adapters/providers/openai"
 	"github.com/tollgate-ai/tollgate/adapters/redis"
 	"github.com/tollgate-ai/tollgate/adapters/sqlstore"
 	"github.com/tollgate-ai/tollgate/gateway"
 	"github.com/tollgate-ai/tollgate/internal/config"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.39.0"
 )
 
 // App is the composed gateway: what initApp wires from a Config.
@@ -189,8 +197,53 @@ func provideMetrics(cfg config.Config, rec *gateway.Recorder) (*metrics.Metrics,
 	return metrics.New(metrics.Config{Queued: rec.Queued, Spilled: rec.Spilled})
 }
 
+// provideTracer switches OpenTelemetry tracing on when
+// TOLLGATE_OTLP_ENDPOINT is set: spans (sampled at TOLLGATE_TRACE_SAMPLE,
+// or as the caller's trace decided) leave in batches over OTLP/HTTP, and
+// the global propagator becomes W3C trace context and baggage, so that
+// requests join their caller's trace and carry it upstream. The standard
+// OTEL_* variables tune the rest (OTEL_SERVICE_NAME,
+// OTEL_EXPORTER_OTLP_HEADERS, ...). The cleanup flushes the spans not yet
+// sent. Off, it returns nil: the Gateway traces nothing, allocating
+// nothing for it.
+func provideTracer(cfg config.Config, logger *slog.Logger) (gateway.Tracer, func(), error) {
+	if cfg.OTLPEndpoint == "" {
+		return nil, func() {}, nil
+	}
+	// A base URL, as OTEL_EXPORTER_OTLP_ENDPOINT: traces go to /v1/traces.
+	endpoint := strings.TrimRight(cfg.OTLPEndpoint, "/")
+	if !strings.HasSuffix(endpoint, "/v1/traces") {
+		endpoint += "/v1/traces"
+	}
+	exp, err := otlptracehttp.New(context.Background(), otlptracehttp.WithEndpointURL(endpoint))
+	if err != nil {
+		return nil, nil, fmt.Errorf("tracing: %w", err)
+	}
+	res, err := resource.New(context.Background(),
+		resource.WithAttributes(semconv.ServiceName("tollgate")), // unless OTEL_SERVICE_NAME says otherwise
+		resource.WithFromEnv(), resource.WithTelemetrySDK())
+	if err != nil {
+		logger.Warn("tracing: resource attributes", "err", err) // partial: keep what was detected
+	}
+	tp := sdktrace.NewTracerProvider(
+		sdktrace.WithBatcher(exp),
+		sdktrace.WithResource(res),
+		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(cfg.TraceSample))),
+	)
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { logger.Warn("tracing", "err", err) }))
+	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
+	logger.Info("tracing on", "sample", cfg.TraceSample)
+	return oteltrace.New(tp), func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := tp.Shutdown(ctx); err != nil {
+			logger.Error("flush spans", "err", err)
+		}
+	}, nil
+}
+
 func provideGateway(cfg config.Config, logger *slog.Logger, store gateway.Store, cache gateway.Cache, drivers gateway.Drivers,
-	hasher *gateway.Hasher, clock gateway.Clock, ids gateway.IDs, rec *gateway.Recorder, m *metrics.Metrics) (*gateway.Gateway, func()) {
+	hasher *gateway.Hasher, clock gateway.Clock, ids gateway.IDs, rec *gateway.Recorder, m *metrics.Metrics, tracer gateway.Tracer) (*gateway.Gateway, func()) {
 	var fallback *memory.Cache
 	if cfg.LimitFallback == "local" {
 		fallback = memory.NewCache(clock)
@@ -201,6 +254,7 @@ func provideGateway(cfg config.Config, logger *slog.Logger, store gateway.Store,
 		Logger:         logger,
 		Limits:         gateway.Limits(cfg.Limits),
 		Instances:      cfg.Instances,
+		Tracer:         tracer, // nil when tracing is off
 		Anonymous: gateway.Anonymous{
 			Models: cfg.Anonymous.Models, Limits: gateway.Limits(cfg.Anonymous.Limits), Namespace: cfg.Anonymous.Namespace,
 		},

@@ -14,8 +14,8 @@ import (
 // initApp composes the gateway: the SQL Store (SQLite by default,
 // PostgreSQL when configured) and the Cache (memory by default, Redis when
 // configured). The cleanup it returns closes the pieces in reverse order:
-// the Gateway's reloads, then the Recorder (flushing every record), then
-// the Cache and the Store.
+// the Gateway's reloads, then the tracer (flushing spans), the Recorder
+// (flushing every record), then the Cache and the Store.
 func initApp(cfg config.Config, logger *slog.Logger) (*App, func(), error) {
 	wire.Build(
 		provideStore,
@@ -30,6 +30,7 @@ func initApp(cfg config.Config, logger *slog.Logger) (*App, func(), error) {
 		provideDrivers,
 		provideRecorder,
 		provideMetrics,
+		provideTracer,
 		provideGateway,
 		gateway.NewAdmin,
 		provideHTTP,

@@ -18,8 +18,8 @@ import (
 // initApp composes the gateway: the SQL Store (SQLite by default,
 // PostgreSQL when configured) and the Cache (memory by default, Redis when
 // configured). The cleanup it returns closes the pieces in reverse order:
-// the Gateway's reloads, then the Recorder (flushing every record), then
-// the Cache and the Store.
+// the Gateway's reloads, then the tracer (flushing spans), the Recorder
+// (flushing every record), then the Cache and the Store.
 func initApp(cfg config.Config, logger *slog.Logger) (*App, func(), error) {
 	store, cleanup, err := provideStore(cfg, logger)
 	if err != nil {
@@ -52,10 +52,18 @@ func initApp(cfg config.Config, logger *slog.Logger) (*App, func(), error) {
 		cleanup()
 		return nil, nil, err
 	}
-	gatewayGateway, cleanup4 := provideGateway(cfg, logger, store, cache, drivers, hasher, clock, iDs, recorder, metrics)
+	tracer, cleanup4, err := provideTracer(cfg, logger)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	gatewayGateway, cleanup5 := provideGateway(cfg, logger, store, cache, drivers, hasher, clock, iDs, recorder, metrics, tracer)
 	admin := gateway.NewAdmin(gatewayGateway)
 	adminKey, err := provideAdminKey(cfg, hasher)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -64,6 +72,7 @@ func initApp(cfg config.Config, logger *slog.Logger) (*App, func(), error) {
 	}
 	sessionSecret, err := provideSessionSecret(cfg)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -81,6 +90,7 @@ func initApp(cfg config.Config, logger *slog.Logger) (*App, func(), error) {
 		AdminKey: adminKey,
 	}
 	return app, func() {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()

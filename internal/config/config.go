@@ -6,6 +6,7 @@ package config
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -91,6 +92,16 @@ type Config struct {
 	// authentication: keep that path off the public internet.
 	// TOLLGATE_METRICS, "on" (default) or "off".
 	MetricsEnabled bool `yaml:"metrics"`
+	// OTLPEndpoint switches OpenTelemetry tracing on: spans are sent
+	// over OTLP/HTTP to this collector base URL (the exporter posts to
+	// /v1/traces under it), and W3C trace context goes upstream.
+	// TOLLGATE_OTLP_ENDPOINT, e.g. "http://127.0.0.1:4318"; empty (the
+	// default) leaves tracing off.
+	OTLPEndpoint string `yaml:"otlp_endpoint"`
+	// TraceSample is the share of new traces recorded, from 0 to 1; a
+	// request that joins a caller's trace follows the caller's decision.
+	// TOLLGATE_TRACE_SAMPLE, default 1.
+	TraceSample float64 `yaml:"trace_sample"`
 	// Anonymous lets requests without a key call some models, each
 	// client address limited on its own. Off unless models are listed;
 	// TOLLGATE_ANONYMOUS_MODELS takes a comma-separated list.
@@ -146,6 +157,7 @@ func Default() Config {
 		RecordInterval:  time.Second,
 		RecordRetention: 30 * 24 * time.Hour,
 		MetricsEnabled:  true,
+		TraceSample:     1,
 	}
 }
 
@@ -184,6 +196,14 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	str("TOLLGATE_ENCRYPTION_KEY", &c.EncryptionKey)
 	str("TOLLGATE_LIMIT_FALLBACK", &c.LimitFallback)
 	str("TOLLGATE_SPILL_DIR", &c.SpillDir)
+	str("TOLLGATE_OTLP_ENDPOINT", &c.OTLPEndpoint)
+	if v := getenv("TOLLGATE_TRACE_SAMPLE"); v != "" {
+		parsed, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return fmt.Errorf("config: TOLLGATE_TRACE_SAMPLE: %q is not a number such as 0.1", v)
+		}
+		c.TraceSample = parsed
+	}
 	if v := getenv("TOLLGATE_ANONYMOUS_MODELS"); v != "" {
 		c.Anonymous.Models = nil
 		for _, m := range strings.Split(v, ",") {
@@ -277,6 +297,14 @@ func (c *Config) validate() error {
 	}
 	if c.Instances < 1 {
 		return fmt.Errorf("config: instances must be at least 1")
+	}
+	if !(c.TraceSample >= 0 && c.TraceSample <= 1) { // NaN fails too
+		return fmt.Errorf("config: trace_sample must be from 0 to 1")
+	}
+	if c.OTLPEndpoint != "" {
+		if u, err := url.Parse(c.OTLPEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("config: otlp_endpoint is not an http(s) URL such as http://127.0.0.1:4318")
+		}
 	}
 	if len(c.Anonymous.Models) > 0 && c.Anonymous.Limits == (Limits{}) {
 		return fmt.Errorf("config: anonymous access needs limits (anonymous.limits), or anyone could use the listed models without bound")

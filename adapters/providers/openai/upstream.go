@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/tollgate-ai/tollgate/gateway"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
 )
 
 // DefaultBaseURL is the base URL used when a Provider has none.
@@ -171,6 +173,9 @@ func (u *Upstream) do(ctx context.Context, method, target string, body any, cred
 		h["Content-Type"] = []string{"application/json"}
 	}
 	h["Accept"] = []string{accept}
+	// The W3C trace context of the attempt's span in ctx, when the host
+	// set a propagator (tracing on); by default nothing is propagated.
+	otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(h))
 	for k, v := range u.static {
 		h[k] = v
 	}
