@@ -23,6 +23,9 @@ type RecorderConfig struct {
 	// Retention deletes records older than this, in the background, in
 	// batches; 0 keeps them for ever.
 	Retention time.Duration
+	// StatsRetention deletes usage statistics older than this, when the
+	// store keeps them (StatsStore); 0 keeps them for ever.
+	StatsRetention time.Duration
 	// RetentionEvery is how often old records are deleted. Default 10m.
 	RetentionEvery time.Duration
 	// RetentionBatch is how many records one delete removes. Default 1000.
@@ -105,7 +108,7 @@ func NewRecorder(cfg RecorderConfig, store RecordStore) *Recorder {
 		done:  make(chan struct{}),
 	}
 	go r.run()
-	if cfg.Retention > 0 {
+	if cfg.Retention > 0 || cfg.StatsRetention > 0 {
 		go r.retain()
 	}
 	return r
@@ -118,12 +121,32 @@ func (r *Recorder) retain() {
 	tick := time.NewTicker(r.cfg.RetentionEvery)
 	defer tick.Stop()
 	for {
-		r.deleteOld()
+		if r.cfg.Retention > 0 {
+			r.deleteOld()
+		}
+		r.pruneStats()
 		select {
 		case <-r.stop:
 			return
 		case <-tick.C:
 		}
+	}
+}
+
+// pruneStats deletes statistics older than StatsRetention, when the
+// store keeps statistics.
+func (r *Recorder) pruneStats() {
+	ss, ok := r.store.(StatsStore)
+	if !ok || r.cfg.StatsRetention <= 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	n, err := ss.DeleteStatsBefore(ctx, r.cfg.Clock.Now().Add(-r.cfg.StatsRetention))
+	if err != nil {
+		r.cfg.Logger.Warn("delete old statistics", "err", err)
+	} else if n > 0 {
+		r.cfg.Logger.Info("old statistics deleted", "rows", n)
 	}
 }
 

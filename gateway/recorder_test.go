@@ -139,15 +139,22 @@ func TestRecorderRetention(t *testing.T) {
 		old = append(old, &gateway.RequestRecord{ID: fmt.Sprintf("old_%02d", i), Time: now.Add(-48 * time.Hour)})
 	}
 	is.NoErr(store.InsertRecords(context.Background(), append(old, &gateway.RequestRecord{ID: "new", Time: now.Add(-time.Hour)})))
-	r := gateway.NewRecorder(gateway.RecorderConfig{Retention: 24 * time.Hour, RetentionBatch: 10, Clock: gatewaytest.NewClock(now)}, store)
+	r := gateway.NewRecorder(gateway.RecorderConfig{Retention: 24 * time.Hour, StatsRetention: 24 * time.Hour, RetentionBatch: 10,
+		Clock: gatewaytest.NewClock(now)}, store)
 	defer r.Close(context.Background())
+	stats := func() int {
+		ps, err := store.QueryStats(context.Background(), gateway.StatsQuery{Since: now.Add(-72 * time.Hour), Until: now, Resolution: time.Hour})
+		is.NoErr(err)
+		return len(ps)
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		left, err := store.ListRecords(context.Background(), gateway.RecordFilter{})
 		is.NoErr(err)
-		if len(left) == 1 || time.Now().After(deadline) {
+		if (len(left) == 1 && stats() == 1) || time.Now().After(deadline) {
 			is.Equal(len(left), 1)
 			is.Equal(left[0].ID, "new")
+			is.Equal(stats(), 1) // the old minutes' statistics went too; the new one's stayed
 			return
 		}
 		time.Sleep(20 * time.Millisecond)

@@ -168,11 +168,12 @@ func provideRecorder(cfg config.Config, store gateway.Store, logger *slog.Logger
 		return nil, nil, err
 	}
 	r := gateway.NewRecorder(gateway.RecorderConfig{
-		BatchSize: cfg.RecordBatch,
-		Interval:  cfg.RecordInterval,
-		Retention: cfg.RecordRetention,
-		Spill:     spill,
-		Logger:    logger,
+		BatchSize:      cfg.RecordBatch,
+		Interval:       cfg.RecordInterval,
+		Retention:      cfg.RecordRetention,
+		StatsRetention: cfg.StatsRetention,
+		Spill:          spill,
+		Logger:         logger,
 	}, store)
 	return r, func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

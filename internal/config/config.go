@@ -74,6 +74,9 @@ type Config struct {
 	// background; 0 keeps them. TOLLGATE_RECORD_RETENTION, default 720h
 	// (30 days).
 	RecordRetention time.Duration `yaml:"record_retention"`
+	// StatsRetention deletes usage statistics older than this; 0 keeps
+	// them. TOLLGATE_STATS_RETENTION, default 2160h (90 days).
+	StatsRetention time.Duration `yaml:"stats_retention"`
 	// SpillDir holds request records the store could not take yet.
 	// TOLLGATE_SPILL_DIR, default DataDir/spill.
 	SpillDir string `yaml:"spill_dir"`
@@ -156,6 +159,7 @@ func Default() Config {
 		RecordBatch:     500,
 		RecordInterval:  time.Second,
 		RecordRetention: 30 * 24 * time.Hour,
+		StatsRetention:  90 * 24 * time.Hour,
 		MetricsEnabled:  true,
 		TraceSample:     1,
 	}
@@ -231,6 +235,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 		{"TOLLGATE_RELOAD_INTERVAL", &c.ReloadInterval},
 		{"TOLLGATE_RECORD_INTERVAL", &c.RecordInterval},
 		{"TOLLGATE_RECORD_RETENTION", &c.RecordRetention},
+		{"TOLLGATE_STATS_RETENTION", &c.StatsRetention},
 	} {
 		if v := getenv(d.name); v != "" {
 			parsed, err := time.ParseDuration(v)
