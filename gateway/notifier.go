@@ -15,22 +15,51 @@ const (
 	SeverityCritical Severity = "critical"
 )
 
-// Alert is something an operator should know about.
+// AlertStatus is where an alert is in its life.
+type AlertStatus string
+
+// Alert statuses: open until someone acknowledges it, and over when it is
+// resolved (the cause went away) or dismissed (judged not worth acting on).
+const (
+	AlertOpen         AlertStatus = "open"
+	AlertAcknowledged AlertStatus = "acknowledged"
+	AlertResolved     AlertStatus = "resolved"
+	AlertDismissed    AlertStatus = "dismissed"
+)
+
+// Alert is something an operator should know about. Alerts with the same
+// Fingerprint within a cooldown are one alert seen Count times.
 type Alert struct {
 	ID       string
-	Kind     string // "breaker_open", "error_rate", "low_balance", ...
+	Type     string // "traffic_spike", "error_rate", "breaker_open", "low_balance", ...
 	Severity Severity
+	Status   AlertStatus
 	Title    string
 	Message  string
-	// Subject names what the alert is about ("provider:openai"); with
-	// Kind it identifies the alert for deduplication.
-	Subject   string
-	CreatedAt time.Time
+	// Subject names what the alert is about ("provider:prv_1").
+	Subject string
+	Details AlertDetails
+	// Fingerprint identifies the alert for deduplication; by default
+	// Type and Subject.
+	Fingerprint string
+	FirstSeen   time.Time
+	LastSeen    time.Time
+	Count       int64
 }
 
-// Notifier delivers alerts to people (a webhook, Slack, e-mail).
+// AlertDetails say what was measured: the metric, its value, the
+// threshold it crossed and the window it was measured over. Values are
+// rates and counts, never money.
+type AlertDetails struct {
+	Metric    string
+	Value     float64
+	Threshold float64
+	Window    time.Duration
+}
+
+// Notifier delivers alerts to people (a webhook, Slack, e-mail, the log).
 type Notifier interface {
 	// Notify delivers a. An error means it was not delivered and may be
-	// retried.
+	// retried; implementations time out on their own through ctx.
 	Notify(ctx context.Context, a Alert) error
 }
