@@ -14,7 +14,11 @@ import (
 // the last attempt when every attempt failed.
 func (g *Gateway) Chat(ctx context.Context, c *Caller, req *ChatRequest) (*ChatResponse, error) {
 	ctx, in := g.begin(ctx, c, "chat", req.Model, false)
+	in.req = req
 	resp, err := g.chat(ctx, c, req, in)
+	if err == nil {
+		in.resp = resp
+	}
 	if err == nil && resp.Usage != nil {
 		in.rec.Usage = *resp.Usage
 		in.rec.ServedModel = resp.Model
@@ -47,6 +51,7 @@ func (g *Gateway) chat(ctx context.Context, c *Caller, req *ChatRequest, in *inf
 // CodeInvalid when the chosen provider does not serve embeddings.
 func (g *Gateway) Embeddings(ctx context.Context, c *Caller, req *EmbedRequest) (*EmbedResponse, error) {
 	ctx, in := g.begin(ctx, c, "embeddings", req.Model, false)
+	in.req = req
 	var resp *EmbedResponse
 	err := req.Validate()
 	var chain []hop
@@ -69,6 +74,7 @@ func (g *Gateway) Embeddings(ctx context.Context, c *Caller, req *EmbedRequest) 
 	if err == nil {
 		in.rec.Usage = resp.Usage
 		in.rec.ServedModel = resp.Model
+		in.resp = resp
 	}
 	g.finish(in, err)
 	return resp, err

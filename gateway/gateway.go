@@ -32,6 +32,10 @@ type Config struct {
 	// Instances is how many instances share the limits, for the
 	// fallback's share. Default 1.
 	Instances int
+	// LogBodies keeps request and response bodies in request records,
+	// redacted, for every provider; a provider's "log_bodies" option
+	// ("true") asks for its own. Off by default.
+	LogBodies bool
 	// Observers learn of every finished request (metrics).
 	Observers []Observer
 	// Tracer starts a span per request and per upstream attempt

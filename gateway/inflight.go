@@ -13,8 +13,11 @@ type inflight struct {
 	model *Model // the catalog entry, for prices; nil when not in the catalog
 	start time.Time
 	adm   *admission // what the limits gave, to settle at the end
-	done  bool
-	span  func(*RequestRecord, error) // ends the request's span
+	// req and resp are the bodies, kept in the record when asked for.
+	req, resp any
+	stream    []byte // a stream's chunks, when bodies are kept
+	done      bool
+	span      func(*RequestRecord, error) // ends the request's span
 }
 
 // begin starts a request; the context it returns carries the request's
@@ -62,6 +65,14 @@ func (g *Gateway) finish(in *inflight, err error) {
 	if in.model != nil {
 		r.Cost = in.model.Prices.Cost(r.Usage)
 	}
+	if g.wantsBodies(r.ProviderID) {
+		r.RequestBody = bodyOf(in.req)
+		if in.stream != nil {
+			r.ResponseBody = capBody(string(Redact(in.stream)))
+		} else if in.resp != nil {
+			r.ResponseBody = bodyOf(in.resp)
+		}
+	}
 	g.settle(in)
 	g.meter.end(r.AccountID, int64(r.Usage.TotalTokens), g.clock.Now())
 	for _, o := range g.cfg.Observers {
@@ -69,4 +80,14 @@ func (g *Gateway) finish(in *inflight, err error) {
 	}
 	in.span(r, err)
 	g.rec.Record(r)
+}
+
+// wantsBodies reports whether records of requests served by the provider
+// keep their bodies.
+func (g *Gateway) wantsBodies(providerID string) bool {
+	if g.cfg.LogBodies {
+		return true
+	}
+	t, ok := g.snapshot().providers[providerID]
+	return ok && t.provider.Options["log_bodies"] == "true"
 }

@@ -33,6 +33,12 @@ type RequestRecord struct {
 	// LimitedBy names the limit that refused the request
 	// ("requests_per_minute", "concurrent"), when one did.
 	LimitedBy string
+	// RequestBody and ResponseBody are kept only when Config.LogBodies or
+	// the provider's "log_bodies" option asks for them: JSON with
+	// secret-looking tokens redacted, cut at 64 KiB. A stream's response
+	// is its chunks, one JSON object a line.
+	RequestBody  string
+	ResponseBody string
 }
 
 // Observer learns of every finished request as it is recorded, on the

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"sync"
@@ -22,6 +23,7 @@ import (
 // Errors as Chat.
 func (g *Gateway) ChatStream(ctx context.Context, c *Caller, req *ChatRequest) (ChatStream, error) {
 	ctx, in := g.begin(ctx, c, "chat", req.Model, true)
+	in.req = req
 	s, err := g.chatStream(ctx, c, req, in)
 	if err != nil {
 		g.finish(in, err)
@@ -57,7 +59,8 @@ func (g *Gateway) chatStream(ctx context.Context, c *Caller, req *ChatRequest, i
 			return err
 		}
 		in.rec.FirstByte = g.clock.Now().Sub(in.start)
-		out = &meteredStream{g: g, in: in, up: up, first: first, wantUsage: req.WantsUsageInStream()}
+		out = &meteredStream{g: g, in: in, up: up, first: first, wantUsage: req.WantsUsageInStream(),
+			keep: g.wantsBodies(h.target.provider.ID)}
 		return nil
 	})
 	return out, err
@@ -71,6 +74,7 @@ type meteredStream struct {
 	up        ChatStream
 	first     *ChatChunk
 	wantUsage bool
+	keep      bool // keep the chunks for the record's ResponseBody
 
 	mu  sync.Mutex // Close may come from another goroutine than Next
 	end error
@@ -100,6 +104,11 @@ func (s *meteredStream) Next() (*ChatChunk, error) {
 					continue // a usage-only chunk the client did not ask for
 				}
 				c.Usage = nil
+			}
+		}
+		if s.keep && len(s.in.stream) < maxBody {
+			if b, err := json.Marshal(c); err == nil {
+				s.in.stream = append(append(s.in.stream, b...), '\n')
 			}
 		}
 		return c, nil

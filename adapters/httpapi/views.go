@@ -196,6 +196,9 @@ type recordJSON struct {
 	LatencyMS    float64        `json:"latency_ms"`
 	FirstByteMS  float64        `json:"first_byte_ms,omitempty"`
 	Stream       bool           `json:"stream"`
+	LimitedBy    string         `json:"limited_by,omitempty"`
+	RequestBody  string         `json:"request_body,omitempty"`
+	ResponseBody string         `json:"response_body,omitempty"`
 }
 
 func recordView(r *gateway.RequestRecord) recordJSON {
@@ -205,6 +208,7 @@ func recordView(r *gateway.RequestRecord) recordJSON {
 		CredentialID: r.CredentialID, Attempts: make([]attemptJSON, 0, len(r.Attempts)),
 		Code: r.Code, Error: r.Error, Usage: r.Usage, Cost: r.Cost,
 		LatencyMS: ms(r.Latency), FirstByteMS: ms(r.FirstByte), Stream: r.Stream,
+		LimitedBy: r.LimitedBy, RequestBody: r.RequestBody, ResponseBody: r.ResponseBody,
 	}
 	for _, a := range r.Attempts {
 		out.Attempts = append(out.Attempts, attemptJSON{a.ProviderID, a.CredentialID, a.Code, a.Status, a.Error, ms(a.Latency)})

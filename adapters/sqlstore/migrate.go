@@ -203,6 +203,12 @@ func schemaVersions() []schemaVersion {
 				latency_13 BIGINT NOT NULL DEFAULT 0,
 				PRIMARY KEY (minute, account_id, key_id, provider_id, credential_id, model))`,
 		},
+	}, {
+		name: "20261124000008", comment: "record_bodies",
+		statements: []string{
+			`ALTER TABLE request_records ADD COLUMN request_body TEXT NOT NULL DEFAULT ''`,
+			`ALTER TABLE request_records ADD COLUMN response_body TEXT NOT NULL DEFAULT ''`,
+		},
 	}}
 }
 

@@ -41,6 +41,8 @@ type recordRow struct {
 	Stream       bool          `bun:"stream"`
 	ClientIP     string        `bun:"client_ip"`
 	LimitedBy    string        `bun:"limited_by"`
+	RequestBody  string        `bun:"request_body"`
+	ResponseBody string        `bun:"response_body"`
 }
 
 // attemptJSON is how an Attempt is kept in the attempts column: named
@@ -76,6 +78,8 @@ func newRecordRow(r *gateway.RequestRecord) recordRow {
 		Stream:       r.Stream,
 		ClientIP:     r.ClientIP,
 		LimitedBy:    r.LimitedBy,
+		RequestBody:  r.RequestBody,
+		ResponseBody: r.ResponseBody,
 	}
 	for _, a := range r.Attempts {
 		row.Attempts = append(row.Attempts, attemptJSON{
@@ -107,6 +111,8 @@ func (r *recordRow) record() *gateway.RequestRecord {
 		Stream:       r.Stream,
 		ClientIP:     r.ClientIP,
 		LimitedBy:    r.LimitedBy,
+		RequestBody:  r.RequestBody,
+		ResponseBody: r.ResponseBody,
 	}
 	for _, a := range r.Attempts {
 		rec.Attempts = append(rec.Attempts, gateway.Attempt{

@@ -29,6 +29,7 @@ func newRecord(id, account, key string, tm time.Time) *gateway.RequestRecord {
 		},
 		Cost: 1234, Latency: 950 * time.Millisecond, FirstByte: 300 * time.Millisecond,
 		Stream: true, ClientIP: "203.0.113.7", LimitedBy: "tokens_per_day",
+		RequestBody: `{"model":"gpt-4o"}`, ResponseBody: "{\"id\":\"chatcmpl-1\"}\n",
 	}
 }
 

@@ -255,6 +255,7 @@ func provideGateway(cfg config.Config, logger *slog.Logger, store gateway.Store,
 		Logger:         logger,
 		Limits:         gateway.Limits(cfg.Limits),
 		Instances:      cfg.Instances,
+		LogBodies:      cfg.LogBodies,
 		Tracer:         tracer, // nil when tracing is off
 		Anonymous: gateway.Anonymous{
 			Models: cfg.Anonymous.Models, Limits: gateway.Limits(cfg.Anonymous.Limits), Namespace: cfg.Anonymous.Namespace,

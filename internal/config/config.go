@@ -77,6 +77,10 @@ type Config struct {
 	// StatsRetention deletes usage statistics older than this; 0 keeps
 	// them. TOLLGATE_STATS_RETENTION, default 2160h (90 days).
 	StatsRetention time.Duration `yaml:"stats_retention"`
+	// LogBodies keeps request and response bodies (redacted, at most 64
+	// KiB each) in every request record; a provider's "log_bodies" option
+	// asks for its own. TOLLGATE_LOG_BODIES=on, default off.
+	LogBodies bool `yaml:"log_bodies"`
 	// SpillDir holds request records the store could not take yet.
 	// TOLLGATE_SPILL_DIR, default DataDir/spill.
 	SpillDir string `yaml:"spill_dir"`
@@ -200,6 +204,15 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	str("TOLLGATE_ENCRYPTION_KEY", &c.EncryptionKey)
 	str("TOLLGATE_LIMIT_FALLBACK", &c.LimitFallback)
 	str("TOLLGATE_SPILL_DIR", &c.SpillDir)
+	switch v := getenv("TOLLGATE_LOG_BODIES"); v {
+	case "":
+	case "on", "true", "1":
+		c.LogBodies = true
+	case "off", "false", "0":
+		c.LogBodies = false
+	default:
+		return fmt.Errorf("config: TOLLGATE_LOG_BODIES: %q is not on or off", v)
+	}
 	str("TOLLGATE_OTLP_ENDPOINT", &c.OTLPEndpoint)
 	if v := getenv("TOLLGATE_TRACE_SAMPLE"); v != "" {
 		parsed, err := strconv.ParseFloat(v, 64)
