@@ -11,6 +11,7 @@
 //	cost_micros_total{provider,model}                    counter, 1,000,000 micros = 1 credit
 //	upstream_attempts_total{provider,code}               counter, one per upstream call
 //	rate_limited_total{dimension}                        counter, the limit that refused a request
+//	cache_call_seconds{op,outcome}                       histogram, each Cache call (see Metrics.Cache)
 //	record_queue_depth                                   gauge, request records waiting to be written
 //	record_spilled                                       gauge, request records in the spill file
 //
@@ -93,8 +94,10 @@ type Metrics struct {
 	cost      *prometheus.CounterVec
 	attempts  *prometheus.CounterVec
 	limited   *prometheus.CounterVec
-	models    models
-	handler   http.Handler
+	// cacheCalls times the Cache calls of a Cache wrapped by Cache.
+	cacheCalls *prometheus.HistogramVec
+	models     models
+	handler    http.Handler
 }
 
 var _ gateway.Observer = (*Metrics)(nil)
@@ -145,7 +148,12 @@ func New(cfg Config) (*Metrics, error) {
 		}, []string{"dimension"}),
 		models: models{max: cfg.MaxModels},
 	}
-	cs = append(cs, m.requests, m.duration, m.firstByte, m.tokens, m.cost, m.attempts, m.limited)
+	m.cacheCalls = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "tollgate_cache_call_seconds",
+		Help:    "Time of each Cache call, by operation and outcome (ok or error; not-found counts as ok).",
+		Buckets: cacheBuckets,
+	}, []string{"op", "outcome"})
+	cs = append(cs, m.requests, m.duration, m.firstByte, m.tokens, m.cost, m.attempts, m.limited, m.cacheCalls)
 	if cfg.Queued != nil {
 		queued := cfg.Queued
 		cs = append(cs, prometheus.NewGaugeFunc(prometheus.GaugeOpts{

@@ -1,6 +1,7 @@
 package metrics_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/matryer/is"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/tollgate-ai/tollgate/adapters/memory"
 	"github.com/tollgate-ai/tollgate/adapters/metrics"
 	"github.com/tollgate-ai/tollgate/gateway"
 )
@@ -204,4 +206,23 @@ func BenchmarkObserve(b *testing.B) {
 			m.Observe(r)
 		}
 	})
+}
+
+func TestCacheCallsAreTimed(t *testing.T) {
+	is := is.New(t)
+	m, err := metrics.New(metrics.Config{})
+	is.NoErr(err)
+	mem := memory.NewCache(nil)
+	defer mem.Close()
+	c := m.Cache(mem)
+	_, err = c.Incr(context.Background(), "k", 1, 0)
+	is.NoErr(err)
+	_, err = c.Get(context.Background(), "missing")
+	is.True(err != nil)
+	_, err = c.Take(context.Background(), []gateway.Bucket{{Key: "b", Limit: 0, Window: time.Second, N: 1}})
+	is.True(err != nil)
+	text := scrape(t, m.Handler())
+	is.True(strings.Contains(text, `tollgate_cache_call_seconds_count{op="incr",outcome="ok"} 1`))
+	is.True(strings.Contains(text, `tollgate_cache_call_seconds_count{op="get",outcome="ok"} 1`)) // not found is an answer
+	is.True(strings.Contains(text, `tollgate_cache_call_seconds_count{op="take",outcome="error"} 1`))
 }

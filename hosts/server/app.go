@@ -267,6 +267,9 @@ func provideGateway(cfg config.Config, logger *slog.Logger, store gateway.Store,
 	if m != nil { // a nil *Metrics in the interface would not be a nil Observer
 		gcfg.Observers = append(gcfg.Observers, m)
 	}
+	if m != nil {
+		cache = m.Cache(cache) // time every Cache call
+	}
 	g := gateway.New(gcfg, store, cache, drivers, hasher, clock, ids, rec)
 	return g, func() {
 		if err := g.Close(); err != nil {

@@ -1,0 +1,123 @@
+package metrics
+
+import (
+	"context"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tollgate-ai/tollgate/gateway"
+)
+
+// cacheBuckets suit Cache calls: tens of microseconds in process, a
+// millisecond or so to Redis, seconds when it struggles.
+var cacheBuckets = []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}
+
+// Cache returns c with every call timed in tollgate_cache_call_seconds
+// by operation and outcome (ok or error), a decorator around the port so
+// that no adapter has to know about metrics.
+func (m *Metrics) Cache(c gateway.Cache) gateway.Cache {
+	return &timedCache{Cache: c, h: m.cacheCalls}
+}
+
+type timedCache struct {
+	gateway.Cache
+	h *prometheus.HistogramVec
+}
+
+func (t *timedCache) observe(op string, start time.Time, err error) {
+	outcome := "ok"
+	if err != nil && !gateway.IsCode(err, gateway.CodeNotFound) {
+		outcome = "error"
+	}
+	t.h.WithLabelValues(op, outcome).Observe(time.Since(start).Seconds())
+}
+
+func (t *timedCache) Get(ctx context.Context, key string) ([]byte, error) {
+	start := time.Now()
+	v, err := t.Cache.Get(ctx, key)
+	t.observe("get", start, err)
+	return v, err
+}
+
+func (t *timedCache) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	start := time.Now()
+	err := t.Cache.Set(ctx, key, value, ttl)
+	t.observe("set", start, err)
+	return err
+}
+
+func (t *timedCache) Delete(ctx context.Context, key string) error {
+	start := time.Now()
+	err := t.Cache.Delete(ctx, key)
+	t.observe("delete", start, err)
+	return err
+}
+
+func (t *timedCache) Incr(ctx context.Context, key string, delta int64, ttl time.Duration) (int64, error) {
+	start := time.Now()
+	n, err := t.Cache.Incr(ctx, key, delta, ttl)
+	t.observe("incr", start, err)
+	return n, err
+}
+
+func (t *timedCache) Allow(ctx context.Context, key string, limit int64, window time.Duration, n int64) (gateway.Decision, error) {
+	start := time.Now()
+	d, err := t.Cache.Allow(ctx, key, limit, window, n)
+	t.observe("allow", start, err)
+	return d, err
+}
+
+func (t *timedCache) Take(ctx context.Context, buckets []gateway.Bucket) (gateway.Admission, error) {
+	start := time.Now()
+	a, err := t.Cache.Take(ctx, buckets)
+	t.observe("take", start, err)
+	return a, err
+}
+
+func (t *timedCache) Adjust(ctx context.Context, buckets []gateway.Bucket) error {
+	start := time.Now()
+	err := t.Cache.Adjust(ctx, buckets)
+	t.observe("adjust", start, err)
+	return err
+}
+
+func (t *timedCache) Reserve(ctx context.Context, account, id string, amount, limit gateway.Micros, ttl time.Duration) (gateway.Reservation, error) {
+	start := time.Now()
+	r, err := t.Cache.Reserve(ctx, account, id, amount, limit, ttl)
+	t.observe("reserve", start, err)
+	return r, err
+}
+
+func (t *timedCache) Release(ctx context.Context, account, id string) (gateway.Micros, bool, error) {
+	start := time.Now()
+	amount, found, err := t.Cache.Release(ctx, account, id)
+	t.observe("release", start, err)
+	return amount, found, err
+}
+
+func (t *timedCache) Held(ctx context.Context, account string) (gateway.Micros, error) {
+	start := time.Now()
+	n, err := t.Cache.Held(ctx, account)
+	t.observe("held", start, err)
+	return n, err
+}
+
+func (t *timedCache) AddOutcomes(ctx context.Context, key string, successes, failures int64, window time.Duration) (gateway.Outcomes, error) {
+	start := time.Now()
+	o, err := t.Cache.AddOutcomes(ctx, key, successes, failures, window)
+	t.observe("add_outcomes", start, err)
+	return o, err
+}
+
+func (t *timedCache) Publish(ctx context.Context, channel string, payload []byte) error {
+	start := time.Now()
+	err := t.Cache.Publish(ctx, channel, payload)
+	t.observe("publish", start, err)
+	return err
+}
+
+// Subscribe is not timed: it lasts as long as the subscription.
+func (t *timedCache) Subscribe(ctx context.Context, channel string) (<-chan []byte, error) {
+	return t.Cache.Subscribe(ctx, channel)
+}
