@@ -126,7 +126,7 @@ func clientOption(addr string) (rueidis.ClientOption, error) {
 	return opt, nil
 }
 
-// redact returns addr with any password in it replaced by "xxxxx".
+// redact returns addr with any password in it masked (url.URL.Redacted).
 func redact(addr string) string {
 	if u, err := url.Parse(addr); err == nil && strings.Contains(addr, "://") {
 		return u.Redacted()
