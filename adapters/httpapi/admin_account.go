@@ -109,10 +109,7 @@ func (s *Server) issueKey(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	out := keyView(k)
-	out.Key = secret
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusCreated, out)
+	writeIssuedKey(w, k, secret)
 }
 
 // issueMasterKey issues the account's master key, replacing the one it
@@ -123,10 +120,7 @@ func (s *Server) issueMasterKey(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	out := keyView(k)
-	out.Key = secret
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusCreated, out)
+	writeIssuedKey(w, k, secret)
 }
 
 // revokeAccountKeys raises the account's epoch, revoking every client key.
@@ -211,4 +205,13 @@ func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, keyView(k))
+}
+
+// writeIssuedKey answers with a new key and, this once, its secret; the
+// response must not be cached anywhere.
+func writeIssuedKey(w http.ResponseWriter, k *gateway.Key, secret string) {
+	out := keyView(k)
+	out.Key = secret
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusCreated, out)
 }

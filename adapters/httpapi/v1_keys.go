@@ -50,10 +50,7 @@ func (s *Server) issueOwnKey(w http.ResponseWriter, r *http.Request, c *gateway.
 		s.writeError(w, r, err)
 		return
 	}
-	out := keyView(k)
-	out.Key = secret
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusCreated, out)
+	writeIssuedKey(w, k, secret)
 }
 
 func (s *Server) listOwnKeys(w http.ResponseWriter, r *http.Request, c *gateway.Caller) {
