@@ -36,6 +36,12 @@ type Config struct {
 	// redacted, for every provider; a provider's "log_bodies" option
 	// ("true") asks for its own. Off by default.
 	LogBodies bool
+	// Notifier delivers alerts when they open; nil keeps them in the
+	// Store only.
+	Notifier Notifier
+	// AlertCooldown is how long an alert absorbs reports of its
+	// fingerprint. Default DefaultAlertCooldown.
+	AlertCooldown time.Duration
 	// Observers learn of every finished request (metrics).
 	Observers []Observer
 	// Tracer starts a span per request and per upstream attempt

@@ -18,4 +18,5 @@ type Store interface {
 	RecordStore
 	StatsStore
 	SettingsStore
+	AlertStore
 }

@@ -45,6 +45,13 @@ func (s *Server) adminRoutes(r *mux.Router) {
 	h("/logs", s.listLogs, http.MethodGet)
 	h("/stats", s.listStats, http.MethodGet)
 	h("/stats/summary", s.statsSummary, http.MethodGet)
+	h("/alerts", s.listAlerts, http.MethodGet)
+	h("/alerts", s.reportAlert, http.MethodPost)
+	h("/alerts/stats", s.alertStats, http.MethodGet)
+	h("/alerts/{id}", s.getAlert, http.MethodGet)
+	h("/alerts/{id}/acknowledge", s.setAlertStatus(gateway.AlertAcknowledged), http.MethodPost)
+	h("/alerts/{id}/resolve", s.setAlertStatus(gateway.AlertResolved), http.MethodPost)
+	h("/alerts/{id}/dismiss", s.setAlertStatus(gateway.AlertDismissed), http.MethodPost)
 	h("/settings", s.getSettings, http.MethodGet)
 	h("/settings", s.putSettings, http.MethodPut)
 }

@@ -29,6 +29,10 @@ type Config struct {
 	// Logger receives errors that are not the client's. Default
 	// slog.Default().
 	Logger *slog.Logger
+	// InternalKeyDigest is the digest of the key other components use for
+	// /internal routes (POST /internal/alerts/report); empty switches
+	// them off.
+	InternalKeyDigest string
 	// Checks are the dependencies /readyz reports on, by name ("store",
 	// "cache"); each returns nil when its dependency answers.
 	Checks map[string]func(context.Context) error
@@ -99,6 +103,7 @@ func (s *Server) routes() {
 	s.accountRoutes(v1)
 
 	s.adminRoutes(r.PathPrefix("/admin").Subrouter())
+	r.HandleFunc("/internal/alerts/report", s.internalOnly(s.reportAlert)).Methods(http.MethodPost)
 	r.HandleFunc("/admin/login", s.login).Methods(http.MethodPost) // after the subrouter, so GET is 405, not 404
 }
 

@@ -46,6 +46,7 @@ type Store struct {
 	records     map[string]*gateway.RequestRecord
 	stats       map[gateway.StatKey]*gateway.StatCounts
 	settings    *gateway.Settings
+	alerts      map[string]*gateway.Alert
 }
 
 // NewStore returns an empty Store.
@@ -59,6 +60,7 @@ func NewStore() *Store {
 		models:      make(map[string]*gateway.Model),
 		records:     make(map[string]*gateway.RequestRecord),
 		stats:       make(map[gateway.StatKey]*gateway.StatCounts),
+		alerts:      make(map[string]*gateway.Alert),
 	}
 }
 

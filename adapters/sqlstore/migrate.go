@@ -209,6 +209,32 @@ func schemaVersions() []schemaVersion {
 			`ALTER TABLE request_records ADD COLUMN request_body TEXT NOT NULL DEFAULT ''`,
 			`ALTER TABLE request_records ADD COLUMN response_body TEXT NOT NULL DEFAULT ''`,
 		},
+	}, {
+		name: "20261124000009", comment: "alerts",
+		statements: []string{
+			// value and threshold are rates and counts, never money:
+			// DOUBLE PRECISION has REAL affinity on SQLite.
+			`CREATE TABLE IF NOT EXISTS alerts (
+				id {id} PRIMARY KEY,
+				type TEXT NOT NULL DEFAULT '',
+				severity TEXT NOT NULL DEFAULT '',
+				status TEXT NOT NULL DEFAULT '',
+				title TEXT NOT NULL DEFAULT '',
+				message TEXT NOT NULL DEFAULT '',
+				subject TEXT NOT NULL DEFAULT '',
+				metric TEXT NOT NULL DEFAULT '',
+				value DOUBLE PRECISION NOT NULL DEFAULT 0,
+				threshold DOUBLE PRECISION NOT NULL DEFAULT 0,
+				window_ns BIGINT NOT NULL DEFAULT 0,
+				fingerprint TEXT NOT NULL DEFAULT '',
+				first_seen {time},
+				last_seen {time},
+				count BIGINT NOT NULL DEFAULT 0)`,
+			// ReportAlert looks up the open alerts of a fingerprint.
+			`CREATE INDEX IF NOT EXISTS alerts_fingerprint_status_idx ON alerts (fingerprint, status)`,
+			// ListAlerts reads this backwards: last seen first.
+			`CREATE INDEX IF NOT EXISTS alerts_last_seen_idx ON alerts (last_seen{nf}, id)`,
+		},
 	}}
 }
 

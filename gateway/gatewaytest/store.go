@@ -61,6 +61,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"DeleteRecordsBefore", testDeleteRecordsBefore},
 		{"Stats", testStats},
 		{"Settings", testSettings},
+		{"Alerts", testAlerts},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -16,6 +16,10 @@ import (
 	"github.com/tollgate-ai/tollgate/adapters/httpapi"
 	"github.com/tollgate-ai/tollgate/adapters/memory"
 	"github.com/tollgate-ai/tollgate/adapters/metrics"
+	"github.com/tollgate-ai/tollgate/adapters/notify"
+	"github.com/tollgate-ai/tollgate/adapters/notify/lognotify"
+	"github.com/tollgate-ai/tollgate/adapters/notify/slack"
+	"github.com/tollgate-ai/tollgate/adapters/notify/webhook"
 	"github.com/tollgate-ai/tollgate/adapters/oteltrace"
 	"github.com/tollgate-ai/tollgate/adapters/providers/mock"
 	"github.com/tollgate-ai/tollgate/adapters/providers/openai"
@@ -188,6 +192,27 @@ func provideRecorder(cfg config.Config, store gateway.Store, logger *slog.Logger
 	}, nil
 }
 
+// provideNotifier routes every new alert to the log and to the webhook
+// and Slack the configuration names, each retried with backoff.
+func provideNotifier(cfg config.Config, logger *slog.Logger) (gateway.Notifier, error) {
+	to := []notify.Named{{Name: "log", Notifier: lognotify.New(logger)}}
+	if cfg.AlertWebhookURL != "" {
+		w, err := webhook.New(webhook.Config{URL: cfg.AlertWebhookURL, Secret: gateway.Secret(cfg.AlertWebhookSecret)})
+		if err != nil {
+			return nil, fmt.Errorf("TOLLGATE_ALERT_WEBHOOK_URL: %w", err)
+		}
+		to = append(to, notify.Named{Name: "webhook", Notifier: w})
+	}
+	if cfg.AlertSlackURL != "" {
+		sl, err := slack.New(slack.Config{WebhookURL: cfg.AlertSlackURL})
+		if err != nil {
+			return nil, fmt.Errorf("TOLLGATE_ALERT_SLACK_URL: %w", err)
+		}
+		to = append(to, notify.Named{Name: "slack", Notifier: sl})
+	}
+	return notify.NewRouter(map[string][]notify.Named{notify.DefaultRoute: to}, notify.RetryOptions{}), nil
+}
+
 // provideMetrics counts every request for Prometheus, on a registry of
 // its own, with the recorder's queue as a gauge; nil when
 // TOLLGATE_METRICS=off.
@@ -244,7 +269,7 @@ func provideTracer(cfg config.Config, logger *slog.Logger) (gateway.Tracer, func
 }
 
 func provideGateway(cfg config.Config, logger *slog.Logger, store gateway.Store, cache gateway.Cache, drivers gateway.Drivers,
-	hasher *gateway.Hasher, clock gateway.Clock, ids gateway.IDs, rec *gateway.Recorder, m *metrics.Metrics, tracer gateway.Tracer) (*gateway.Gateway, func()) {
+	hasher *gateway.Hasher, clock gateway.Clock, ids gateway.IDs, rec *gateway.Recorder, m *metrics.Metrics, notifier gateway.Notifier, tracer gateway.Tracer) (*gateway.Gateway, func()) {
 	var fallback *memory.Cache
 	if cfg.LimitFallback == "local" {
 		fallback = memory.NewCache(clock)
@@ -256,6 +281,7 @@ func provideGateway(cfg config.Config, logger *slog.Logger, store gateway.Store,
 		Limits:         gateway.Limits(cfg.Limits),
 		Instances:      cfg.Instances,
 		LogBodies:      cfg.LogBodies,
+		Notifier:       notifier,
 		Tracer:         tracer, // nil when tracing is off
 		Anonymous: gateway.Anonymous{
 			Models: cfg.Anonymous.Models, Limits: gateway.Limits(cfg.Anonymous.Limits), Namespace: cfg.Anonymous.Namespace,
@@ -291,12 +317,17 @@ func provideHTTP(cfg config.Config, logger *slog.Logger, g *gateway.Gateway, adm
 	if m != nil {
 		scrape = m.Handler()
 	}
+	var internal string
+	if cfg.InternalKey != "" {
+		internal = admin.KeyDigest(cfg.InternalKey)
+	}
 	return httpapi.New(httpapi.Config{
-		AdminKeyDigest: key.Digest,
-		MaxBodyBytes:   cfg.MaxBodyBytes,
-		Logger:         logger,
-		Checks:         checks,
-		SessionSecret:  sessions,
-		Metrics:        scrape,
+		AdminKeyDigest:    key.Digest,
+		InternalKeyDigest: internal,
+		MaxBodyBytes:      cfg.MaxBodyBytes,
+		Logger:            logger,
+		Checks:            checks,
+		SessionSecret:     sessions,
+		Metrics:           scrape,
 	}, g, admin)
 }

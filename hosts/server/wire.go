@@ -29,6 +29,7 @@ func initApp(cfg config.Config, logger *slog.Logger) (*App, func(), error) {
 		provideSessionSecret,
 		provideDrivers,
 		provideRecorder,
+		provideNotifier,
 		provideMetrics,
 		provideTracer,
 		provideGateway,

@@ -52,6 +52,13 @@ func initApp(cfg config.Config, logger *slog.Logger) (*App, func(), error) {
 		cleanup()
 		return nil, nil, err
 	}
+	notifier, err := provideNotifier(cfg, logger)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	tracer, cleanup4, err := provideTracer(cfg, logger)
 	if err != nil {
 		cleanup3()
@@ -59,7 +66,7 @@ func initApp(cfg config.Config, logger *slog.Logger) (*App, func(), error) {
 		cleanup()
 		return nil, nil, err
 	}
-	gatewayGateway, cleanup5 := provideGateway(cfg, logger, store, cache, drivers, hasher, clock, iDs, recorder, metrics, tracer)
+	gatewayGateway, cleanup5 := provideGateway(cfg, logger, store, cache, drivers, hasher, clock, iDs, recorder, metrics, notifier, tracer)
 	admin := gateway.NewAdmin(gatewayGateway)
 	adminKey, err := provideAdminKey(cfg, hasher)
 	if err != nil {

@@ -77,6 +77,17 @@ type Config struct {
 	// StatsRetention deletes usage statistics older than this; 0 keeps
 	// them. TOLLGATE_STATS_RETENTION, default 2160h (90 days).
 	StatsRetention time.Duration `yaml:"stats_retention"`
+	// InternalKey authorizes other components' calls to /internal routes
+	// (POST /internal/alerts/report). TOLLGATE_INTERNAL_KEY; empty turns
+	// them off.
+	InternalKey string `yaml:"internal_key"`
+	// AlertWebhookURL and AlertWebhookSecret send every new alert to a
+	// webhook, signed; AlertSlackURL to a Slack incoming webhook. Alerts
+	// always go to the log. TOLLGATE_ALERT_WEBHOOK_URL,
+	// TOLLGATE_ALERT_WEBHOOK_SECRET, TOLLGATE_ALERT_SLACK_URL.
+	AlertWebhookURL    string `yaml:"alert_webhook_url"`
+	AlertWebhookSecret string `yaml:"alert_webhook_secret"`
+	AlertSlackURL      string `yaml:"alert_slack_url"`
 	// LogBodies keeps request and response bodies (redacted, at most 64
 	// KiB each) in every request record; a provider's "log_bodies" option
 	// asks for its own. TOLLGATE_LOG_BODIES=on, default off.
@@ -204,6 +215,10 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	str("TOLLGATE_ENCRYPTION_KEY", &c.EncryptionKey)
 	str("TOLLGATE_LIMIT_FALLBACK", &c.LimitFallback)
 	str("TOLLGATE_SPILL_DIR", &c.SpillDir)
+	str("TOLLGATE_INTERNAL_KEY", &c.InternalKey)
+	str("TOLLGATE_ALERT_WEBHOOK_URL", &c.AlertWebhookURL)
+	str("TOLLGATE_ALERT_WEBHOOK_SECRET", &c.AlertWebhookSecret)
+	str("TOLLGATE_ALERT_SLACK_URL", &c.AlertSlackURL)
 	switch v := getenv("TOLLGATE_LOG_BODIES"); v {
 	case "":
 	case "on", "true", "1":
