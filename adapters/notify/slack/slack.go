@@ -21,11 +21,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tollgate-ai/tollgate/gateway"
+	"github.com/tollgate-ai/tollgate/internal/delivery"
 )
 
 var _ gateway.Notifier = (*Notifier)(nil)
@@ -104,17 +104,7 @@ func (n *Notifier) Notify(ctx context.Context, a gateway.Alert) error {
 
 	resp, err := n.client.Do(req)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // its text holds the URL
-		}
-		switch {
-		case errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
-			return &gateway.Error{Code: gateway.CodeUpstreamTimeout, Message: "slack did not answer in time", Err: err}
-		case errors.Is(ctx.Err(), context.Canceled):
-			return &gateway.Error{Code: gateway.CodeCanceled, Message: "slack: delivery canceled", Err: err}
-		}
-		return &gateway.Error{Code: gateway.CodeUpstream, Message: "slack could not be reached", Err: err}
+		return delivery.TransportError(ctx, "slack", err)
 	}
 	defer func() { _ = resp.Body.Close() }()
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<10))
@@ -128,9 +118,7 @@ func (n *Notifier) Notify(ctx context.Context, a gateway.Alert) error {
 		e.Message += " " + e.Type
 	}
 	if resp.StatusCode == http.StatusTooManyRequests {
-		if s, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("Retry-After"))); err == nil && s > 0 {
-			e.RetryAfter = time.Duration(s) * time.Second
-		}
+		e.RetryAfter = delivery.RetryAfter(resp.Header.Get("Retry-After"))
 	}
 	return e
 }

@@ -19,7 +19,7 @@ import (
 )
 
 // hookPath looks like the secret part of a real incoming webhook URL.
-const hookPath = "/services/T000/B000/XXXXsekritXXXX"
+const hookPath = "/services/T000/B000/h00ksekr1th00k"
 
 var t0 = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 

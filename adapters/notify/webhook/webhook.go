@@ -69,10 +69,10 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/tollgate-ai/tollgate/gateway"
+	"github.com/tollgate-ai/tollgate/internal/delivery"
 )
 
 var _ gateway.Notifier = (*Notifier)(nil)
@@ -183,7 +183,7 @@ func (n *Notifier) Notify(ctx context.Context, a gateway.Alert) error {
 
 	resp, err := n.client.Do(req)
 	if err != nil {
-		return transportError(ctx, n.shown, unwrapURL(err))
+		return delivery.TransportError(ctx, "webhook "+n.shown, err)
 	}
 	defer func() { _ = resp.Body.Close() }()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // let the connection be reused
@@ -194,7 +194,7 @@ func (n *Notifier) Notify(ctx context.Context, a gateway.Alert) error {
 		Code:       gateway.CodeUpstream,
 		Message:    fmt.Sprintf("webhook %s answered %d", n.shown, resp.StatusCode),
 		Status:     resp.StatusCode,
-		RetryAfter: retryAfter(resp.Header.Get("Retry-After")),
+		RetryAfter: delivery.RetryAfter(resp.Header.Get("Retry-After")),
 	}
 }
 
@@ -258,24 +258,4 @@ func unwrapURL(err error) error {
 		return ue.Err
 	}
 	return err
-}
-
-// transportError classifies a failure to get an answer.
-func transportError(ctx context.Context, shown string, err error) error {
-	switch {
-	case errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
-		return &gateway.Error{Code: gateway.CodeUpstreamTimeout, Message: fmt.Sprintf("webhook %s did not answer in time", shown), Err: err}
-	case errors.Is(ctx.Err(), context.Canceled):
-		return &gateway.Error{Code: gateway.CodeCanceled, Message: fmt.Sprintf("webhook %s: delivery canceled", shown), Err: err}
-	}
-	return &gateway.Error{Code: gateway.CodeUpstream, Message: fmt.Sprintf("webhook %s could not be reached", shown), Err: err}
-}
-
-// retryAfter reads a Retry-After header given in seconds; 0 otherwise.
-func retryAfter(v string) time.Duration {
-	s, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil || s <= 0 {
-		return 0
-	}
-	return time.Duration(s) * time.Second
 }
