@@ -188,7 +188,7 @@ func TestNotifyTransportErrorHidesURL(t *testing.T) {
 	srv.Close()
 	err := newNotifier(t, url).Notify(t.Context(), alert())
 	is.Equal(gateway.ErrorCode(err), gateway.CodeUpstream)
-	is.True(!strings.Contains(err.Error(), "sekrit"))
+	is.True(!strings.Contains(err.Error(), "sekr1t"))
 }
 
 func TestNotifyTimeout(t *testing.T) {
@@ -206,7 +206,7 @@ func TestNotifyTimeout(t *testing.T) {
 	defer cancel()
 	err := newNotifier(t, srv.URL+hookPath).Notify(ctx, alert())
 	is.Equal(gateway.ErrorCode(err), gateway.CodeUpstreamTimeout)
-	is.True(!strings.Contains(err.Error(), "sekrit"))
+	is.True(!strings.Contains(err.Error(), "sekr1t"))
 }
 
 func TestNewInvalid(t *testing.T) {
@@ -219,9 +219,9 @@ func TestNewInvalid(t *testing.T) {
 	} {
 		_, err := slack.New(cfg)
 		is.Equal(gateway.ErrorCode(err), gateway.CodeInvalid)
-		is.True(!strings.Contains(err.Error(), "sekrit"))
+		is.True(!strings.Contains(err.Error(), "sekr1t"))
 	}
 	n, err := slack.New(slack.Config{WebhookURL: "https://hooks.slack.com" + hookPath})
 	is.NoErr(err)
-	is.True(!strings.Contains(fmt.Sprintf("%v %+v %#v %s", n, n, n, n), "sekrit")) // the Notifier prints redacted
+	is.True(!strings.Contains(fmt.Sprintf("%v %+v %#v %s", n, n, n, n), "sekr1t")) // the Notifier prints redacted
 }
