@@ -2,10 +2,6 @@ package redis
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"math"
-	"strconv"
 	"time"
 
 	"github.com/tollgate-ai/tollgate/gateway"
@@ -37,28 +33,12 @@ func (c *Cache) Allow(ctx context.Context, key string, limit int64, window time.
 	case n < 1 || n > limit:
 		return gateway.Decision{}, gateway.Errorf(gateway.CodeInvalid, "rate units %d are not between 1 and the limit %d", n, limit)
 	}
-	args := []string{
-		strconv.FormatInt(limit, 10),
-		strconv.FormatInt(micros(window), 10),
-		strconv.FormatInt(n, 10),
-	}
-	r, err := allowScript.Exec(ctx, c.client, []string{c.bucketKey(key)}, args).AsStrSlice()
+	// One bucket is the simplest Take: the same script, the same hash.
+	a, err := c.Take(ctx, []gateway.Bucket{{Key: key, Limit: limit, Window: window, N: n}})
 	if err != nil {
-		return gateway.Decision{}, c.fail(err)
+		return gateway.Decision{}, err
 	}
-	if len(r) != 3 {
-		return gateway.Decision{}, gateway.Internal(fmt.Errorf("redis: allow script answered %q, want 3 numbers", r))
-	}
-	remaining, err1 := strconv.ParseFloat(r[1], 64)
-	wait, err2 := strconv.ParseFloat(r[2], 64)
-	if err := errors.Join(err1, err2); err != nil {
-		return gateway.Decision{}, gateway.Internal(fmt.Errorf("redis: allow script answered %q: %w", r, err))
-	}
-	d := gateway.Decision{Allowed: r[0] == "1", Remaining: clamp(remaining, 0, limit)}
-	if !d.Allowed {
-		d.RetryAfter = time.Duration(clamp(wait, 1, math.MaxInt64/int64(time.Microsecond))) * time.Microsecond
-	}
-	return d, nil
+	return gateway.Decision{Allowed: a.Allowed, Remaining: a.Remaining[0], RetryAfter: a.RetryAfter}, nil
 }
 
 // clamp returns f as an int64 between lo and hi. The script's numbers are

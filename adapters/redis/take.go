@@ -151,10 +151,15 @@ func slotOf(key string) uint16 {
 	return cmd.Slot()
 }
 
-// luaBuckets defines the token buckets of takeScript and adjustScript: the
-// hashes allowScript keeps (see there: fields level, last, limit and
-// window; level is units × window in microseconds; server time), read and
-// written by the same rules, so Allow, Take and Adjust share buckets.
+// luaBuckets defines the token buckets of takeScript and adjustScript
+// (Allow is a Take of one bucket). A bucket is a hash of four fields:
+// level, the units it holds scaled by the window (units × window in
+// microseconds), so that a refill of elapsed × limit is an exact integer;
+// last, the server time of the last change in microseconds; and the limit
+// and window it was made for. A missing bucket, or one made for another
+// limit or window, is full. Levels and times are Lua numbers (doubles):
+// exact while limit × window stays below 2^53. A bucket expires when it
+// will be full again, so idle buckets cost nothing.
 //
 // It sets now to the server's clock and defines
 //
@@ -238,7 +243,7 @@ end
 // strings: allowed ("1" or "0"); the 0-based index of the first bucket
 // that lacks its units ("-1" when allowed); the microseconds until that
 // bucket holds them ("0" when allowed; rounded up and stepped past
-// rounding, as in allowScript); then each bucket's whole units after the
+// double rounding, so that waiting exactly that long succeeds); then each bucket's whole units after the
 // call.
 //
 // A refused call writes nothing, so the next call sees the same levels:
