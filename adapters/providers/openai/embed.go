@@ -11,14 +11,14 @@ import (
 // provider encoded them (float arrays, or base64 when req asks for it).
 // Errors are as for Chat.
 func (u *Upstream) Embed(ctx context.Context, cred *gateway.Credential, req *gateway.EmbedRequest) (*gateway.EmbedResponse, error) {
-	ctx, cancel := u.withTimeout(ctx)
+	ctx, cancel := u.client.WithTimeout(ctx)
 	defer cancel()
 	c, err := u.do(ctx, http.MethodPost, u.embedURL, req, cred, "application/json")
 	if err != nil {
 		return nil, err
 	}
 	var out gateway.EmbedResponse
-	if err := c.decode(ctx, &out); err != nil {
+	if err := c.Decode(ctx, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

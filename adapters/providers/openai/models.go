@@ -11,7 +11,7 @@ import (
 // successful call proves the credential works. Errors are as for Chat
 // (CodeUpstream with Status 401 for a rejected credential).
 func (u *Upstream) ListModels(ctx context.Context, cred *gateway.Credential) ([]gateway.ModelInfo, error) {
-	ctx, cancel := u.withTimeout(ctx)
+	ctx, cancel := u.client.WithTimeout(ctx)
 	defer cancel()
 	c, err := u.do(ctx, http.MethodGet, u.modelsURL, nil, cred, "application/json")
 	if err != nil {
@@ -20,7 +20,7 @@ func (u *Upstream) ListModels(ctx context.Context, cred *gateway.Credential) ([]
 	var out struct {
 		Data []gateway.ModelInfo `json:"data"`
 	}
-	if err := c.decode(ctx, &out); err != nil {
+	if err := c.Decode(ctx, &out); err != nil {
 		return nil, err
 	}
 	return out.Data, nil

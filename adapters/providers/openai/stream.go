@@ -5,12 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"mime"
 	"net/http"
 	"sync"
 	"sync/atomic"
-	"time"
 
+	"github.com/tollgate-ai/tollgate/adapters/providers/internal/httpx"
 	"github.com/tollgate-ai/tollgate/gateway"
 	"github.com/tollgate-ai/tollgate/internal/sse"
 )
@@ -29,26 +28,16 @@ func (u *Upstream) ChatStream(ctx context.Context, cred *gateway.Credential, req
 	if err != nil {
 		return nil, err
 	}
-	if mt, _, _ := mime.ParseMediaType(c.resp.Header.Get("Content-Type")); mt != "text/event-stream" {
-		_ = c.resp.Body.Close()
-		return nil, &gateway.Error{Code: gateway.CodeUpstream, Status: c.resp.StatusCode, Delivered: true,
-			Message: "openai: expected text/event-stream, got " + quoteType(mt)}
+	if err := httpx.ExpectEventStream("openai", c.Resp); err != nil {
+		return nil, err
 	}
 	return &stream{
 		ctx:       ctx,
-		body:      c.resp.Body,
-		events:    sse.NewReader(c.resp.Body),
-		secret:    c.secret,
+		body:      c.Resp.Body,
+		events:    sse.NewReader(c.Resp.Body),
+		secret:    c.Secret,
 		wantUsage: req.WantsUsageInStream(),
 	}, nil
-}
-
-// quoteType names a media type for an error message.
-func quoteType(mt string) string {
-	if mt == "" {
-		return "no content type"
-	}
-	return `"` + mt + `"`
 }
 
 // stream is a gateway.ChatStream over an OpenAI event stream.
@@ -66,15 +55,6 @@ type stream struct {
 	done      atomic.Bool // [DONE] was read; set for Close, which may run on another goroutine
 	closeOnce sync.Once
 }
-
-// After [DONE], Close reads the rest of the body, normally just the end of
-// the chunked encoding, so that an HTTP/1.1 connection goes back to the
-// pool instead of being closed; a server that keeps the body open is cut
-// off after drainTimeout.
-const (
-	drainTimeout = 50 * time.Millisecond
-	drainMax     = 4 << 10
-)
 
 // chunkEvent is a chunk or an error event: OpenAI reports a failure in the
 // middle of a stream as {"error": {...}} in a data event.
@@ -160,13 +140,6 @@ func (s *stream) endError(err error) error {
 // safe to call more than once.
 func (s *stream) Close() error {
 	var err error
-	s.closeOnce.Do(func() {
-		if s.done.Load() {
-			t := time.AfterFunc(drainTimeout, func() { _ = s.body.Close() })
-			_, _ = io.CopyN(io.Discard, s.body, drainMax)
-			t.Stop()
-		}
-		err = s.body.Close()
-	})
+	s.closeOnce.Do(func() { err = httpx.CloseStream(s.body, s.done.Load()) })
 	return err
 }

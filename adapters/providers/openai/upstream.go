@@ -14,15 +14,11 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"strings"
-	"sync/atomic"
-	"time"
 
+	"github.com/tollgate-ai/tollgate/adapters/providers/internal/httpx"
 	"github.com/tollgate-ai/tollgate/gateway"
-	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/propagation"
 )
 
 // DefaultBaseURL is the base URL used when a Provider has none.
@@ -39,9 +35,7 @@ var (
 // use; build it once per provider with New (or through Driver), which the
 // zero Upstream is not, and Close it when the provider goes away.
 type Upstream struct {
-	client    *http.Client
-	transport *http.Transport
-	timeout   time.Duration // Config.Timeout; zero means none
+	client    *httpx.Client
 	chatURL   string
 	embedURL  string
 	modelsURL string
@@ -76,12 +70,8 @@ func New(p *gateway.Provider, cfg Config) (*Upstream, error) {
 		static.Set(k, v)
 	}
 
-	cfg = cfg.withDefaults()
-	t := newTransport(cfg)
 	return &Upstream{
-		client:    &http.Client{Transport: t},
-		transport: t,
-		timeout:   cfg.Timeout,
+		client:    httpx.NewClient("openai", cfg),
 		chatURL:   base + "/chat/completions",
 		embedURL:  base + "/embeddings",
 		modelsURL: base + "/models",
@@ -104,7 +94,7 @@ func Driver(cfg Config) gateway.Driver {
 // Close closes the idle connections of the Upstream's pool. Requests in
 // flight are not interrupted. It always returns nil.
 func (u *Upstream) Close() error {
-	u.transport.CloseIdleConnections()
+	u.client.Close()
 	return nil
 }
 
@@ -121,22 +111,10 @@ func (u *Upstream) Authorize(req *http.Request, cred *gateway.Credential) error 
 // errNoCredential reports a call without a credential, a bug in the caller.
 func errNoCredential() error { return gateway.Internal(errors.New("openai: nil credential")) }
 
-// call is a successful response and the secret its request carried, which
-// errors while reading the body must not repeat.
-type call struct {
-	resp   *http.Response
-	secret string
-}
-
-// do sends one request and returns the response if its status is 2xx. Any
-// other status is mapped by statusError and transport failures by
-// transportError, so every error is a *gateway.Error.
-//
-// Whether the request was written decides Delivered (the failover
-// contract): net/http's errors do not say whether bytes reached the
-// provider, but httptrace's WroteRequest hook does, and costs one small
-// allocation per request, with no goroutine or lock.
-func (u *Upstream) do(ctx context.Context, method, target string, body any, cred *gateway.Credential, accept string) (*call, error) {
+// do sends one request with cred as a bearer token and returns the
+// response if its status is 2xx; every error is a *gateway.Error (see
+// httpx.Client.Do and statusError).
+func (u *Upstream) do(ctx context.Context, method, target string, body any, cred *gateway.Credential, accept string) (*httpx.Call, error) {
 	if cred == nil {
 		return nil, errNoCredential()
 	}
@@ -149,14 +127,6 @@ func (u *Upstream) do(ctx context.Context, method, target string, body any, cred
 		}
 		rd = bytes.NewReader(b)
 	}
-	wrote := new(atomic.Bool)
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		WroteRequest: func(info httptrace.WroteRequestInfo) {
-			if info.Err == nil {
-				wrote.Store(true)
-			}
-		},
-	})
 	var req *http.Request
 	var err error
 	if rd != nil {
@@ -173,20 +143,8 @@ func (u *Upstream) do(ctx context.Context, method, target string, body any, cred
 		h["Content-Type"] = []string{"application/json"}
 	}
 	h["Accept"] = []string{accept}
-	// The W3C trace context of the attempt's span in ctx, when the host
-	// set a propagator (tracing on); by default nothing is propagated.
-	otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(h))
 	for k, v := range u.static {
 		h[k] = v
 	}
-
-	resp, err := u.client.Do(req)
-	if err != nil {
-		return nil, transportError(ctx, err, wrote.Load(), secret)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		defer resp.Body.Close()
-		return nil, statusError(resp, secret)
-	}
-	return &call{resp: resp, secret: secret}, nil
+	return u.client.Do(req, secret, statusError)
 }

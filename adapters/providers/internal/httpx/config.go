@@ -1,4 +1,4 @@
-package openai
+package httpx
 
 import (
 	"net"
@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Config tunes an Upstream's HTTP transport. The zero Config is ready to
+// Config tunes a provider Upstream's HTTP transport. The zero Config is ready to
 // use; each zero field takes the default given in its comment. One
 // transport serves every request to a provider, so the pool limits are
 // sized for a gateway's concurrency rather than for one client's.
@@ -46,8 +46,8 @@ type Config struct {
 	Proxy func(*http.Request) (*url.URL, error)
 }
 
-// withDefaults returns cfg with its zero fields set to their defaults.
-func (cfg Config) withDefaults() Config {
+// WithDefaults returns cfg with its zero fields set to their defaults.
+func (cfg Config) WithDefaults() Config {
 	setDuration := func(d *time.Duration, def time.Duration) {
 		if *d == 0 {
 			*d = def
@@ -66,11 +66,11 @@ func (cfg Config) withDefaults() Config {
 	return cfg
 }
 
-// newTransport builds the one transport of an Upstream: keep-alive
+// NewTransport builds the one transport of an Upstream: keep-alive
 // connections, a pool sized for many concurrent requests, and HTTP/2 when
 // the server offers it (so a TLS provider multiplexes streams over a few
 // connections).
-func newTransport(cfg Config) *http.Transport {
+func NewTransport(cfg Config) *http.Transport {
 	dialer := &net.Dialer{Timeout: cfg.DialTimeout, KeepAlive: cfg.KeepAlive}
 	return &http.Transport{
 		Proxy:                 cfg.Proxy,
