@@ -51,6 +51,28 @@ type Authorizer interface {
 	Authorize(req *http.Request, cred *Credential) error
 }
 
+// Metered is implemented by upstreams whose native responses report token
+// usage, so that pass-through requests are limited, billed and logged like
+// the others.
+type Metered interface {
+	// Meter returns a UsageMeter for the response to a pass-through
+	// request: req is the request as sent upstream, contentType the
+	// response's media type ("application/json", "text/event-stream").
+	Meter(req *http.Request, contentType string) UsageMeter
+}
+
+// UsageMeter reads the usage a provider reports while a response body
+// streams to the client, without holding the client up.
+type UsageMeter interface {
+	// Write is given every byte of the body, in order. It must not fail
+	// (it returns len(p), nil), and it bounds what it keeps.
+	Write(p []byte) (int, error)
+	// Usage returns the usage reported so far and the model that served
+	// the request (empty if the response did not say); ok is false when
+	// the response reported no usage.
+	Usage() (u Usage, model string, ok bool)
+}
+
 // Driver builds Upstreams for one provider type ("openai", "mock").
 type Driver interface {
 	// Open returns an Upstream for p. CodeInvalid if p's settings do not
