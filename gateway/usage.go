@@ -13,6 +13,10 @@ type Usage struct {
 type PromptTokensDetails struct {
 	CachedTokens int `json:"cached_tokens"`
 	AudioTokens  int `json:"audio_tokens,omitempty"`
+	// CacheCreationTokens are prompt tokens written to the provider's
+	// cache (Anthropic's cache_creation_input_tokens), which some
+	// providers bill above the input price. OpenAI does not report them.
+	CacheCreationTokens int `json:"cache_creation_tokens,omitempty"`
 }
 
 // CompletionTokensDetails splits the completion tokens.
