@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -162,10 +163,12 @@ func (d *fakes) get(name string) *fakeUpstream {
 // fakeUpstream answers with the model it was sent and records each call's
 // credential; errs are returned by the next calls, one each.
 type fakeUpstream struct {
-	name  string
-	mu    sync.Mutex
-	errs  []error
-	calls []fakeCall
+	name    string
+	mu      sync.Mutex
+	errs    []error
+	calls   []fakeCall
+	answers []int           // statuses of the next pass-through answers
+	sent    []*http.Request // pass-through requests as forwarded
 }
 
 type fakeCall struct {

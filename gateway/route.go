@@ -1,5 +1,7 @@
 package gateway
 
+import "strings"
+
 // hop is one provider of a request's chain and the model name it is sent.
 type hop struct {
 	target *target
@@ -9,7 +11,22 @@ type hop struct {
 // resolve returns the catalog name of model (following aliases) and the
 // chain of providers that serve it in namespace: the matching bindings by
 // priority, or, when none match, every provider whose models match it.
+//
+// A model named "provider/model" that is not itself in the catalog goes
+// to that provider alone, as "model" (which may hold more slashes, as
+// OpenRouter's names do).
 func (s *Snapshot) resolve(namespace, model string) (string, []hop) {
+	if _, known := s.models[model]; !known {
+		if i := strings.IndexByte(model, '/'); i > 0 && i < len(model)-1 {
+			if t := s.providerNamed(model[:i]); t != nil {
+				name := model[i+1:]
+				if m, ok := s.models[name]; ok {
+					name = m.Name
+				}
+				return name, []hop{{target: t, model: name}}
+			}
+		}
+	}
 	name := model
 	if m, ok := s.models[model]; ok {
 		name = m.Name

@@ -64,6 +64,11 @@ func TestRouting(t *testing.T) {
 		{"ErrUnknownModel", def, "llama-9", "", "", gateway.CodeNotFound},
 		{"ErrModelNotAllowedForKey", limited, "claude-x", "", "", gateway.CodeForbidden},
 		{"KeyPatternAllows", limited, "gpt-4o-mini", "alpha", "gpt-4o-mini", ""},
+		{"ProviderPrefix", def, "gamma/gpt-4o", "gamma", "gpt-4o", ""},
+		{"ProviderPrefixKeepsSlashes", def, "gamma/meta-llama/llama-3", "gamma", "meta-llama/llama-3", ""},
+		{"ProviderPrefixFollowsAliases", def, "alpha/smart", "alpha", "claude-x", ""},
+		{"UnknownPrefixIsAModelName", def, "nobody/gpt-4o", "", "", gateway.CodeNotFound},
+		{"ProviderPrefixStillChecksTheKey", limited, "gamma/claude-x", "", "", gateway.CodeForbidden},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			is := is.New(t)

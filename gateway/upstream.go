@@ -51,6 +51,21 @@ type Authorizer interface {
 	Authorize(req *http.Request, cred *Credential) error
 }
 
+// Forwarder is implemented by upstreams that take native pass-through
+// requests (/proxy/{provider}/...).
+type Forwarder interface {
+	Authorizer
+	// Forward sends req to the provider and returns its response whatever
+	// the status. req.URL holds only a path and query, relative to the
+	// base URL the provider's own SDK uses (https://api.openai.com/v1,
+	// https://api.anthropic.com, https://generativelanguage.googleapis.com),
+	// so a client points its SDK at /proxy/{provider} and changes nothing
+	// else. req carries no client credential; Forward sets cred the
+	// provider's way. Errors are transport failures only, mapped as for
+	// Chat (Delivered per the failover contract).
+	Forward(ctx context.Context, cred *Credential, req *http.Request) (*http.Response, error)
+}
+
 // Metered is implemented by upstreams whose native responses report token
 // usage, so that pass-through requests are limited, billed and logged like
 // the others.
