@@ -154,12 +154,15 @@ func readBody(req *http.Request) ([]byte, error) {
 }
 
 // stripCredentials returns a copy of req without the client's credentials
-// (headers and the "key" query parameter).
+// (headers and the "key" query parameter) and its Accept-Encoding.
 func stripCredentials(req *http.Request) *http.Request {
 	out := req.Clone(req.Context())
 	for _, h := range clientCredentials {
 		out.Header.Del(h)
 	}
+	// The meter reads the response as it passes, so it must come plain;
+	// the upstream's transport still compresses on the wire on its own.
+	out.Header.Del("Accept-Encoding")
 	if q := out.URL.Query(); q.Has("key") {
 		q.Del("key")
 		u := *out.URL

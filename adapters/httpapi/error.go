@@ -91,6 +91,12 @@ func toBody(err error) (int, errorBody) {
 // logged with their cause; the client sees only "internal error".
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status, body := toBody(err)
+	s.writeErrorAs(w, r, err, status, body)
+}
+
+// writeErrorAs writes err's status and Retry-After with body, an error in
+// some API's own shape, and logs internal errors.
+func (s *Server) writeErrorAs(w http.ResponseWriter, r *http.Request, err error, status int, body any) {
 	if status >= 500 && gateway.ErrorCode(err) == gateway.CodeInternal {
 		s.cfg.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}

@@ -102,6 +102,7 @@ func (s *Server) routes() {
 	v1.HandleFunc("/models/{id:.+}", s.client(s.getModel)).Methods(http.MethodGet)
 	s.accountRoutes(v1)
 
+	r.PathPrefix("/proxy/{provider}").HandlerFunc(s.proxy)
 	s.adminRoutes(r.PathPrefix("/admin").Subrouter())
 	r.HandleFunc("/internal/alerts/report", s.internalOnly(s.reportAlert)).Methods(http.MethodPost)
 	r.HandleFunc("/admin/login", s.login).Methods(http.MethodPost) // after the subrouter, so GET is 405, not 404

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -57,7 +59,8 @@ type Call struct {
 
 // Do sends req, which carries secret in a header or its URL, and returns
 // the response if its status is 2xx. Any other status is mapped by
-// mapStatus (and the body closed); transport failures by TransportError.
+// mapStatus (and the body closed), or returned as a Call when mapStatus is
+// nil; transport failures are mapped by TransportError.
 // The W3C trace context of ctx is injected when the host set a propagator.
 //
 // Whether the request was written decides Delivered (the failover
@@ -81,6 +84,9 @@ func (c *Client) Do(req *http.Request, secret string, mapStatus StatusMapper) (*
 		return nil, TransportError(ctx, c.Name, err, wrote.Load(), secret)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		if mapStatus == nil {
+			return &Call{Resp: resp, Secret: secret, name: c.Name}, nil
+		}
 		defer resp.Body.Close()
 		return nil, mapStatus(resp, secret)
 	}
@@ -126,4 +132,24 @@ func (r *errReader) errOr(err error) error {
 		return r.err
 	}
 	return err
+}
+
+// Forward sends a pass-through request (gateway.Forwarder): req.URL's path
+// and query are appended to root, the base URL the provider's SDK uses,
+// and req, which the caller has authorized, goes out as it is. The
+// response is returned whatever its status; only transport failures are
+// errors (TransportError, with secret redacted).
+func (c *Client) Forward(root string, req *http.Request, secret string) (*http.Response, error) {
+	target, err := url.Parse(strings.TrimRight(root, "/") + req.URL.EscapedPath())
+	if err != nil {
+		return nil, gateway.Errorf(gateway.CodeInvalid, "%s: the path is not valid", c.Name)
+	}
+	target.RawQuery = req.URL.RawQuery
+	out := req.Clone(req.Context())
+	out.URL, out.Host, out.RequestURI = target, "", ""
+	resp, err := c.Do(out, secret, nil)
+	if err != nil {
+		return nil, err
+	}
+	return resp.Resp, nil
 }
