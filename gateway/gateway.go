@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,6 +55,14 @@ type Config struct {
 	// ConcurrencyLease is how long a concurrency slot stays taken if its
 	// request never ends (its instance died). Default 15m.
 	ConcurrencyLease time.Duration
+	// Presets are the ready-made providers the Admin offers (the drivers'
+	// preset tables, such as openaicompat.Presets()).
+	Presets []Preset
+	// HeaderProfiles are named sets of headers a provider takes with its
+	// "headers_profile" option, under its own Headers: one place to keep
+	// the headers a family of providers needs (a client identity, a beta
+	// flag) instead of repeating them on each.
+	HeaderProfiles map[string]map[string]string
 }
 
 func (c Config) withDefaults() Config {
@@ -289,6 +298,16 @@ func (g *Gateway) open(p *Provider) (Upstream, error) {
 	d, ok := g.drivers[p.Type]
 	if !ok {
 		return nil, Invalid("type", "unknown provider type %q", p.Type)
+	}
+	if name := p.Options["headers_profile"]; name != "" {
+		profile, ok := g.cfg.HeaderProfiles[name]
+		if !ok {
+			return nil, Invalid("options", "unknown headers_profile %q", name)
+		}
+		withProfile := *p
+		withProfile.Headers = maps.Clone(profile)
+		maps.Copy(withProfile.Headers, p.Headers) // the provider's own win
+		p = &withProfile
 	}
 	return d.Open(p)
 }

@@ -147,9 +147,10 @@ func (d *fakes) Open(p *gateway.Provider) (gateway.Upstream, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if u, ok := d.ups[p.Name]; ok {
+		u.provider = p
 		return u, nil
 	}
-	u := &fakeUpstream{name: p.Name}
+	u := &fakeUpstream{name: p.Name, provider: p}
 	d.ups[p.Name] = u
 	return u, nil
 }
@@ -163,12 +164,13 @@ func (d *fakes) get(name string) *fakeUpstream {
 // fakeUpstream answers with the model it was sent and records each call's
 // credential; errs are returned by the next calls, one each.
 type fakeUpstream struct {
-	name    string
-	mu      sync.Mutex
-	errs    []error
-	calls   []fakeCall
-	answers []int           // statuses of the next pass-through answers
-	sent    []*http.Request // pass-through requests as forwarded
+	name     string
+	provider *gateway.Provider // as the driver last opened it
+	mu       sync.Mutex
+	errs     []error
+	calls    []fakeCall
+	answers  []int           // statuses of the next pass-through answers
+	sent     []*http.Request // pass-through requests as forwarded
 }
 
 type fakeCall struct {

@@ -14,6 +14,9 @@ func (s *Server) adminRoutes(r *mux.Router) {
 	}
 	h("/providers", s.createProvider, http.MethodPost)
 	h("/providers", s.listProviders, http.MethodGet)
+	h("/providers/presets", s.listPresets, http.MethodGet)
+	h("/providers/preset", s.createFromPreset, http.MethodPost)
+	h("/providers/custom", s.createCustom, http.MethodPost)
 	h("/providers/{id}", s.getProvider, http.MethodGet)
 	h("/providers/{id}", s.updateProvider, http.MethodPatch)
 	h("/providers/{id}", s.deleteProvider, http.MethodDelete)
