@@ -286,6 +286,7 @@ func provideGateway(cfg config.Config, logger *slog.Logger, store gateway.Store,
 		Anonymous: gateway.Anonymous{
 			Models: cfg.Anonymous.Models, Limits: gateway.Limits(cfg.Anonymous.Limits), Namespace: cfg.Anonymous.Namespace,
 		},
+		HeaderProfiles: cfg.HeaderProfiles,
 	}
 	if fallback != nil {
 		gcfg.LimitFallback = fallback

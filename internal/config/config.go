@@ -124,6 +124,9 @@ type Config struct {
 	// client address limited on its own. Off unless models are listed;
 	// TOLLGATE_ANONYMOUS_MODELS takes a comma-separated list.
 	Anonymous Anonymous `yaml:"anonymous"`
+	// HeaderProfiles are named header sets that providers take with their
+	// "headers_profile" option (YAML only), under their own headers.
+	HeaderProfiles map[string]map[string]string `yaml:"header_profiles"`
 	// Seed declares providers, credentials, models and bindings to create
 	// at start when they do not exist yet.
 	Seed Seed `yaml:"seed"`

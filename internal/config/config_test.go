@@ -14,7 +14,7 @@ func TestLoadPrecedence(t *testing.T) {
 	t.Parallel()
 	is := is.New(t)
 	path := filepath.Join(t.TempDir(), "c.yaml")
-	is.NoErr(os.WriteFile(path, []byte("addr: \":9000\"\nmax_attempts: 5\nshutdown_timeout: 5s\n"), 0o600))
+	is.NoErr(os.WriteFile(path, []byte("addr: \":9000\"\nmax_attempts: 5\nshutdown_timeout: 5s\nheader_profiles:\n  team: {X-Team: blue}\n"), 0o600))
 	env := map[string]string{"TOLLGATE_MAX_ATTEMPTS": "7"}
 	c, err := config.Load(path, func(k string) string { return env[k] })
 	is.NoErr(err)
@@ -22,6 +22,7 @@ func TestLoadPrecedence(t *testing.T) {
 	is.Equal(c.MaxAttempts, 7)                 // environment over file
 	is.Equal(c.ShutdownTimeout, 5*time.Second) // file
 	is.Equal(c.DataDir, "./data")              // default
+	is.Equal(c.HeaderProfiles["team"]["X-Team"], "blue")
 }
 
 func TestLoadErrors(t *testing.T) {
