@@ -73,3 +73,24 @@ func (s *Snapshot) route(c *Caller, model string) (string, []hop, error) {
 }
 
 func quote(s string) string { return "`" + s + "`" }
+
+// Route is where a request for a model goes first: the provider, its
+// driver type, and the model name it is sent.
+type Route struct {
+	Provider string
+	Type     string
+	Model    string
+}
+
+// RouteOf returns the first provider of the chain a request by c for
+// model would take, so a host can tell when the client's own wire format
+// is the provider's and pass the request through untranslated. Errors as
+// Chat's routing: CodeForbidden, CodeNotFound.
+func (g *Gateway) RouteOf(c *Caller, model string) (Route, error) {
+	_, chain, err := g.snapshot().route(c, model)
+	if err != nil {
+		return Route{}, err
+	}
+	p := chain[0].target.provider
+	return Route{Provider: p.Name, Type: p.Type, Model: chain[0].model}, nil
+}

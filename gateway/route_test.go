@@ -72,6 +72,11 @@ func TestRouting(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			is := is.New(t)
+			route, err := f.gw.RouteOf(tc.caller, tc.model)
+			is.Equal(gateway.ErrorCode(err), tc.code)
+			if tc.code == "" {
+				is.Equal(route, gateway.Route{Provider: tc.provider, Type: "fake", Model: tc.sent})
+			}
 			resp, err := f.gw.Chat(ctx, tc.caller, userChat(tc.model, "hi"))
 			is.Equal(gateway.ErrorCode(err), tc.code)
 			if tc.code != "" {

@@ -25,31 +25,25 @@ import (
 func (s *Server) proxy(w http.ResponseWriter, r *http.Request) {
 	name := mux.Vars(r)["provider"]
 	kind, _ := s.gw.ProviderType(name)
-	var c *gateway.Caller
-	var err error
-	if key := proxyKey(r); key != "" {
-		c, err = s.gw.Authenticate(key, clientIP(r))
-	} else {
-		c, err = s.gw.AuthenticateAnonymous(clientIP(r))
-	}
-	if err == nil {
-		if ns := r.Header.Get("X-Tollgate-Namespace"); ns != "" {
-			err = c.UseNamespace(ns)
-		}
-	}
+	c, err := s.caller(r, proxyKey(r))
 	if err != nil {
 		s.writeProxyError(w, r, kind, err)
 		return
 	}
-	c.RequestID = requestID(r)
 	rest, err := url.Parse(strings.TrimPrefix(r.URL.EscapedPath(), "/proxy/"+url.PathEscape(name)))
 	if err != nil || !strings.HasPrefix(rest.Path, "/") && rest.Path != "" {
 		s.writeProxyError(w, r, kind, gateway.Errorf(gateway.CodeInvalid, "the path after the provider's name is not valid"))
 		return
 	}
+	s.serveProxy(w, r, c, name, kind, rest)
+}
+
+// serveProxy passes r through to the provider called name, at path (and
+// r's query), for caller c.
+func (s *Server) serveProxy(w http.ResponseWriter, r *http.Request, c *gateway.Caller, name, kind string, path *url.URL) {
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.Out.URL = &url.URL{Path: rest.Path, RawPath: rest.RawPath, RawQuery: pr.In.URL.RawQuery}
+			pr.Out.URL = &url.URL{Path: path.Path, RawPath: path.RawPath, RawQuery: pr.In.URL.RawQuery}
 			if pr.Out.URL.Path == "" {
 				pr.Out.URL.Path = "/"
 			}

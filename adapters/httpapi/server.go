@@ -186,26 +186,36 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 // anonymous caller of a request without a key when that is on.
 func (s *Server) client(h func(http.ResponseWriter, *http.Request, *gateway.Caller)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		var c *gateway.Caller
-		var err error
-		if key := bearer(r); key != "" {
-			c, err = s.gw.Authenticate(key, clientIP(r))
-		} else {
-			c, err = s.gw.AuthenticateAnonymous(clientIP(r)) // refused unless anonymous access is on
-		}
+		c, err := s.caller(r, bearer(r))
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		if ns := r.Header.Get("X-Tollgate-Namespace"); ns != "" {
-			if err := c.UseNamespace(ns); err != nil {
-				s.writeError(w, r, err)
-				return
-			}
-		}
-		c.RequestID = requestID(r)
 		h(w, r, c)
 	}
+}
+
+// caller authenticates a request by key, or as anonymous without one
+// (refused unless anonymous access is on), and applies its namespace
+// header and request id.
+func (s *Server) caller(r *http.Request, key string) (*gateway.Caller, error) {
+	var c *gateway.Caller
+	var err error
+	if key != "" {
+		c, err = s.gw.Authenticate(key, clientIP(r))
+	} else {
+		c, err = s.gw.AuthenticateAnonymous(clientIP(r))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if ns := r.Header.Get("X-Tollgate-Namespace"); ns != "" {
+		if err := c.UseNamespace(ns); err != nil {
+			return nil, err
+		}
+	}
+	c.RequestID = requestID(r)
+	return c, nil
 }
 
 // adminOnly wraps an /admin handler with admin authentication: the admin
