@@ -82,3 +82,28 @@ func (a *Admin) SetAlertStatus(ctx context.Context, id string, status AlertStatu
 func (a *Admin) AlertCounts(ctx context.Context) ([]AlertCount, error) {
 	return a.g.store.CountAlerts(ctx)
 }
+
+// AlertThresholds returns the detectors' thresholds in force.
+func (a *Admin) AlertThresholds(ctx context.Context) (AlertThresholds, error) {
+	s, err := a.Settings(ctx)
+	if err != nil {
+		return AlertThresholds{}, err
+	}
+	return s.Alerts, nil
+}
+
+// PutAlertThresholds replaces the detectors' thresholds, keeping the other
+// settings, and applies them on every instance. CodeInvalid for a bad
+// field.
+func (a *Admin) PutAlertThresholds(ctx context.Context, t AlertThresholds) (AlertThresholds, error) {
+	s, err := a.Settings(ctx)
+	if err != nil {
+		return AlertThresholds{}, err
+	}
+	s.Alerts = t
+	s, err = a.PutSettings(ctx, s)
+	if err != nil {
+		return AlertThresholds{}, err
+	}
+	return s.Alerts, nil
+}

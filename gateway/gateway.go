@@ -55,6 +55,8 @@ type Config struct {
 	// ConcurrencyLease is how long a concurrency slot stays taken if its
 	// request never ends (its instance died). Default 15m.
 	ConcurrencyLease time.Duration
+	// Alerts are the detectors' thresholds until the Settings hold some.
+	Alerts AlertThresholds
 	// Presets are the ready-made providers the Admin offers (the drivers'
 	// preset tables, such as openaicompat.Presets()).
 	Presets []Preset

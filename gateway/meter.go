@@ -35,6 +35,10 @@ var realtimeWindows = []struct {
 	{"s", time.Second}, {"m", time.Minute}, {"h", time.Hour}, {"d", 24 * time.Hour},
 }
 
+// allAccounts is the account name of the gateway-wide counters, which no
+// account ID can take (IDs have a prefix and no "*").
+const allAccounts = "*"
+
 // realtimeKey names the counter of kind ("r" requests, "t" tokens) for an
 // account in the window that holds at. The account is the hash tag, so an
 // account's counters share a cluster slot.
@@ -55,10 +59,12 @@ func (m *meter) end(account string, tokens int64, now time.Time) {
 	if m.inFlight[account]--; m.inFlight[account] <= 0 {
 		delete(m.inFlight, account)
 	}
-	for _, w := range realtimeWindows {
-		m.pending[counter{realtimeKey(account, "r", w.name, w.width, now), w.width}]++
-		if tokens > 0 {
-			m.pending[counter{realtimeKey(account, "t", w.name, w.width, now), w.width}] += tokens
+	for _, a := range [2]string{account, allAccounts} {
+		for _, w := range realtimeWindows {
+			m.pending[counter{realtimeKey(a, "r", w.name, w.width, now), w.width}]++
+			if tokens > 0 {
+				m.pending[counter{realtimeKey(a, "t", w.name, w.width, now), w.width}] += tokens
+			}
 		}
 	}
 }

@@ -14,6 +14,8 @@ type Settings struct {
 	Limits Limits
 	// Anonymous configures requests without a key.
 	Anonymous Anonymous
+	// Alerts are the detectors' thresholds.
+	Alerts    AlertThresholds
 	UpdatedAt time.Time
 }
 
@@ -23,6 +25,9 @@ func (s *Settings) Validate() error {
 		return err
 	}
 	if err := s.Anonymous.Limits.Validate("anonymous.limits"); err != nil {
+		return err
+	}
+	if err := s.Alerts.Validate(); err != nil {
 		return err
 	}
 	if s.Anonymous.Enabled() && s.Anonymous.Limits.IsZero() {
@@ -45,7 +50,7 @@ type SettingsStore interface {
 func (a *Admin) Settings(ctx context.Context) (*Settings, error) {
 	s, err := a.g.store.GetSettings(ctx)
 	if IsCode(err, CodeNotFound) {
-		return &Settings{Limits: a.g.cfg.Limits, Anonymous: a.g.cfg.Anonymous}, nil
+		return &Settings{Limits: a.g.cfg.Limits, Anonymous: a.g.cfg.Anonymous, Alerts: a.g.cfg.Alerts}, nil
 	}
 	return s, err
 }

@@ -51,6 +51,8 @@ func (s *Server) adminRoutes(r *mux.Router) {
 	h("/alerts", s.listAlerts, http.MethodGet)
 	h("/alerts", s.reportAlert, http.MethodPost)
 	h("/alerts/stats", s.alertStats, http.MethodGet)
+	h("/alerts/thresholds", s.getThresholds, http.MethodGet)
+	h("/alerts/thresholds", s.putThresholds, http.MethodPut)
 	h("/alerts/{id}", s.getAlert, http.MethodGet)
 	h("/alerts/{id}/acknowledge", s.setAlertStatus(gateway.AlertAcknowledged), http.MethodPost)
 	h("/alerts/{id}/resolve", s.setAlertStatus(gateway.AlertResolved), http.MethodPost)

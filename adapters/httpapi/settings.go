@@ -45,10 +45,16 @@ func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	alerts, err := s.admin.AlertThresholds(r.Context()) // kept: /admin/alerts/thresholds owns them
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	st, err := s.admin.PutSettings(r.Context(), &gateway.Settings{
 		Limits: gateway.Limits(in.Limits),
 		Anonymous: gateway.Anonymous{Models: in.Anonymous.Models, Limits: gateway.Limits(in.Anonymous.Limits),
 			Namespace: in.Anonymous.Namespace},
+		Alerts: alerts,
 	})
 	if err != nil {
 		s.writeError(w, r, err)

@@ -235,6 +235,11 @@ func schemaVersions() []schemaVersion {
 			// ListAlerts reads this backwards: last seen first.
 			`CREATE INDEX IF NOT EXISTS alerts_last_seen_idx ON alerts (last_seen{nf}, id)`,
 		},
+	}, {
+		name: "20261124000010", comment: "settings_alert_thresholds",
+		statements: []string{
+			`ALTER TABLE settings ADD COLUMN alert_thresholds {json}`,
+		},
 	}}
 }
 

@@ -21,7 +21,28 @@ type settingsRow struct {
 	AnonymousModels    []string    `bun:"anonymous_models"` // JSON
 	AnonymousLimits    *limitsJSON `bun:"anonymous_limits"` // JSON
 	AnonymousNamespace string      `bun:"anonymous_namespace"`
+	AlertThresholds    *thresholds `bun:"alert_thresholds"` // JSON
 	UpdatedAt          time.Time   `bun:"updated_at,nullzero"`
+}
+
+// thresholds is gateway.AlertThresholds as stored.
+type thresholds struct {
+	GatewayRPS       int64         `json:"gateway_rps,omitempty"`
+	AccountRPM       int64         `json:"account_rpm,omitempty"`
+	AccountTPM       int64         `json:"account_tpm,omitempty"`
+	AccountRPD       int64         `json:"account_rpd,omitempty"`
+	AccountTPD       int64         `json:"account_tpd,omitempty"`
+	ErrorRatePercent int64         `json:"error_rate_percent,omitempty"`
+	ErrorWindow      time.Duration `json:"error_window_ns,omitempty"`
+	MinRequests      int64         `json:"min_requests,omitempty"`
+	Spill            bool          `json:"spill,omitempty"`
+}
+
+func (t *thresholds) alerts() gateway.AlertThresholds {
+	if t == nil {
+		return gateway.AlertThresholds{}
+	}
+	return gateway.AlertThresholds(*t)
 }
 
 // settingsID names the row: there is one set of settings.
@@ -43,6 +64,7 @@ func (s *Store) GetSettings(ctx context.Context) (*gateway.Settings, error) {
 		Anonymous: gateway.Anonymous{
 			Models: slices.Clone(r.AnonymousModels), Limits: r.AnonymousLimits.limits(), Namespace: r.AnonymousNamespace,
 		},
+		Alerts:    r.AlertThresholds.alerts(),
 		UpdatedAt: dbTime(r.UpdatedAt),
 	}, nil
 }
@@ -55,6 +77,7 @@ func (s *Store) PutSettings(ctx context.Context, st *gateway.Settings) error {
 		AnonymousModels:    slices.Clone(st.Anonymous.Models),
 		AnonymousLimits:    limitsRow(st.Anonymous.Limits),
 		AnonymousNamespace: st.Anonymous.Namespace,
+		AlertThresholds:    (*thresholds)(&st.Alerts),
 		UpdatedAt:          dbTime(st.UpdatedAt),
 	}
 	_, err := s.db.NewInsert().Model(r).
@@ -63,6 +86,7 @@ func (s *Store) PutSettings(ctx context.Context, st *gateway.Settings) error {
 		Set("anonymous_models = EXCLUDED.anonymous_models").
 		Set("anonymous_limits = EXCLUDED.anonymous_limits").
 		Set("anonymous_namespace = EXCLUDED.anonymous_namespace").
+		Set("alert_thresholds = EXCLUDED.alert_thresholds").
 		Set("updated_at = EXCLUDED.updated_at").
 		Exec(ctx)
 	if err != nil {

@@ -2,6 +2,7 @@ package gatewaytest
 
 import (
 	"testing"
+	"time"
 
 	"github.com/matryer/is"
 
@@ -20,6 +21,8 @@ func testSettings(t *testing.T, newStore storeFactory) {
 			Limits: gateway.Limits{RequestsPerMinute: 1000},
 			Anonymous: gateway.Anonymous{Models: []string{"free-*", "gpt-4o-mini"}, Limits: gateway.Limits{RequestsPerHour: 20},
 				Namespace: "public"},
+			Alerts: gateway.AlertThresholds{GatewayRPS: 100, AccountRPM: 1, AccountTPM: 2, AccountRPD: 3, AccountTPD: 4,
+				ErrorRatePercent: 25, ErrorWindow: 10 * time.Minute, MinRequests: 50, Spill: true},
 			UpdatedAt: at(60).In(elsewhere),
 		}
 		is.NoErr(s.PutSettings(t.Context(), want))

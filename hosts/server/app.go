@@ -287,6 +287,7 @@ func provideGateway(cfg config.Config, logger *slog.Logger, store gateway.Store,
 			Models: cfg.Anonymous.Models, Limits: gateway.Limits(cfg.Anonymous.Limits), Namespace: cfg.Anonymous.Namespace,
 		},
 		HeaderProfiles: cfg.HeaderProfiles,
+		Alerts:         gateway.AlertThresholds(cfg.Alerts),
 	}
 	if fallback != nil {
 		gcfg.LimitFallback = fallback
@@ -298,7 +299,10 @@ func provideGateway(cfg config.Config, logger *slog.Logger, store gateway.Store,
 		cache = m.Cache(cache) // time every Cache call
 	}
 	g := gateway.New(gcfg, store, cache, drivers, hasher, clock, ids, rec)
+	detect, stopDetect := context.WithCancel(context.Background())
+	go g.RunDetectors(detect, cfg.AlertInterval)
 	return g, func() {
+		stopDetect()
 		if err := g.Close(); err != nil {
 			logger.Error("close gateway", "err", err)
 		}

@@ -124,6 +124,12 @@ type Config struct {
 	// client address limited on its own. Off unless models are listed;
 	// TOLLGATE_ANONYMOUS_MODELS takes a comma-separated list.
 	Anonymous Anonymous `yaml:"anonymous"`
+	// AlertInterval is how often the alert detectors run.
+	// TOLLGATE_ALERT_INTERVAL, default 1m.
+	AlertInterval time.Duration `yaml:"alert_interval"`
+	// Alerts are the detectors' thresholds until an admin stores some
+	// (PUT /admin/alerts/thresholds); zero turns a detector off.
+	Alerts AlertThresholds `yaml:"alerts"`
 	// HeaderProfiles are named header sets that providers take with their
 	// "headers_profile" option (YAML only), under their own headers.
 	HeaderProfiles map[string]map[string]string `yaml:"header_profiles"`
@@ -151,6 +157,20 @@ type Anonymous struct {
 	Namespace string   `yaml:"namespace"`
 }
 
+// AlertThresholds are the alert detectors' thresholds; see
+// gateway.AlertThresholds.
+type AlertThresholds struct {
+	GatewayRPS       int64         `yaml:"gateway_rps"`
+	AccountRPM       int64         `yaml:"account_rpm"`
+	AccountTPM       int64         `yaml:"account_tpm"`
+	AccountRPD       int64         `yaml:"account_rpd"`
+	AccountTPD       int64         `yaml:"account_tpd"`
+	ErrorRatePercent int64         `yaml:"error_rate_percent"`
+	ErrorWindow      time.Duration `yaml:"error_window"`
+	MinRequests      int64         `yaml:"min_requests"`
+	Spill            bool          `yaml:"spill"`
+}
+
 // StoreDSN is the database the Store opens: PGDSN when set, else the
 // SQLite file tollgate.db in DataDir.
 func (c *Config) StoreDSN() string {
@@ -174,6 +194,7 @@ func Default() Config {
 		LogFormat:       "text",
 		MaxAttempts:     3,
 		ReloadInterval:  time.Minute,
+		AlertInterval:   time.Minute,
 		RecordBatch:     500,
 		RecordInterval:  time.Second,
 		RecordRetention: 30 * 24 * time.Hour,
@@ -264,6 +285,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	}{
 		{"TOLLGATE_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout},
 		{"TOLLGATE_RELOAD_INTERVAL", &c.ReloadInterval},
+		{"TOLLGATE_ALERT_INTERVAL", &c.AlertInterval},
 		{"TOLLGATE_RECORD_INTERVAL", &c.RecordInterval},
 		{"TOLLGATE_RECORD_RETENTION", &c.RecordRetention},
 		{"TOLLGATE_STATS_RETENTION", &c.StatsRetention},
@@ -314,6 +336,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("config: max_body_bytes must be positive")
 	case c.MaxAttempts <= 0:
 		return fmt.Errorf("config: max_attempts must be positive")
+	case c.AlertInterval < time.Second:
+		return fmt.Errorf("config: alert_interval must be at least 1s")
 	case c.KeySecret != "" && len(c.KeySecret) < 16:
 		return fmt.Errorf("config: key_secret must be at least 16 characters")
 	case c.PGDSN != "" && c.KeySecret == "":

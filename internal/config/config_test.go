@@ -14,7 +14,7 @@ func TestLoadPrecedence(t *testing.T) {
 	t.Parallel()
 	is := is.New(t)
 	path := filepath.Join(t.TempDir(), "c.yaml")
-	is.NoErr(os.WriteFile(path, []byte("addr: \":9000\"\nmax_attempts: 5\nshutdown_timeout: 5s\nheader_profiles:\n  team: {X-Team: blue}\n"), 0o600))
+	is.NoErr(os.WriteFile(path, []byte("addr: \":9000\"\nmax_attempts: 5\nshutdown_timeout: 5s\nheader_profiles:\n  team: {X-Team: blue}\nalerts: {account_rpm: 600, error_window: 10m}\n"), 0o600))
 	env := map[string]string{"TOLLGATE_MAX_ATTEMPTS": "7"}
 	c, err := config.Load(path, func(k string) string { return env[k] })
 	is.NoErr(err)
@@ -23,6 +23,9 @@ func TestLoadPrecedence(t *testing.T) {
 	is.Equal(c.ShutdownTimeout, 5*time.Second) // file
 	is.Equal(c.DataDir, "./data")              // default
 	is.Equal(c.HeaderProfiles["team"]["X-Team"], "blue")
+	is.Equal(c.Alerts.AccountRPM, int64(600))
+	is.Equal(c.Alerts.ErrorWindow, 10*time.Minute)
+	is.Equal(c.AlertInterval, time.Minute) // default
 }
 
 func TestLoadErrors(t *testing.T) {
