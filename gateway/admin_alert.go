@@ -45,16 +45,38 @@ func (a *Admin) ReportAlert(ctx context.Context, al *Alert) (*Alert, bool, error
 		return nil, false, err
 	}
 	if opened && a.g.cfg.Notifier != nil {
-		sent := *stored
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			defer cancel()
-			if err := a.g.cfg.Notifier.Notify(ctx, sent); err != nil {
-				a.g.cfg.Logger.Error("alert not delivered", "alert", sent.ID, "type", sent.Type, "err", err)
-			}
-		}()
+		go a.deliver(*stored)
 	}
 	return stored, opened, nil
+}
+
+// deliver hands an alert to the Notifier and, when it reports per
+// notifier, stores the outcomes on the alert.
+func (a *Admin) deliver(al Alert) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	d, ok := a.g.cfg.Notifier.(Deliverer)
+	if !ok {
+		if err := a.g.cfg.Notifier.Notify(ctx, al); err != nil {
+			a.g.cfg.Logger.Error("alert not delivered", "alert", al.ID, "type", al.Type, "err", err)
+		}
+		return
+	}
+	ds := d.Deliver(ctx, al)
+	for _, o := range ds {
+		if o.Err != "" {
+			a.g.cfg.Logger.Error("alert not delivered", "alert", al.ID, "type", al.Type, "notifier", o.Notifier,
+				"attempts", o.Attempts, "err", o.Err)
+		}
+	}
+	if len(ds) == 0 {
+		return
+	}
+	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer scancel()
+	if err := a.g.store.AddAlertDeliveries(sctx, al.ID, ds); err != nil {
+		a.g.cfg.Logger.Error("alert deliveries not stored", "alert", al.ID, "err", err)
+	}
 }
 
 // Alert returns an alert. CodeNotFound if there is none.

@@ -41,4 +41,7 @@ type AlertStore interface {
 	// CountAlerts returns how many alerts there are by status and
 	// severity, in status then severity order, leaving out zeros.
 	CountAlerts(ctx context.Context) ([]AlertCount, error)
+	// AddAlertDeliveries appends delivery outcomes to an alert's, keeping
+	// the last MaxAlertDeliveries. CodeNotFound if there is no alert.
+	AddAlertDeliveries(ctx context.Context, id string, ds []AlertDelivery) error
 }

@@ -46,3 +46,33 @@ func TestReportAlertNotifiesOnOpen(t *testing.T) {
 	_, _, err := f.admin.ReportAlert(ctx, &gateway.Alert{Type: "x", Title: "t", Severity: "loud"})
 	is.Equal(gateway.AsError(err).Field, "severity")
 }
+
+// twoChannels delivers to "ok" and fails on "down", as a Router would
+// report it.
+type twoChannels struct{ gatewaytest.Notifier }
+
+func (n *twoChannels) Deliver(ctx context.Context, a gateway.Alert) []gateway.AlertDelivery {
+	_ = n.Notify(ctx, a)
+	return []gateway.AlertDelivery{{Notifier: "ok", Attempts: 1, At: t0}, {Notifier: "down", Attempts: 4, Err: "status 503", At: t0}}
+}
+
+// A Deliverer's outcomes are stored on the alert it delivered.
+func TestReportAlertStoresDeliveries(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	f := newFixtureWith(t, gateway.Config{Notifier: &twoChannels{}})
+	ctx := context.Background()
+	a, _, err := f.admin.ReportAlert(ctx, &gateway.Alert{Type: "x", Title: "t"})
+	is.NoErr(err)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got, err := f.admin.Alert(ctx, a.ID)
+		is.NoErr(err)
+		if len(got.Deliveries) == 2 || time.Now().After(deadline) {
+			is.Equal(got.Deliveries, []gateway.AlertDelivery{
+				{Notifier: "ok", Attempts: 1, At: t0}, {Notifier: "down", Attempts: 4, Err: "status 503", At: t0}})
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

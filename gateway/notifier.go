@@ -45,6 +45,31 @@ type Alert struct {
 	FirstSeen   time.Time
 	LastSeen    time.Time
 	Count       int64
+	// Deliveries are the outcomes of handing the alert to notifiers, in
+	// order, the most recent MaxAlertDeliveries.
+	Deliveries []AlertDelivery
+}
+
+// MaxAlertDeliveries bounds the delivery outcomes an alert keeps.
+const MaxAlertDeliveries = 50
+
+// KeepDeliveries returns the last MaxAlertDeliveries of ds, for stores.
+func KeepDeliveries(ds []AlertDelivery) []AlertDelivery {
+	if len(ds) > MaxAlertDeliveries {
+		return ds[len(ds)-MaxAlertDeliveries:]
+	}
+	return ds
+}
+
+// AlertDelivery is the outcome of delivering an alert to one notifier.
+type AlertDelivery struct {
+	Notifier string
+	// Attempts is how many times the notifier was called.
+	Attempts int
+	// Err is the last attempt's error; "" means delivered.
+	Err string
+	// At is when the last attempt ended.
+	At time.Time
 }
 
 // AlertDetails say what was measured: the metric, its value, the
@@ -55,6 +80,14 @@ type AlertDetails struct {
 	Value     float64
 	Threshold float64
 	Window    time.Duration
+}
+
+// Deliverer is a Notifier that reports the outcome for each notifier it
+// hands an alert to (adapters/notify.Router); the Admin stores them on
+// the alert, so an operator sees which channels heard of it.
+type Deliverer interface {
+	Notifier
+	Deliver(ctx context.Context, a Alert) []AlertDelivery
 }
 
 // Notifier delivers alerts to people (a webhook, Slack, e-mail, the log).

@@ -29,15 +29,30 @@ type alertJSON struct {
 	FirstSeen   time.Time        `json:"first_seen"`
 	LastSeen    time.Time        `json:"last_seen"`
 	Count       int64            `json:"count"`
+	Deliveries  []deliveryJSON   `json:"deliveries"`
+}
+
+// deliveryJSON is the outcome of handing an alert to one notifier.
+type deliveryJSON struct {
+	Notifier  string    `json:"notifier"`
+	Attempts  int       `json:"attempts"`
+	Delivered bool      `json:"delivered"`
+	Error     string    `json:"error,omitempty"`
+	At        time.Time `json:"at"`
 }
 
 func alertView(a *gateway.Alert) alertJSON {
-	return alertJSON{
+	v := alertJSON{
 		ID: a.ID, Type: a.Type, Severity: a.Severity, Status: string(a.Status), Title: a.Title, Message: a.Message,
 		Subject: a.Subject, Fingerprint: a.Fingerprint, FirstSeen: a.FirstSeen, LastSeen: a.LastSeen, Count: a.Count,
 		Details: alertDetailsJSON{Metric: a.Details.Metric, Value: a.Details.Value, Threshold: a.Details.Threshold,
 			WindowSeconds: a.Details.Window.Seconds()},
+		Deliveries: make([]deliveryJSON, len(a.Deliveries)),
 	}
+	for i, d := range a.Deliveries {
+		v.Deliveries[i] = deliveryJSON{Notifier: d.Notifier, Attempts: d.Attempts, Delivered: d.Err == "", Error: d.Err, At: d.At}
+	}
+	return v
 }
 
 type alertInput struct {

@@ -142,5 +142,19 @@ func alertNotFound(id string) error {
 
 func copyAlert(a *gateway.Alert) *gateway.Alert {
 	c := *a
+	c.Deliveries = slices.Clone(a.Deliveries)
 	return &c
+}
+
+// AddAlertDeliveries appends ds to the alert's deliveries, keeping the
+// last gateway.MaxAlertDeliveries. CodeNotFound if there is no alert.
+func (s *Store) AddAlertDeliveries(_ context.Context, id string, ds []gateway.AlertDelivery) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.alerts[id]
+	if !ok {
+		return gateway.Errorf(gateway.CodeNotFound, "alert %q not found", id)
+	}
+	a.Deliveries = gateway.KeepDeliveries(append(slices.Clone(a.Deliveries), ds...))
+	return nil
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/tollgate-ai/tollgate/gateway"
 )
 
-var _ gateway.Notifier = (*Router)(nil)
+var _ gateway.Deliverer = (*Router)(nil)
 
 // DefaultRoute is the routes key for alert types without a route of
 // their own.
@@ -55,18 +55,9 @@ type RetryOptions struct {
 	Clock gateway.Clock
 }
 
-// Delivery is the outcome of delivering one alert to one notifier, for
-// the caller to record.
-type Delivery struct {
-	// Notifier is the Named.Name of the notifier.
-	Notifier string
-	// Attempts is how many times it was called.
-	Attempts int
-	// Err is the last attempt's error message; "" means delivered.
-	Err string
-	// At is when the last attempt ended.
-	At time.Time
-}
+// Delivery is the outcome of delivering one alert to one notifier
+// (Named.Name): the gateway stores it on the alert.
+type Delivery = gateway.AlertDelivery
 
 // Router is a gateway.Notifier that hands each alert to the notifiers
 // routed for its type, retrying each with backoff. It is safe for

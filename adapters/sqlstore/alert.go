@@ -34,6 +34,16 @@ type alertRow struct {
 	FirstSeen   time.Time `bun:"first_seen,nullzero"`
 	LastSeen    time.Time `bun:"last_seen,nullzero"`
 	Count       int64     `bun:"count"`
+	// Deliveries are JSON.
+	Deliveries []deliveryJSON `bun:"deliveries"`
+}
+
+// deliveryJSON is a gateway.AlertDelivery as stored.
+type deliveryJSON struct {
+	Notifier string    `json:"notifier"`
+	Attempts int       `json:"attempts"`
+	Err      string    `json:"error,omitempty"`
+	At       time.Time `json:"at"`
 }
 
 func newAlertRow(a *gateway.Alert) *alertRow {
@@ -53,7 +63,19 @@ func newAlertRow(a *gateway.Alert) *alertRow {
 		FirstSeen:   dbTime(a.FirstSeen),
 		LastSeen:    dbTime(a.LastSeen),
 		Count:       a.Count,
+		Deliveries:  deliveryRows(a.Deliveries),
 	}
+}
+
+func deliveryRows(ds []gateway.AlertDelivery) []deliveryJSON {
+	if len(ds) == 0 {
+		return nil
+	}
+	out := make([]deliveryJSON, len(ds))
+	for i, d := range ds {
+		out[i] = deliveryJSON{Notifier: d.Notifier, Attempts: d.Attempts, Err: d.Err, At: d.At.UTC()}
+	}
+	return out
 }
 
 func (r *alertRow) alert() *gateway.Alert {
@@ -72,7 +94,38 @@ func (r *alertRow) alert() *gateway.Alert {
 		FirstSeen:   dbTime(r.FirstSeen),
 		LastSeen:    dbTime(r.LastSeen),
 		Count:       r.Count,
+		Deliveries:  deliveries(r.Deliveries),
 	}
+}
+
+func deliveries(rows []deliveryJSON) []gateway.AlertDelivery {
+	if len(rows) == 0 {
+		return nil
+	}
+	out := make([]gateway.AlertDelivery, len(rows))
+	for i, d := range rows {
+		out[i] = gateway.AlertDelivery{Notifier: d.Notifier, Attempts: d.Attempts, Err: d.Err, At: d.At.UTC()}
+	}
+	return out
+}
+
+// AddAlertDeliveries appends ds to the alert's deliveries, keeping the
+// last gateway.MaxAlertDeliveries, in one transaction. CodeNotFound if
+// there is no alert.
+func (s *Store) AddAlertDeliveries(ctx context.Context, id string, ds []gateway.AlertDelivery) error {
+	var row alertRow
+	err := update(ctx, s, &row, id, func() error {
+		all := append(deliveries(row.Deliveries), ds...)
+		row.Deliveries = deliveryRows(gateway.KeepDeliveries(all))
+		return nil
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound("alert", id)
+	}
+	if err != nil {
+		return internal("add alert deliveries", err)
+	}
+	return nil
 }
 
 // ReportAlert records a sighting of a at now, in one transaction: it

@@ -240,6 +240,11 @@ func schemaVersions() []schemaVersion {
 		statements: []string{
 			`ALTER TABLE settings ADD COLUMN alert_thresholds {json}`,
 		},
+	}, {
+		name: "20261124000011", comment: "alert_deliveries",
+		statements: []string{
+			`ALTER TABLE alerts ADD COLUMN deliveries {json}`,
+		},
 	}}
 }
 

@@ -56,6 +56,35 @@ func alertIDs(t *testing.T, s gateway.Store, f gateway.AlertFilter) []string {
 }
 
 func testAlerts(t *testing.T, newStore storeFactory) {
+	run(t, "AddDeliveries", newStore, func(t *testing.T, is *is.I, s gateway.Store) {
+		report(t, s, newAlert("alt_1", "fp", at(0)), at(0))
+		first := []gateway.AlertDelivery{
+			{Notifier: "slack", Attempts: 1, At: at(1).In(elsewhere)},
+			{Notifier: "webhook", Attempts: 4, Err: "status 503", At: at(2)},
+		}
+		is.NoErr(s.AddAlertDeliveries(t.Context(), "alt_1", first))
+		got, err := s.GetAlert(t.Context(), "alt_1")
+		is.NoErr(err)
+		is.Equal(len(got.Deliveries), 2)
+		for i, d := range got.Deliveries {
+			d.At = normTime(d.At)
+			want := first[i]
+			want.At = normTime(want.At)
+			is.Equal(d, want) // every field round-trips, in order
+		}
+		more := make([]gateway.AlertDelivery, gateway.MaxAlertDeliveries)
+		for i := range more {
+			more[i] = gateway.AlertDelivery{Notifier: fmt.Sprint("n", i), Attempts: 1, At: at(10)}
+		}
+		is.NoErr(s.AddAlertDeliveries(t.Context(), "alt_1", more))
+		got, err = s.GetAlert(t.Context(), "alt_1")
+		is.NoErr(err)
+		is.Equal(len(got.Deliveries), gateway.MaxAlertDeliveries) // the oldest go
+		is.Equal(got.Deliveries[0].Notifier, "n0")
+		is.Equal(got.Deliveries[gateway.MaxAlertDeliveries-1].Notifier, fmt.Sprint("n", gateway.MaxAlertDeliveries-1))
+		err = s.AddAlertDeliveries(t.Context(), "alt_missing", first)
+		is.Equal(gateway.ErrorCode(err), gateway.CodeNotFound)
+	})
 	run(t, "ReportOpens", newStore, func(t *testing.T, is *is.I, s gateway.Store) {
 		a := newAlert("alt_1", "fp", at(0).In(elsewhere))
 		a.Details.Value = 0.123456789

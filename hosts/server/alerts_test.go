@@ -73,3 +73,48 @@ func TestAlertsOverHTTP(t *testing.T) {
 	is.Equal(len(delivered), 1) // the folded report was not delivered again
 	mu.Unlock()
 }
+
+// Each alert type goes to the notifiers its route names, and the outcome
+// of each delivery is kept on the alert; thresholds set over HTTP are
+// what the detectors judge by.
+func TestAlertRoutesAndDeliveries(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	var mu sync.Mutex
+	hooked := 0
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hooked++
+		mu.Unlock()
+	}))
+	defer hook.Close()
+	_, base := gatewayServer(t, map[string]string{
+		"TOLLGATE_ALERT_WEBHOOK_URL": hook.URL, "TOLLGATE_ALERT_ROUTES": "error_rate=webhook,log;*=log",
+	})
+	type delivery struct {
+		Notifier  string
+		Delivered bool
+	}
+	var alert struct {
+		ID         string
+		Deliveries []delivery
+	}
+	deliveries := func(typ string) []delivery {
+		is.Equal(call(t, "POST", base+"/admin/alerts", adminKey, map[string]any{"type": typ, "title": "t"}, &alert), http.StatusCreated)
+		is.True(within(5*time.Second, func() bool {
+			call(t, "GET", base+"/admin/alerts/"+alert.ID, adminKey, nil, &alert)
+			return len(alert.Deliveries) > 0
+		}))
+		return alert.Deliveries
+	}
+	is.Equal(deliveries("error_rate"), []delivery{{"webhook", true}, {"log", true}})
+	is.Equal(deliveries("traffic_spike"), []delivery{{"log", true}}) // the default route
+	mu.Lock()
+	is.Equal(hooked, 1)
+	mu.Unlock()
+
+	var th map[string]any
+	is.Equal(call(t, "PUT", base+"/admin/alerts/thresholds", adminKey, map[string]any{"account_rpm": 100, "spill": true}, &th), http.StatusOK)
+	is.Equal(call(t, "GET", base+"/admin/alerts/thresholds", adminKey, nil, &th), http.StatusOK)
+	is.Equal(th["account_rpm"], 100.0)
+}

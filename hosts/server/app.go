@@ -17,6 +17,7 @@ import (
 	"github.com/tollgate-ai/tollgate/adapters/memory"
 	"github.com/tollgate-ai/tollgate/adapters/metrics"
 	"github.com/tollgate-ai/tollgate/adapters/notify"
+	"github.com/tollgate-ai/tollgate/adapters/notify/email"
 	"github.com/tollgate-ai/tollgate/adapters/notify/lognotify"
 	"github.com/tollgate-ai/tollgate/adapters/notify/slack"
 	"github.com/tollgate-ai/tollgate/adapters/notify/webhook"
@@ -192,25 +193,51 @@ func provideRecorder(cfg config.Config, store gateway.Store, logger *slog.Logger
 	}, nil
 }
 
-// provideNotifier routes every new alert to the log and to the webhook
-// and Slack the configuration names, each retried with backoff.
+// provideNotifier routes each new alert to the notifiers its type's
+// route names (AlertRoutes), by default every configured one: the log
+// always, and the webhook, Slack and e-mail the configuration sets up;
+// each delivery is retried with backoff and its outcome stored on the
+// alert.
 func provideNotifier(cfg config.Config, logger *slog.Logger) (gateway.Notifier, error) {
-	to := []notify.Named{{Name: "log", Notifier: lognotify.New(logger)}}
+	byName := map[string]gateway.Notifier{"log": lognotify.New(logger)}
+	all := []string{"log"}
 	if cfg.AlertWebhookURL != "" {
 		w, err := webhook.New(webhook.Config{URL: cfg.AlertWebhookURL, Secret: gateway.Secret(cfg.AlertWebhookSecret)})
 		if err != nil {
 			return nil, fmt.Errorf("TOLLGATE_ALERT_WEBHOOK_URL: %w", err)
 		}
-		to = append(to, notify.Named{Name: "webhook", Notifier: w})
+		byName["webhook"], all = w, append(all, "webhook")
 	}
 	if cfg.AlertSlackURL != "" {
 		sl, err := slack.New(slack.Config{WebhookURL: cfg.AlertSlackURL})
 		if err != nil {
 			return nil, fmt.Errorf("TOLLGATE_ALERT_SLACK_URL: %w", err)
 		}
-		to = append(to, notify.Named{Name: "slack", Notifier: sl})
+		byName["slack"], all = sl, append(all, "slack")
 	}
-	return notify.NewRouter(map[string][]notify.Named{notify.DefaultRoute: to}, notify.RetryOptions{}), nil
+	if m := cfg.AlertSMTP; m.Addr != "" {
+		e, err := email.New(email.Config{Addr: m.Addr, Username: m.Username, Password: gateway.Secret(m.Password), From: m.From, To: m.To})
+		if err != nil {
+			return nil, fmt.Errorf("TOLLGATE_ALERT_SMTP_*: %w", err)
+		}
+		byName["email"], all = e, append(all, "email")
+	}
+	routes := map[string][]string{notify.DefaultRoute: all}
+	for typ, names := range cfg.AlertRoutes {
+		routes[typ] = names
+	}
+	named := make(map[string][]notify.Named, len(routes))
+	for typ, names := range routes {
+		named[typ] = []notify.Named{}
+		for _, name := range names {
+			n, ok := byName[name]
+			if !ok {
+				return nil, fmt.Errorf("alert route %q names notifier %q, which is not configured (have %v)", typ, name, all)
+			}
+			named[typ] = append(named[typ], notify.Named{Name: name, Notifier: n})
+		}
+	}
+	return notify.NewRouter(named, notify.RetryOptions{}), nil
 }
 
 // provideMetrics counts every request for Prometheus, on a registry of

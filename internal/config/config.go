@@ -88,6 +88,13 @@ type Config struct {
 	AlertWebhookURL    string `yaml:"alert_webhook_url"`
 	AlertWebhookSecret string `yaml:"alert_webhook_secret"`
 	AlertSlackURL      string `yaml:"alert_slack_url"`
+	// AlertSMTP sends alerts by e-mail when its Addr is set.
+	AlertSMTP SMTP `yaml:"alert_smtp"`
+	// AlertRoutes send each alert type to chosen notifiers ("log",
+	// "webhook", "slack", "email"); "*" is the route of types without
+	// their own, by default every configured notifier.
+	// TOLLGATE_ALERT_ROUTES="error_rate=slack,email;*=log,webhook".
+	AlertRoutes map[string][]string `yaml:"alert_routes"`
 	// LogBodies keeps request and response bodies (redacted, at most 64
 	// KiB each) in every request record; a provider's "log_bodies" option
 	// asks for its own. TOLLGATE_LOG_BODIES=on, default off.
@@ -155,6 +162,16 @@ type Anonymous struct {
 	Models    []string `yaml:"models"`
 	Limits    Limits   `yaml:"limits"`
 	Namespace string   `yaml:"namespace"`
+}
+
+// SMTP is a mail server that takes alerts. TOLLGATE_ALERT_SMTP_ADDR,
+// _USERNAME, _PASSWORD, _FROM and _TO (comma-separated).
+type SMTP struct {
+	Addr     string   `yaml:"addr"`
+	Username string   `yaml:"username"`
+	Password string   `yaml:"password"`
+	From     string   `yaml:"from"`
+	To       []string `yaml:"to"`
 }
 
 // AlertThresholds are the alert detectors' thresholds; see
@@ -243,6 +260,20 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	str("TOLLGATE_ALERT_WEBHOOK_URL", &c.AlertWebhookURL)
 	str("TOLLGATE_ALERT_WEBHOOK_SECRET", &c.AlertWebhookSecret)
 	str("TOLLGATE_ALERT_SLACK_URL", &c.AlertSlackURL)
+	str("TOLLGATE_ALERT_SMTP_ADDR", &c.AlertSMTP.Addr)
+	str("TOLLGATE_ALERT_SMTP_USERNAME", &c.AlertSMTP.Username)
+	str("TOLLGATE_ALERT_SMTP_PASSWORD", &c.AlertSMTP.Password)
+	str("TOLLGATE_ALERT_SMTP_FROM", &c.AlertSMTP.From)
+	if v := getenv("TOLLGATE_ALERT_SMTP_TO"); v != "" {
+		c.AlertSMTP.To = splitList(v, ",")
+	}
+	if v := getenv("TOLLGATE_ALERT_ROUTES"); v != "" {
+		routes, err := parseRoutes(v)
+		if err != nil {
+			return err
+		}
+		c.AlertRoutes = routes
+	}
 	switch v := getenv("TOLLGATE_LOG_BODIES"); v {
 	case "":
 	case "on", "true", "1":
@@ -261,12 +292,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 		c.TraceSample = parsed
 	}
 	if v := getenv("TOLLGATE_ANONYMOUS_MODELS"); v != "" {
-		c.Anonymous.Models = nil
-		for _, m := range strings.Split(v, ",") {
-			if m = strings.TrimSpace(m); m != "" {
-				c.Anonymous.Models = append(c.Anonymous.Models, m)
-			}
-		}
+		c.Anonymous.Models = splitList(v, ",")
 	}
 	str("TOLLGATE_LOG_LEVEL", &c.LogLevel)
 	str("TOLLGATE_LOG_FORMAT", &c.LogFormat)
@@ -375,4 +401,28 @@ func (c *Config) validate() error {
 		return fmt.Errorf("config: log_level %q is not debug, info, warn or error", c.LogLevel)
 	}
 	return nil
+}
+
+// splitList splits s at sep, trimmed, without empty items.
+func splitList(s, sep string) []string {
+	var out []string
+	for _, item := range strings.Split(s, sep) {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+// parseRoutes reads "type=a,b;other=c" into routes.
+func parseRoutes(v string) (map[string][]string, error) {
+	routes := make(map[string][]string)
+	for _, route := range splitList(v, ";") {
+		typ, to, ok := strings.Cut(route, "=")
+		if typ = strings.TrimSpace(typ); !ok || typ == "" {
+			return nil, fmt.Errorf("config: TOLLGATE_ALERT_ROUTES: %q is not type=notifier,notifier", route)
+		}
+		routes[typ] = splitList(to, ",")
+	}
+	return routes, nil
 }

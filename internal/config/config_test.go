@@ -15,7 +15,8 @@ func TestLoadPrecedence(t *testing.T) {
 	is := is.New(t)
 	path := filepath.Join(t.TempDir(), "c.yaml")
 	is.NoErr(os.WriteFile(path, []byte("addr: \":9000\"\nmax_attempts: 5\nshutdown_timeout: 5s\nheader_profiles:\n  team: {X-Team: blue}\nalerts: {account_rpm: 600, error_window: 10m}\n"), 0o600))
-	env := map[string]string{"TOLLGATE_MAX_ATTEMPTS": "7"}
+	env := map[string]string{"TOLLGATE_MAX_ATTEMPTS": "7", "TOLLGATE_ALERT_ROUTES": "error_rate=slack, email;*=log",
+		"TOLLGATE_ALERT_SMTP_TO": "a@example.com, b@example.com"}
 	c, err := config.Load(path, func(k string) string { return env[k] })
 	is.NoErr(err)
 	is.Equal(c.Addr, ":9000")                  // file over default
@@ -26,6 +27,8 @@ func TestLoadPrecedence(t *testing.T) {
 	is.Equal(c.Alerts.AccountRPM, int64(600))
 	is.Equal(c.Alerts.ErrorWindow, 10*time.Minute)
 	is.Equal(c.AlertInterval, time.Minute) // default
+	is.Equal(c.AlertRoutes, map[string][]string{"error_rate": {"slack", "email"}, "*": {"log"}})
+	is.Equal(c.AlertSMTP.To, []string{"a@example.com", "b@example.com"})
 }
 
 func TestLoadErrors(t *testing.T) {
