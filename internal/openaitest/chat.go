@@ -66,6 +66,8 @@ type chatCompletion struct {
 	Usage             *usage       `json:"usage"`
 	ServiceTier       string       `json:"service_tier"`
 	SystemFingerprint string       `json:"system_fingerprint"`
+	// PromptFilterResults is Azure's verdict on the prompt.
+	PromptFilterResults json.RawMessage `json:"prompt_filter_results,omitempty"`
 }
 
 type chatChoice struct {
@@ -73,6 +75,8 @@ type chatChoice struct {
 	Message      replyMessage    `json:"message"`
 	Logprobs     json.RawMessage `json:"logprobs"`
 	FinishReason string          `json:"finish_reason"`
+	// ContentFilterResults is Azure's verdict on the completion.
+	ContentFilterResults json.RawMessage `json:"content_filter_results,omitempty"`
 }
 
 type replyMessage struct {
@@ -106,6 +110,7 @@ type chatPlan struct {
 	n         int
 	text      string     // reply text when tools is nil
 	tools     []toolCall // one tool call per choice, or nil
+	finish    string     // the finish_reason when not the usual one
 	usage     usage
 }
 
@@ -117,12 +122,19 @@ func (c *call) chatCompletions() {
 		c.writeError(http.StatusBadRequest, decodeError(err))
 		return
 	}
+	if c.model != "" {
+		req.Model = c.model
+	}
 	texts, status, e := validateChat(&req)
 	if status != 0 {
 		c.writeError(status, e)
 		return
 	}
+	if c.s.azure && c.azureRefuses(texts) {
+		return
+	}
 	p := c.planChat(&req, texts)
+	c.filterReply(&p)
 	if req.Stream {
 		c.streamChat(p, req.StreamOptions != nil && req.StreamOptions.IncludeUsage)
 		return
@@ -130,6 +142,9 @@ func (c *call) chatCompletions() {
 	resp := chatCompletion{
 		ID: p.id, Object: "chat.completion", Created: p.created, Model: p.model,
 		Usage: &p.usage, ServiceTier: "default", SystemFingerprint: systemFingerprint,
+	}
+	if c.s.azure {
+		resp.PromptFilterResults = promptFilterResults()
 	}
 	for i := range p.n {
 		ch := chatChoice{Index: i, Logprobs: nullJSON, FinishReason: "stop",
@@ -139,6 +154,12 @@ func (c *call) chatCompletions() {
 			ch.FinishReason = "tool_calls"
 		} else {
 			ch.Message.Content = &p.text
+		}
+		if p.finish != "" {
+			ch.FinishReason = p.finish
+		}
+		if c.s.azure {
+			ch.ContentFilterResults = filterResults(false, p.finish == "content_filter")
 		}
 		resp.Choices = append(resp.Choices, ch)
 	}
@@ -281,6 +302,8 @@ type chunkChoice struct {
 	Delta        chunkDelta      `json:"delta"`
 	Logprobs     json.RawMessage `json:"logprobs"`
 	FinishReason *string         `json:"finish_reason"`
+	// ContentFilterResults is Azure's verdict on the chunk.
+	ContentFilterResults json.RawMessage `json:"content_filter_results,omitempty"`
 }
 
 type chunkDelta struct {
@@ -298,6 +321,9 @@ func (c *call) streamChat(p chatPlan, includeUsage bool) {
 	if rc.Flush() != nil {
 		return
 	}
+	if c.s.azure && !c.azureStreamStart(rc) {
+		return
+	}
 	sent, zero := 0, 0
 	send := func(choices []chunkChoice, u json.RawMessage) bool {
 		if sent > 0 && !c.wait(c.opts.delay) || !c.alive() {
@@ -312,7 +338,11 @@ func (c *call) streamChat(p chatPlan, includeUsage bool) {
 		return c.event(rc, "data: "+string(data)+"\n\n")
 	}
 	one := func(i int, d chunkDelta, finish *string) []chunkChoice {
-		return []chunkChoice{{Index: i, Delta: d, Logprobs: nullJSON, FinishReason: finish}}
+		ch := chunkChoice{Index: i, Delta: d, Logprobs: nullJSON, FinishReason: finish}
+		if c.s.azure {
+			ch.ContentFilterResults = filterResults(false, finish != nil && *finish == "content_filter")
+		}
+		return []chunkChoice{ch}
 	}
 
 	var pieces []string
@@ -322,6 +352,9 @@ func (c *call) streamChat(p chatPlan, includeUsage bool) {
 		finish = "tool_calls"
 	} else {
 		pieces = splitWords(p.text, c.opts.chunks)
+	}
+	if p.finish != "" {
+		finish = p.finish
 	}
 	for i := range p.n {
 		d := chunkDelta{Role: "assistant", Content: json.RawMessage(`""`), Refusal: nullJSON}

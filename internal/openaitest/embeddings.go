@@ -57,6 +57,9 @@ func (c *call) embeddings() {
 		c.writeError(http.StatusBadRequest, decodeError(err))
 		return
 	}
+	if c.model != "" {
+		req.Model = c.model
+	}
 	if req.Model == "" {
 		c.writeError(http.StatusBadRequest, missingParam("model"))
 		return

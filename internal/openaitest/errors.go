@@ -146,6 +146,9 @@ func jsonKind(goKind string) string {
 
 // fail writes the canned error that Fail scripted for status.
 func (c *call) fail(status int) {
+	if c.s.azure && c.azureFail(status) {
+		return
+	}
 	var e apiError
 	switch {
 	case status == http.StatusUnauthorized:

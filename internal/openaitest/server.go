@@ -1,6 +1,8 @@
 // Package openaitest provides an in-process HTTP server that speaks the OpenAI
 // REST wire format (chat completions, embeddings, models), for testing OpenAI
 // provider adapters and for end-to-end tests driven by the official SDKs.
+// NewAzure starts one that speaks Azure OpenAI's dialect instead: deployment
+// paths, api-version, the api-key header, Azure's errors and content filter.
 //
 // Replies are deterministic: chat completions echo the last user message (or
 // a fixed text set with SetReply), tool calls are synthesised when tools are
@@ -51,6 +53,10 @@ type Server struct {
 	delay      time.Duration
 	reply      string
 	replySet   bool
+
+	azure       bool              // speak Azure's dialect (NewAzure)
+	deployments map[string]string // Azure deployment → model
+	filter      string            // the word Azure's content filter stops
 }
 
 // Request is one HTTP request as received by the Server.
@@ -59,6 +65,8 @@ type Request struct {
 	Method string
 	// Path is the URL path, e.g. "/v1/chat/completions".
 	Path string
+	// RawQuery is the URL's query without "?", e.g. "api-version=2024-10-21".
+	RawQuery string
 	// Header is a copy of the request headers.
 	Header http.Header
 	// Body is the raw request body as received.
@@ -70,17 +78,24 @@ type Request struct {
 // token is accepted.
 func New(t testing.TB, keys ...string) *Server {
 	t.Helper()
+	s := start(t, false, keys)
+	s.URL = s.ts.URL + "/v1"
+	return s
+}
+
+// start starts a server, in Azure's dialect if azure is set.
+func start(t testing.TB, azure bool, keys []string) *Server {
 	s := &Server{
 		keys:   make(map[string]bool, len(keys)),
 		done:   make(chan struct{}),
 		record: true,
 		chunks: defaultChunks,
+		azure:  azure,
 	}
 	for _, k := range keys {
 		s.keys[k] = true
 	}
 	s.ts = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
-	s.URL = s.ts.URL + "/v1"
 	t.Cleanup(s.Close)
 	return s
 }
@@ -102,10 +117,11 @@ func (s *Server) Requests() []Request {
 	out := make([]Request, len(s.requests))
 	for i, r := range s.requests {
 		out[i] = Request{
-			Method: r.Method,
-			Path:   r.Path,
-			Header: r.Header.Clone(),
-			Body:   append([]byte(nil), r.Body...),
+			Method:   r.Method,
+			Path:     r.Path,
+			RawQuery: r.RawQuery,
+			Header:   r.Header.Clone(),
+			Body:     append([]byte(nil), r.Body...),
 		}
 	}
 	return out
@@ -160,12 +176,13 @@ type settings struct {
 	delay    time.Duration
 	reply    string
 	replySet bool
+	filter   string
 }
 
 func (s *Server) snapshot() settings {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return settings{chunks: s.chunks, delay: s.delay, reply: s.reply, replySet: s.replySet}
+	return settings{chunks: s.chunks, delay: s.delay, reply: s.reply, replySet: s.replySet, filter: s.filter}
 }
 
 // call is the state of one request being served.
@@ -176,6 +193,7 @@ type call struct {
 	body  []byte
 	start time.Time
 	opts  settings
+	model string // the model an Azure deployment serves, "" elsewhere
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
@@ -187,10 +205,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	if s.record {
 		s.requests = append(s.requests, Request{
-			Method: r.Method,
-			Path:   r.URL.Path,
-			Header: r.Header.Clone(),
-			Body:   append([]byte(nil), body...),
+			Method:   r.Method,
+			Path:     r.URL.Path,
+			RawQuery: r.URL.RawQuery,
+			Header:   r.Header.Clone(),
+			Body:     append([]byte(nil), body...),
 		})
 	}
 	failStatus := 0
@@ -212,6 +231,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		c.writeError(http.StatusBadRequest, invalidRequest(parseErrorMessage, "", ""))
+		return
+	}
+	if s.azure {
+		c.serveAzure()
 		return
 	}
 
@@ -272,8 +295,13 @@ func bearerToken(r *http.Request) (string, bool) {
 	return token, token != ""
 }
 
-// setCommonHeaders sets the headers OpenAI sends on every response.
+// setCommonHeaders sets the headers OpenAI (or Azure) sends on every
+// response.
 func (c *call) setCommonHeaders(seq int64) {
+	if c.s.azure {
+		c.setAzureHeaders()
+		return
+	}
 	h := c.w.Header()
 	h.Set("x-request-id", "req_"+randomHex(16))
 	h.Set("openai-version", "2020-10-01")
@@ -295,7 +323,9 @@ func (c *call) setCommonHeaders(seq int64) {
 func (c *call) writeHeader(status int, contentType string) {
 	h := c.w.Header()
 	h.Set("Content-Type", contentType)
-	h.Set("openai-processing-ms", strconv.FormatInt(time.Since(c.start).Milliseconds(), 10))
+	if !c.s.azure {
+		h.Set("openai-processing-ms", strconv.FormatInt(time.Since(c.start).Milliseconds(), 10))
+	}
 	c.w.WriteHeader(status)
 }
 

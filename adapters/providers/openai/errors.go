@@ -1,7 +1,6 @@
 package openai
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -20,36 +19,45 @@ type apiError struct {
 	Code    json.RawMessage `json:"code"`
 }
 
-// typeName returns the error's code if it is a string, else its type.
+// typeName returns the error's code if it is a string that says more than
+// a status number (Azure's "404"), else its type.
 func (e *apiError) typeName() string {
 	var code string
-	if len(e.Code) > 0 && e.Code[0] == '"' && json.Unmarshal(e.Code, &code) == nil && code != "" {
+	if len(e.Code) > 0 && e.Code[0] == '"' && json.Unmarshal(e.Code, &code) == nil && code != "" && !digits(code) {
 		return code
 	}
 	return e.Type
 }
 
+// digits reports whether s is all ASCII digits.
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // statusError maps a non-2xx response to a *gateway.Error with Delivered
 // false: the provider answered with an error, so it did not act on the
-// request. It reads at most maxErrorBody bytes of the body and does not
-// close it. Message is "openai: " and the provider's message, with secret
-// (the credential's) removed should the provider have echoed it.
-func statusError(resp *http.Response, secret string) *gateway.Error {
-	return statusErrorAt(resp, secret, time.Now())
+// request. It reads at most httpx.MaxErrorBody bytes of the body and does
+// not close it. Message is the host's name ("openai: ") and the
+// provider's message, with secret (the credential's) removed should the
+// provider have echoed it. The error hook (WithErrorHook) has the last
+// word.
+func (u *Upstream) statusError(resp *http.Response, secret string) *gateway.Error {
+	return u.statusErrorAt(resp, secret, time.Now())
 }
 
 // statusErrorAt is statusError with the time an HTTP-date Retry-After is
 // measured from.
-func statusErrorAt(resp *http.Response, secret string, now time.Time) *gateway.Error {
+func (u *Upstream) statusErrorAt(resp *http.Response, secret string, now time.Time) *gateway.Error {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, httpx.MaxErrorBody))
-	var env struct {
-		Error *apiError `json:"error"`
-	}
-	_ = json.Unmarshal(body, &env)
 	status := resp.StatusCode
 	e := &gateway.Error{Code: httpx.StatusCode(status), Status: status}
 	msg := ""
-	if a := env.Error; a != nil {
+	if a := parseErrorBody(body); a != nil {
 		msg = a.Message
 		e.Type = a.typeName()
 		if e.Code == gateway.CodeInvalid && a.Param != nil {
@@ -59,8 +67,11 @@ func statusErrorAt(resp *http.Response, secret string, now time.Time) *gateway.E
 	if msg == "" {
 		msg = httpx.StatusMessage(status)
 	}
-	e.Message = "openai: " + httpx.Redact(msg, secret)
+	e.Message = u.name + ": " + httpx.Redact(msg, secret)
 	e.RetryAfter = retryAfter(resp.Header, now, status == http.StatusTooManyRequests)
+	if u.errorHook != nil {
+		u.errorHook(e, body)
+	}
 	return e
 }
 
@@ -91,21 +102,15 @@ func retryAfter(h http.Header, now time.Time, rateLimited bool) time.Duration {
 
 // streamError maps an error event inside a stream. The stream was
 // accepted, so the provider acted on the request: Delivered is true.
-func streamError(a *apiError, secret string) *gateway.Error {
+func (u *Upstream) streamError(a *apiError, secret string) *gateway.Error {
 	msg := a.Message
 	if msg == "" {
 		msg = "error in stream"
 	}
 	return &gateway.Error{
 		Code:      gateway.CodeUpstream,
-		Message:   "openai: " + httpx.Redact(msg, secret),
+		Message:   u.name + ": " + httpx.Redact(msg, secret),
 		Type:      a.typeName(),
 		Delivered: true,
 	}
-}
-
-// transportError maps a failure to get or read a response; see
-// httpx.TransportError.
-func transportError(ctx context.Context, err error, wrote bool, secret string) *gateway.Error {
-	return httpx.TransportError(ctx, "openai", err, wrote, secret)
 }

@@ -15,33 +15,38 @@ import (
 )
 
 // ChatStream sends req with "stream": true to POST {base}/chat/completions
-// and returns once the provider has answered 200 with text/event-stream;
-// an error status is mapped (Delivered false) before it returns, so a
-// failure to start can fail over. The caller's req is not changed.
+// (or where WithURL says) and returns once the provider has answered 200
+// with text/event-stream; an error status is mapped (Delivered false)
+// before it returns, so a failure to start can fail over. The caller's
+// req is not changed.
 //
 // Config.Timeout does not apply; ctx bounds the whole stream, and
 // canceling it ends a Next in progress.
 func (u *Upstream) ChatStream(ctx context.Context, cred *gateway.Credential, req *gateway.ChatRequest) (gateway.ChatStream, error) {
-	r := *req
-	r.Stream = true
-	c, err := u.do(ctx, http.MethodPost, u.chatURL, &r, cred, "text/event-stream")
+	body, model, err := u.chatBody(req, true)
 	if err != nil {
 		return nil, err
 	}
-	if err := httpx.ExpectEventStream("openai", c.Resp); err != nil {
+	c, err := u.do(ctx, http.MethodPost, u.url(OpChat, model), body, cred, "text/event-stream")
+	if err != nil {
+		return nil, err
+	}
+	if err := httpx.ExpectEventStream(u.name, c.Resp); err != nil {
 		return nil, err
 	}
 	return &stream{
+		u:         u,
 		ctx:       ctx,
 		body:      c.Resp.Body,
 		events:    sse.NewReader(c.Resp.Body),
 		secret:    c.Secret,
-		wantUsage: req.WantsUsageInStream(),
+		wantUsage: req.WantsUsageInStream() && !u.omits("stream_options"),
 	}, nil
 }
 
 // stream is a gateway.ChatStream over an OpenAI event stream.
 type stream struct {
+	u         *Upstream
 	ctx       context.Context
 	body      io.ReadCloser
 	events    *sse.Reader
@@ -57,10 +62,14 @@ type stream struct {
 }
 
 // chunkEvent is a chunk or an error event: OpenAI reports a failure in the
-// middle of a stream as {"error": {...}} in a data event.
+// middle of a stream as {"error": {...}} in a data event. Groq reports a
+// stream's usage in x_groq.usage of its last chunk.
 type chunkEvent struct {
 	gateway.ChatChunk
 	Error *apiError `json:"error"`
+	XGroq *struct {
+		Usage *gateway.Usage `json:"usage"`
+	} `json:"x_groq"`
 }
 
 var doneData = []byte("[DONE]")
@@ -96,7 +105,7 @@ func (s *stream) Next() (*gateway.ChatChunk, error) {
 		}
 		v := new(chunkEvent)
 		if err := json.Unmarshal(data, v); err != nil {
-			s.err = &gateway.Error{Code: gateway.CodeUpstream, Message: "openai: invalid stream chunk",
+			s.err = &gateway.Error{Code: gateway.CodeUpstream, Message: s.u.name + ": invalid stream chunk",
 				Delivered: true, Err: err}
 			return nil, s.err
 		}
@@ -104,7 +113,7 @@ func (s *stream) Next() (*gateway.ChatChunk, error) {
 			if v.Error == nil {
 				v.Error = &apiError{}
 			}
-			s.err = streamError(v.Error, s.secret)
+			s.err = s.u.streamError(v.Error, s.secret)
 			return nil, s.err
 		}
 		s.chunks++
@@ -112,6 +121,9 @@ func (s *stream) Next() (*gateway.ChatChunk, error) {
 			if v.Choices[i].FinishReason != "" {
 				s.finished = true
 			}
+		}
+		if v.Usage == nil && v.XGroq != nil {
+			v.Usage = v.XGroq.Usage
 		}
 		if v.Usage != nil {
 			s.sawUsage = true
@@ -126,12 +138,12 @@ func (s *stream) endError(err error) error {
 		if s.finished && (s.sawUsage || !s.wantUsage) {
 			return io.EOF
 		}
-		return &gateway.Error{Code: gateway.CodeUpstream, Message: "openai: stream ended before [DONE]", Delivered: true}
+		return &gateway.Error{Code: gateway.CodeUpstream, Message: s.u.name + ": stream ended before [DONE]", Delivered: true}
 	}
 	if err == sse.ErrTooLong {
-		return &gateway.Error{Code: gateway.CodeUpstream, Message: "openai: stream event too long", Delivered: true, Err: err}
+		return &gateway.Error{Code: gateway.CodeUpstream, Message: s.u.name + ": stream event too long", Delivered: true, Err: err}
 	}
-	return transportError(s.ctx, err, true, s.secret)
+	return httpx.TransportError(s.ctx, s.u.name, err, true, s.secret)
 }
 
 // Close closes the response body; a Next blocked in another goroutine then

@@ -1,17 +1,41 @@
 // Package openai is the gateway.Upstream for OpenAI's API and for servers
-// that speak its wire format (chat completions, embeddings, models).
+// that speak its wire format (chat completions, embeddings, models): the
+// OpenAI-compatible hosts (Groq, Together, Mistral, a local Ollama or
+// vLLM, ...) and, adapted by its Options, Azure OpenAI (package azure).
 //
 // An Upstream serves one gateway.Provider: it owns one tuned HTTP
 // transport (the provider's connection pool) shared by every request, and
 // each call names the gateway.Credential to authenticate with. Besides
-// gateway.Upstream it implements gateway.Embedder, gateway.ModelLister and
-// gateway.Authorizer.
+// gateway.Upstream it implements gateway.Embedder, gateway.ModelLister,
+// gateway.Authorizer and gateway.Metered.
+//
+// The driver reads these Provider.Options (all strings; the host type's
+// Options given to New are their defaults):
+//
+//	organization       sent as the OpenAI-Organization header
+//	project            sent as the OpenAI-Project header
+//	auth               how the credential is sent: "bearer" (Authorization:
+//	                   Bearer, the default), "api-key" (an api-key header)
+//	                   or "none"; an empty secret is never sent
+//	model_prefix       added to a bare model name (one without "/") that
+//	                   lacks it, in requests: Fireworks'
+//	                   "accounts/fireworks/models/"
+//	omit_fields        comma-separated top-level chat request fields the
+//	                   host refuses, never sent: Mistral answers 422 to
+//	                   "stream_options" (its streams report usage anyway)
+//	max_tokens_field   "max_tokens" or "max_completion_tokens": the one
+//	                   name the host takes for the output token limit; a
+//	                   limit the client gave under the other name is sent
+//	                   under this one (Mistral refuses
+//	                   max_completion_tokens)
+//	base_url_required  "true" when the host has no public address (vLLM):
+//	                   an empty base_url is then an error instead of
+//	                   meaning api.openai.com
 package openai
 
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -29,28 +53,40 @@ var (
 	_ gateway.Embedder    = (*Upstream)(nil)
 	_ gateway.ModelLister = (*Upstream)(nil)
 	_ gateway.Authorizer  = (*Upstream)(nil)
+	_ gateway.Metered     = (*Upstream)(nil)
 )
 
 // Upstream speaks OpenAI's API for one provider. It is safe for concurrent
 // use; build it once per provider with New (or through Driver), which the
 // zero Upstream is not, and Close it when the provider goes away.
 type Upstream struct {
-	client    *httpx.Client
-	chatURL   string
-	embedURL  string
-	modelsURL string
+	client *httpx.Client
+	base   string // without a trailing slash
+	settings
 	// static holds the provider's headers (OpenAI-Organization,
 	// OpenAI-Project, then Provider.Headers), set after the driver's own.
 	static http.Header
 }
 
-// New returns an Upstream for p. An empty p.BaseURL means DefaultBaseURL;
-// an unparsable one, or one that is not an absolute http(s) URL, is
-// CodeInvalid with Field "base_url". p.Options "organization" and
-// "project" are sent as the OpenAI-Organization and OpenAI-Project headers.
-func New(p *gateway.Provider, cfg Config) (*Upstream, error) {
+// New returns an Upstream for p, adapted to its host by opts and then by
+// p.Options (see the package doc). An empty p.BaseURL means
+// DefaultBaseURL, unless options.base_url_required is "true"; an empty
+// one then, an unparsable one, or one that is not an absolute http(s)
+// URL, is CodeInvalid with Field "base_url". An option that does not
+// parse is CodeInvalid with Field "options.<name>".
+func New(p *gateway.Provider, cfg Config, opts ...Option) (*Upstream, error) {
+	s := settings{name: "openai", auth: AuthBearer}
+	for _, o := range opts {
+		o(&s)
+	}
+	if err := s.fromProvider(p.Options); err != nil {
+		return nil, err
+	}
 	base := p.BaseURL
 	if base == "" {
+		if p.Options["base_url_required"] == "true" {
+			return nil, gateway.Invalid("base_url", "base_url is required: this host runs at an address only its operator knows")
+		}
 		base = DefaultBaseURL
 	}
 	u, err := url.Parse(base)
@@ -71,19 +107,18 @@ func New(p *gateway.Provider, cfg Config) (*Upstream, error) {
 	}
 
 	return &Upstream{
-		client:    httpx.NewClient("openai", cfg),
-		chatURL:   base + "/chat/completions",
-		embedURL:  base + "/embeddings",
-		modelsURL: base + "/models",
-		static:    static,
+		client:   httpx.NewClient(s.name, cfg),
+		base:     base,
+		settings: s,
+		static:   static,
 	}, nil
 }
 
 // Driver returns a gateway.Driver that opens providers of type "openai"
-// with New(p, cfg).
-func Driver(cfg Config) gateway.Driver {
+// with New(p, cfg, opts...).
+func Driver(cfg Config, opts ...Option) gateway.Driver {
 	return gateway.DriverFunc(func(p *gateway.Provider) (gateway.Upstream, error) {
-		u, err := New(p, cfg)
+		u, err := New(p, cfg, opts...)
 		if err != nil {
 			return nil, err // not a typed nil in the interface
 		}
@@ -98,39 +133,49 @@ func (u *Upstream) Close() error {
 	return nil
 }
 
-// Authorize sets cred on an outgoing pass-through request as OpenAI expects
-// it: Authorization: Bearer <secret>. CodeInternal if cred is nil.
+// Authorize sets cred on an outgoing pass-through request the host's way:
+// Authorization: Bearer <secret> by default, an api-key header with
+// AuthAPIKey, nothing with AuthNone or an empty secret. CodeInternal if
+// cred is nil and the host takes a credential.
 func (u *Upstream) Authorize(req *http.Request, cred *gateway.Credential) error {
 	if cred == nil {
-		return errNoCredential()
+		if u.auth == AuthNone {
+			return nil
+		}
+		return u.errNoCredential()
 	}
-	req.Header.Set("Authorization", "Bearer "+cred.Secret.Reveal())
+	u.setAuth(req.Header, cred.Secret.Reveal())
 	return nil
 }
 
 // errNoCredential reports a call without a credential, a bug in the caller.
-func errNoCredential() error { return gateway.Internal(errors.New("openai: nil credential")) }
+func (u *Upstream) errNoCredential() error {
+	return gateway.Internal(errors.New(u.name + ": nil credential"))
+}
 
-// do sends one request with cred as a bearer token and returns the
-// response if its status is 2xx; every error is a *gateway.Error (see
-// httpx.Client.Do and statusError).
-func (u *Upstream) do(ctx context.Context, method, target string, body any, cred *gateway.Credential, accept string) (*httpx.Call, error) {
-	if cred == nil {
-		return nil, errNoCredential()
+// url returns the URL of op for the model as sent upstream.
+func (u *Upstream) url(op Operation, model string) string {
+	if u.urlFor != nil {
+		return u.urlFor(op, model)
 	}
-	secret := cred.Secret.Reveal()
-	var rd *bytes.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, gateway.Internal(err)
-		}
-		rd = bytes.NewReader(b)
+	return u.base + op.path()
+}
+
+// do sends one request, body already encoded (nil for none), with cred
+// set the host's way, and returns the response if its status is 2xx;
+// every error is a *gateway.Error (see httpx.Client.Do and statusError).
+func (u *Upstream) do(ctx context.Context, method, target string, body []byte, cred *gateway.Credential, accept string) (*httpx.Call, error) {
+	secret := ""
+	switch {
+	case cred != nil:
+		secret = cred.Secret.Reveal()
+	case u.auth != AuthNone:
+		return nil, u.errNoCredential()
 	}
 	var req *http.Request
 	var err error
-	if rd != nil {
-		req, err = http.NewRequestWithContext(ctx, method, target, rd)
+	if body != nil {
+		req, err = http.NewRequestWithContext(ctx, method, target, bytes.NewReader(body))
 	} else {
 		req, err = http.NewRequestWithContext(ctx, method, target, nil)
 	}
@@ -138,13 +183,13 @@ func (u *Upstream) do(ctx context.Context, method, target string, body any, cred
 		return nil, gateway.Internal(err)
 	}
 	h := req.Header
-	h["Authorization"] = []string{"Bearer " + secret}
-	if rd != nil {
+	u.setAuth(h, secret)
+	if body != nil {
 		h["Content-Type"] = []string{"application/json"}
 	}
 	h["Accept"] = []string{accept}
 	for k, v := range u.static {
 		h[k] = v
 	}
-	return u.client.Do(req, secret, statusError)
+	return u.client.Do(req, secret, u.statusError)
 }
