@@ -60,8 +60,18 @@ func (a *Admin) CreateProviderFromPreset(ctx context.Context, in FromPreset) (*P
 	if in.Models != nil {
 		p.Models = in.Models
 	}
-	return a.createWithKey(ctx, p, in.Key)
+	key := in.Key
+	if key == "" && pr.KeyOptional {
+		// Requests need a credential to go out on; a keyless host gets
+		// one whose key it ignores (its preset sends none, or the host
+		// was started without one).
+		key = NoKey
+	}
+	return a.createWithKey(ctx, p, key)
 }
+
+// NoKey is the secret of the credential a keyless preset's provider gets.
+const NoKey Secret = "no-key"
 
 // Custom asks for a provider on any OpenAI-compatible host.
 type Custom struct {
@@ -76,7 +86,8 @@ type Custom struct {
 }
 
 // CreateCustomProvider creates a provider of type "openai" on c.BaseURL
-// and, given a key, its first credential. Errors as CreateProvider.
+// and, given a key (or auth "none"), its first credential. Errors as
+// CreateProvider.
 func (a *Admin) CreateCustomProvider(ctx context.Context, c Custom) (*Provider, []*Credential, error) {
 	if c.BaseURL == "" {
 		return nil, nil, Invalid("base_url", "base_url is required")
@@ -85,7 +96,11 @@ func (a *Admin) CreateCustomProvider(ctx context.Context, c Custom) (*Provider, 
 	if c.Auth != "" {
 		p.Options = map[string]string{"auth": c.Auth}
 	}
-	return a.createWithKey(ctx, p, c.Key)
+	key := c.Key
+	if key == "" && c.Auth == "none" {
+		key = NoKey // a host that takes no key still needs a credential to send requests on
+	}
+	return a.createWithKey(ctx, p, key)
 }
 
 // createWithKey creates p and, when key is set, a credential for it. A

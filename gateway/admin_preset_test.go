@@ -64,7 +64,8 @@ func TestCreateProviderFromPreset(t *testing.T) {
 	is.Equal(p.Name, "gpu-box")
 	is.Equal(p.BaseURL, "http://10.0.0.5:8000/v1")
 	is.Equal(p.Models, []string{"llama*"})
-	is.Equal(len(creds), 0) // no key, none needed
+	is.Equal(len(creds), 1) // no key needed, but a credential to send requests on
+	is.Equal(creds[0].Secret, gateway.NoKey)
 
 	// The preset's options are copied, not shared.
 	is.Equal(f.admin.Presets()[0].Options["auth"], "bearer")

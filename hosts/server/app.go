@@ -22,8 +22,10 @@ import (
 	"github.com/tollgate-ai/tollgate/adapters/notify/slack"
 	"github.com/tollgate-ai/tollgate/adapters/notify/webhook"
 	"github.com/tollgate-ai/tollgate/adapters/oteltrace"
+	"github.com/tollgate-ai/tollgate/adapters/providers/azure"
 	"github.com/tollgate-ai/tollgate/adapters/providers/mock"
 	"github.com/tollgate-ai/tollgate/adapters/providers/openai"
+	"github.com/tollgate-ai/tollgate/adapters/providers/openaicompat"
 	"github.com/tollgate-ai/tollgate/adapters/redis"
 	"github.com/tollgate-ai/tollgate/adapters/sqlstore"
 	"github.com/tollgate-ai/tollgate/gateway"
@@ -156,6 +158,7 @@ func provideChecks(store *sqlstore.Store, cache gateway.Cache) map[string]func(c
 func provideDrivers() gateway.Drivers {
 	return gateway.Drivers{
 		"openai": openai.Driver(openai.Config{}),
+		"azure":  azure.Driver(openai.Config{}),
 		"mock":   mock.Driver(),
 	}
 }
@@ -314,6 +317,7 @@ func provideGateway(cfg config.Config, logger *slog.Logger, store gateway.Store,
 			Models: cfg.Anonymous.Models, Limits: gateway.Limits(cfg.Anonymous.Limits), Namespace: cfg.Anonymous.Namespace,
 		},
 		HeaderProfiles: cfg.HeaderProfiles,
+		Presets:        openaicompat.Presets(),
 		Alerts:         gateway.AlertThresholds(cfg.Alerts),
 	}
 	if fallback != nil {
