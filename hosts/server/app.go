@@ -158,7 +158,7 @@ func provideChecks(store *sqlstore.Store, cache gateway.Cache) map[string]func(c
 func provideDrivers() gateway.Drivers {
 	return gateway.Drivers{
 		"openai": openai.Driver(openai.Config{}),
-		"azure":  azure.Driver(openai.Config{}),
+		"azure":  azure.Driver(azure.Config{}),
 		"mock":   mock.Driver(),
 	}
 }

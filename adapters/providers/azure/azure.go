@@ -47,7 +47,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/tollgate-ai/tollgate/adapters/providers/openai"
+	openai "github.com/tollgate-ai/tollgate/adapters/providers/internal/openaiapi"
 	"github.com/tollgate-ai/tollgate/gateway"
 )
 
@@ -59,11 +59,15 @@ const DefaultAPIVersion = "2024-10-21"
 // apiVersion is the form of a dated api-version.
 var apiVersion = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}(-preview)?$`)
 
+// Config tunes an Upstream's HTTP transport: timeouts and pool sizes (the
+// same as openai.Config).
+type Config = openai.Config
+
 // New returns an Upstream for the Azure OpenAI resource p describes (see
 // the package doc); cfg tunes its HTTP transport. A missing or malformed
 // base_url is CodeInvalid with Field "base_url", a malformed option
 // CodeInvalid with Field "options.<name>".
-func New(p *gateway.Provider, cfg openai.Config) (*openai.Upstream, error) {
+func New(p *gateway.Provider, cfg Config) (*openai.Upstream, error) {
 	endpoint, err := parseEndpoint(p.BaseURL)
 	if err != nil {
 		return nil, err
@@ -112,7 +116,7 @@ func New(p *gateway.Provider, cfg openai.Config) (*openai.Upstream, error) {
 
 // Driver returns a gateway.Driver that opens providers of type "azure"
 // with New(p, cfg).
-func Driver(cfg openai.Config) gateway.Driver {
+func Driver(cfg Config) gateway.Driver {
 	return gateway.DriverFunc(func(p *gateway.Provider) (gateway.Upstream, error) {
 		u, err := New(p, cfg)
 		if err != nil {

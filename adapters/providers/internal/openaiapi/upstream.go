@@ -1,37 +1,9 @@
-// Package openai is the gateway.Upstream for OpenAI's API and for servers
-// that speak its wire format (chat completions, embeddings, models): the
-// OpenAI-compatible hosts (Groq, Together, Mistral, a local Ollama or
-// vLLM, ...) and, adapted by its Options, Azure OpenAI (package azure).
-//
-// An Upstream serves one gateway.Provider: it owns one tuned HTTP
-// transport (the provider's connection pool) shared by every request, and
-// each call names the gateway.Credential to authenticate with. Besides
-// gateway.Upstream it implements gateway.Embedder, gateway.ModelLister,
-// gateway.Authorizer and gateway.Metered.
-//
-// The driver reads these Provider.Options (all strings; the host type's
-// Options given to New are their defaults):
-//
-//	organization       sent as the OpenAI-Organization header
-//	project            sent as the OpenAI-Project header
-//	auth               how the credential is sent: "bearer" (Authorization:
-//	                   Bearer, the default), "api-key" (an api-key header)
-//	                   or "none"; an empty secret is never sent
-//	model_prefix       added to a bare model name (one without "/") that
-//	                   lacks it, in requests: Fireworks'
-//	                   "accounts/fireworks/models/"
-//	omit_fields        comma-separated top-level chat request fields the
-//	                   host refuses, never sent: Mistral answers 422 to
-//	                   "stream_options" (its streams report usage anyway)
-//	max_tokens_field   "max_tokens" or "max_completion_tokens": the one
-//	                   name the host takes for the output token limit; a
-//	                   limit the client gave under the other name is sent
-//	                   under this one (Mistral refuses
-//	                   max_completion_tokens)
-//	base_url_required  "true" when the host has no public address (vLLM):
-//	                   an empty base_url is then an error instead of
-//	                   meaning api.openai.com
-package openai
+// Package openaiapi speaks OpenAI's wire format for the adapters that
+// share it: openai (OpenAI and the compatible hosts) and azure. It lives
+// under internal so that those adapters depend on it and not on each
+// other; its users see it through package openai, whose documentation
+// describes it.
+package openaiapi
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package openai
+package openaiapi
 
 import "github.com/tollgate-ai/tollgate/adapters/providers/internal/httpx"
 
