@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/tollgate-ai/tollgate/gateway"
+	"github.com/tollgate-ai/tollgate/internal/anthropicwire"
 )
 
 // proxy serves /proxy/{provider}/{path...}: the provider's own API, with
@@ -96,51 +97,12 @@ func (s *Server) writeProxyError(w http.ResponseWriter, r *http.Request, kind st
 	msg := body.Error.Message
 	switch kind {
 	case "anthropic":
-		s.writeErrorAs(w, r, err, status, anthropicError{Type: "error", Error: anthropicErrorDetail{Type: anthropicErrorType(status), Message: msg}})
+		s.writeErrorAs(w, r, err, status, anthropicwire.NewError(status, msg))
 	case "gemini":
 		s.writeErrorAs(w, r, err, status, googleError{Error: googleErrorDetail{Code: status, Message: msg, Status: googleStatus(status)}})
 	default:
 		s.writeError(w, r, err)
 	}
-}
-
-// anthropicError is Anthropic's error body.
-type anthropicError struct {
-	Type  string               `json:"type"`
-	Error anthropicErrorDetail `json:"error"`
-}
-
-type anthropicErrorDetail struct {
-	Type    string `json:"type"`
-	Message string `json:"message"`
-}
-
-// anthropicErrorType is the error type Anthropic's API gives a status.
-func anthropicErrorType(status int) string {
-	switch status {
-	case http.StatusBadRequest:
-		return "invalid_request_error"
-	case http.StatusUnauthorized:
-		return "authentication_error"
-	case http.StatusPaymentRequired:
-		return "billing_error"
-	case http.StatusForbidden:
-		return "permission_error"
-	case http.StatusNotFound:
-		return "not_found_error"
-	case http.StatusRequestEntityTooLarge:
-		return "request_too_large"
-	case http.StatusTooManyRequests:
-		return "rate_limit_error"
-	case http.StatusGatewayTimeout:
-		return "timeout_error"
-	case 529:
-		return "overloaded_error"
-	}
-	if status >= 500 {
-		return "api_error"
-	}
-	return "invalid_request_error"
 }
 
 // googleError is the error body of Google's APIs.

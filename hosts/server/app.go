@@ -22,6 +22,7 @@ import (
 	"github.com/tollgate-ai/tollgate/adapters/notify/slack"
 	"github.com/tollgate-ai/tollgate/adapters/notify/webhook"
 	"github.com/tollgate-ai/tollgate/adapters/oteltrace"
+	"github.com/tollgate-ai/tollgate/adapters/providers/anthropic"
 	"github.com/tollgate-ai/tollgate/adapters/providers/azure"
 	"github.com/tollgate-ai/tollgate/adapters/providers/mock"
 	"github.com/tollgate-ai/tollgate/adapters/providers/openai"
@@ -157,9 +158,10 @@ func provideChecks(store *sqlstore.Store, cache gateway.Cache) map[string]func(c
 
 func provideDrivers() gateway.Drivers {
 	return gateway.Drivers{
-		"openai": openai.Driver(openai.Config{}),
-		"azure":  azure.Driver(azure.Config{}),
-		"mock":   mock.Driver(),
+		"openai":    openai.Driver(openai.Config{}),
+		"azure":     azure.Driver(azure.Config{}),
+		"anthropic": anthropic.Driver(anthropic.Config{}),
+		"mock":      mock.Driver(),
 	}
 }
 
