@@ -31,3 +31,40 @@ func TestImports(t *testing.T) {
 		}
 	}
 }
+
+// TestAdaptersStandAlone keeps adapters independent (DESIGN.md, rule 2):
+// no adapter's non-test code imports another adapter. What two adapters
+// share lives under an internal package (providers/internal/...), or in
+// the project's internal/.
+func TestAdaptersStandAlone(t *testing.T) {
+	const prefix = "github.com/tollgate-ai/tollgate/adapters/"
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "../adapters/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	// adapter names the adapter a package belongs to: adapters/providers/openai
+	// belongs to providers/openai, adapters/httpapi/anthropicapi to httpapi.
+	adapter := func(pkg string) string {
+		rest := strings.TrimPrefix(pkg, prefix)
+		parts := strings.Split(rest, "/")
+		if (parts[0] == "providers" || parts[0] == "notify") && len(parts) > 1 {
+			if parts[1] == "internal" {
+				return "" // shared by the family, by design
+			}
+			return parts[0] + "/" + parts[1]
+		}
+		return parts[0]
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		from := adapter(fields[0])
+		for _, imp := range fields[1:] {
+			if !strings.HasPrefix(imp, prefix) {
+				continue
+			}
+			if to := adapter(imp); to != "" && to != from {
+				t.Errorf("%s imports %s: adapters must not depend on each other", fields[0], imp)
+			}
+		}
+	}
+}
