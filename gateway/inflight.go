@@ -63,7 +63,8 @@ func (g *Gateway) finish(in *inflight, err error) {
 		r.Code, r.Error = e.Code, e.Message
 	}
 	if in.model != nil {
-		r.Cost = in.model.Prices.Cost(r.Usage)
+		r.Prices = in.model.Prices
+		r.Cost = r.Prices.Cost(r.Usage)
 	}
 	if g.wantsBodies(r.ProviderID) {
 		r.RequestBody = bodyOf(in.req)

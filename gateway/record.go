@@ -21,10 +21,12 @@ type RequestRecord struct {
 	CredentialID string
 	Attempts     []Attempt
 	// Code is "" for success, else the code of the error returned.
-	Code      Code
-	Error     string // the client-safe message of that error
-	Usage     Usage
-	Cost      Micros
+	Code  Code
+	Error string // the client-safe message of that error
+	Usage Usage
+	Cost  Micros
+	// Prices are what the request was charged at (the catalog's then).
+	Prices    Prices
 	Latency   time.Duration // until the response ended
 	FirstByte time.Duration // until the first byte of the response was ready
 	Stream    bool

@@ -22,7 +22,7 @@ func (s *Server) putModel(w http.ResponseWriter, r *http.Request) {
 	}
 	m, err := s.admin.PutModel(r.Context(), &gateway.Model{
 		Name: mux.Vars(r)["name"], Aliases: in.Aliases, OwnedBy: in.OwnedBy,
-		Prices: gateway.Prices{Input: in.Prices.Input, CachedInput: in.Prices.CachedInput, Output: in.Prices.Output},
+		Prices: in.Prices.prices(),
 	})
 	if err != nil {
 		s.writeError(w, r, err)

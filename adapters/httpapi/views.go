@@ -129,11 +129,19 @@ func keyView(k *gateway.Key) keyJSON {
 	}
 }
 
+// pricesJSON are micros per million tokens, and micros per request.
 type pricesJSON struct {
 	Input       gateway.Micros `json:"input"`
 	CachedInput gateway.Micros `json:"cached_input"`
+	CacheWrite  gateway.Micros `json:"cache_write"`
 	Output      gateway.Micros `json:"output"`
+	Reasoning   gateway.Micros `json:"reasoning"`
+	PerRequest  gateway.Micros `json:"per_request"`
 }
+
+func pricesView(p gateway.Prices) pricesJSON { return pricesJSON(p) }
+
+func (p pricesJSON) prices() gateway.Prices { return gateway.Prices(p) }
 
 type modelJSON struct {
 	Name    string   `json:"name"`
@@ -148,7 +156,7 @@ type modelJSON struct {
 func modelView(m *gateway.Model) modelJSON {
 	return modelJSON{
 		Name: m.Name, Aliases: nonNil(m.Aliases), OwnedBy: m.OwnedBy,
-		Prices:    pricesJSON{m.Prices.Input, m.Prices.CachedInput, m.Prices.Output},
+		Prices:    pricesView(m.Prices),
 		CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt,
 	}
 }
@@ -192,6 +200,7 @@ type recordJSON struct {
 	Code         gateway.Code   `json:"code,omitempty"`
 	Error        string         `json:"error,omitempty"`
 	Usage        gateway.Usage  `json:"usage"`
+	Prices       pricesJSON     `json:"prices"`
 	Cost         gateway.Micros `json:"cost_micros"`
 	LatencyMS    float64        `json:"latency_ms"`
 	FirstByteMS  float64        `json:"first_byte_ms,omitempty"`
@@ -206,7 +215,7 @@ func recordView(r *gateway.RequestRecord) recordJSON {
 		ID: r.ID, Time: r.Time, AccountID: r.AccountID, KeyID: r.KeyID, Namespace: r.Namespace,
 		Endpoint: r.Endpoint, Model: r.Model, ServedModel: r.ServedModel, ProviderID: r.ProviderID,
 		CredentialID: r.CredentialID, Attempts: make([]attemptJSON, 0, len(r.Attempts)),
-		Code: r.Code, Error: r.Error, Usage: r.Usage, Cost: r.Cost,
+		Code: r.Code, Error: r.Error, Usage: r.Usage, Prices: pricesView(r.Prices), Cost: r.Cost,
 		LatencyMS: ms(r.Latency), FirstByteMS: ms(r.FirstByte), Stream: r.Stream,
 		LimitedBy: r.LimitedBy, RequestBody: r.RequestBody, ResponseBody: r.ResponseBody,
 	}

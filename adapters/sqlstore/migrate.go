@@ -245,6 +245,14 @@ func schemaVersions() []schemaVersion {
 		statements: []string{
 			`ALTER TABLE alerts ADD COLUMN deliveries {json}`,
 		},
+	}, {
+		name: "20261124000012", comment: "model_prices",
+		statements: []string{
+			`ALTER TABLE models ADD COLUMN cache_write_price BIGINT NOT NULL DEFAULT 0`,
+			`ALTER TABLE models ADD COLUMN reasoning_price BIGINT NOT NULL DEFAULT 0`,
+			`ALTER TABLE models ADD COLUMN request_price BIGINT NOT NULL DEFAULT 0`,
+			`ALTER TABLE request_records ADD COLUMN prices {json}`,
+		},
 	}}
 }
 

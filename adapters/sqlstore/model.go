@@ -21,6 +21,9 @@ type modelRow struct {
 	InputPrice       int64     `bun:"input_price"`
 	CachedInputPrice int64     `bun:"cached_input_price"`
 	OutputPrice      int64     `bun:"output_price"`
+	CacheWritePrice  int64     `bun:"cache_write_price"`
+	ReasoningPrice   int64     `bun:"reasoning_price"`
+	RequestPrice     int64     `bun:"request_price"`
 	OwnedBy          string    `bun:"owned_by"`
 	CreatedAt        time.Time `bun:"created_at,nullzero"`
 	UpdatedAt        time.Time `bun:"updated_at,nullzero"`
@@ -33,6 +36,9 @@ func newModelRow(m *gateway.Model) *modelRow {
 		InputPrice:       int64(m.Prices.Input),
 		CachedInputPrice: int64(m.Prices.CachedInput),
 		OutputPrice:      int64(m.Prices.Output),
+		CacheWritePrice:  int64(m.Prices.CacheWrite),
+		ReasoningPrice:   int64(m.Prices.Reasoning),
+		RequestPrice:     int64(m.Prices.PerRequest),
 		OwnedBy:          m.OwnedBy,
 		CreatedAt:        dbTime(m.CreatedAt),
 		UpdatedAt:        dbTime(m.UpdatedAt),
@@ -47,6 +53,9 @@ func (r *modelRow) model() *gateway.Model {
 			Input:       gateway.Micros(r.InputPrice),
 			CachedInput: gateway.Micros(r.CachedInputPrice),
 			Output:      gateway.Micros(r.OutputPrice),
+			CacheWrite:  gateway.Micros(r.CacheWritePrice),
+			Reasoning:   gateway.Micros(r.ReasoningPrice),
+			PerRequest:  gateway.Micros(r.RequestPrice),
 		},
 		OwnedBy:   r.OwnedBy,
 		CreatedAt: dbTime(r.CreatedAt),
@@ -63,6 +72,9 @@ func (s *Store) PutModel(ctx context.Context, m *gateway.Model) error {
 		Set("input_price = EXCLUDED.input_price").
 		Set("cached_input_price = EXCLUDED.cached_input_price").
 		Set("output_price = EXCLUDED.output_price").
+		Set("cache_write_price = EXCLUDED.cache_write_price").
+		Set("reasoning_price = EXCLUDED.reasoning_price").
+		Set("request_price = EXCLUDED.request_price").
 		Set("owned_by = EXCLUDED.owned_by").
 		Set("created_at = EXCLUDED.created_at").
 		Set("updated_at = EXCLUDED.updated_at").

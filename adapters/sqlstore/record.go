@@ -36,6 +36,7 @@ type recordRow struct {
 	Error        string        `bun:"error"`
 	Usage        gateway.Usage `bun:"usage"` // JSON, in OpenAI's shape
 	Cost         int64         `bun:"cost"`
+	Prices       *pricesJSON   `bun:"prices"` // JSON
 	LatencyNS    int64         `bun:"latency_ns"`
 	FirstByteNS  int64         `bun:"first_byte_ns"`
 	Stream       bool          `bun:"stream"`
@@ -73,6 +74,7 @@ func newRecordRow(r *gateway.RequestRecord) recordRow {
 		Error:        r.Error,
 		Usage:        r.Usage, // its pointers are only read, by the JSON encoder
 		Cost:         int64(r.Cost),
+		Prices:       pricesRow(r.Prices),
 		LatencyNS:    int64(r.Latency),
 		FirstByteNS:  int64(r.FirstByte),
 		Stream:       r.Stream,
@@ -106,6 +108,7 @@ func (r *recordRow) record() *gateway.RequestRecord {
 		Error:        r.Error,
 		Usage:        r.Usage, // freshly decoded: nobody else holds its pointers
 		Cost:         gateway.Micros(r.Cost),
+		Prices:       r.Prices.prices(),
 		Latency:      time.Duration(r.LatencyNS),
 		FirstByte:    time.Duration(r.FirstByteNS),
 		Stream:       r.Stream,
@@ -232,4 +235,29 @@ func (s *Store) DeleteRecordsBefore(ctx context.Context, t time.Time, limit int)
 		return 0, internal("delete records", err)
 	}
 	return int(n), nil
+}
+
+// pricesJSON is gateway.Prices as a record keeps them.
+type pricesJSON struct {
+	Input       int64 `json:"input,omitempty"`
+	CachedInput int64 `json:"cached_input,omitempty"`
+	CacheWrite  int64 `json:"cache_write,omitempty"`
+	Output      int64 `json:"output,omitempty"`
+	Reasoning   int64 `json:"reasoning,omitempty"`
+	PerRequest  int64 `json:"per_request,omitempty"`
+}
+
+func pricesRow(p gateway.Prices) *pricesJSON {
+	if p.IsZero() {
+		return nil
+	}
+	return &pricesJSON{int64(p.Input), int64(p.CachedInput), int64(p.CacheWrite), int64(p.Output), int64(p.Reasoning), int64(p.PerRequest)}
+}
+
+func (p *pricesJSON) prices() gateway.Prices {
+	if p == nil {
+		return gateway.Prices{}
+	}
+	return gateway.Prices{Input: gateway.Micros(p.Input), CachedInput: gateway.Micros(p.CachedInput), CacheWrite: gateway.Micros(p.CacheWrite),
+		Output: gateway.Micros(p.Output), Reasoning: gateway.Micros(p.Reasoning), PerRequest: gateway.Micros(p.PerRequest)}
 }

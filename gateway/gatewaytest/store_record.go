@@ -22,12 +22,14 @@ func newRecord(id, account, key string, tm time.Time) *gateway.RequestRecord {
 		},
 		Usage: gateway.Usage{
 			PromptTokens: 100, CompletionTokens: 20, TotalTokens: 120,
-			PromptTokensDetails: &gateway.PromptTokensDetails{CachedTokens: 40, AudioTokens: 2},
+			PromptTokensDetails: &gateway.PromptTokensDetails{CachedTokens: 40, AudioTokens: 2, CacheCreationTokens: 7},
 			CompletionTokensDetails: &gateway.CompletionTokensDetails{
 				ReasoningTokens: 5, AudioTokens: 1, AcceptedPredictionTokens: 3, RejectedPredictionTokens: 4,
 			},
 		},
-		Cost: 1234, Latency: 950 * time.Millisecond, FirstByte: 300 * time.Millisecond,
+		Cost:    1234,
+		Prices:  gateway.Prices{Input: 2_500_000, CachedInput: 1_250_000, CacheWrite: 3_125_000, Output: 10_000_000, Reasoning: 1, PerRequest: 2},
+		Latency: 950 * time.Millisecond, FirstByte: 300 * time.Millisecond,
 		Stream: true, ClientIP: "203.0.113.7", LimitedBy: "tokens_per_day",
 		RequestBody: `{"model":"gpt-4o"}`, ResponseBody: "{\"id\":\"chatcmpl-1\"}\n",
 	}

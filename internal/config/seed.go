@@ -46,7 +46,10 @@ type SeedModel struct {
 	Prices  struct {
 		Input       int64 `yaml:"input"`
 		CachedInput int64 `yaml:"cached_input"`
+		CacheWrite  int64 `yaml:"cache_write"`
 		Output      int64 `yaml:"output"`
+		Reasoning   int64 `yaml:"reasoning"`
+		PerRequest  int64 `yaml:"per_request"`
 	} `yaml:"prices"`
 }
 
@@ -91,7 +94,8 @@ func (c *Config) ApplySeed(ctx context.Context, admin *gateway.Admin, getenv fun
 			continue
 		}
 		m := &gateway.Model{Name: sm.Name, Aliases: sm.Aliases, OwnedBy: sm.OwnedBy, Prices: gateway.Prices{
-			Input: gateway.Micros(sm.Prices.Input), CachedInput: gateway.Micros(sm.Prices.CachedInput), Output: gateway.Micros(sm.Prices.Output),
+			Input: gateway.Micros(sm.Prices.Input), CachedInput: gateway.Micros(sm.Prices.CachedInput), CacheWrite: gateway.Micros(sm.Prices.CacheWrite),
+			Output: gateway.Micros(sm.Prices.Output), Reasoning: gateway.Micros(sm.Prices.Reasoning), PerRequest: gateway.Micros(sm.Prices.PerRequest),
 		}}
 		if _, err := admin.PutModel(ctx, m); err != nil {
 			return fmt.Errorf("seed: models[%d] (%s): %w", i, sm.Name, err)
