@@ -65,6 +65,29 @@ type Cache interface {
 	// zeros only reads. CodeInvalid if a count is negative or window is
 	// not positive.
 	AddOutcomes(ctx context.Context, key string, successes, failures int64, window time.Duration) (Outcomes, error)
+	// HoldFunds places a hold of amount under id on the credit balance of
+	// account when the balance minus its open holds covers it; the hold
+	// lapses after ttl unless settled. The Cache keeps the balance; when
+	// it has none for the account (first use, or after a restart) it
+	// starts from seed, the Store's figure. A second HoldFunds of an id
+	// that is held changes nothing and is granted again. CodeInvalid if
+	// amount or ttl is not positive.
+	HoldFunds(ctx context.Context, account, id string, amount, seed Micros, ttl time.Duration) (granted bool, f Funds, err error)
+	// SettleFunds ends the request id: it removes its hold (if still
+	// open) and takes cost from the balance, at most down to zero, in one
+	// atomic step, and returns what it took. It is idempotent by id for
+	// SettleMemory: a repeated settle takes nothing and reports first
+	// false. The balance starts from seed as in HoldFunds. CodeInvalid if
+	// cost is negative.
+	SettleFunds(ctx context.Context, account, id string, cost, seed Micros) (charged Micros, first bool, err error)
+	// AddFunds moves the balance by amount: a credit when positive, a
+	// debit when negative. A debit that would take the balance below zero
+	// takes nothing and reports ok false. The balance starts from seed as
+	// in HoldFunds.
+	AddFunds(ctx context.Context, account string, amount, seed Micros) (balance Micros, ok bool, err error)
+	// GetFunds returns the account's balance and open holds; Known is
+	// false when the Cache holds no balance for it.
+	GetFunds(ctx context.Context, account string) (Funds, error)
 	// Subscribe returns the payloads published to channel from now on,
 	// in order, until ctx ends; then the channel is closed. A subscriber
 	// that falls behind may miss payloads, so subscribers treat a payload
@@ -108,6 +131,19 @@ type Reservation struct {
 	// Held is the sum of the account's open holds after the call.
 	Held Micros
 }
+
+// Funds are an account's credit balance and the holds on it, as the
+// Cache keeps them.
+type Funds struct {
+	Balance Micros
+	Held    Micros
+	// Known is false when the Cache had no balance for the account.
+	Known bool
+}
+
+// SettleMemory is how long a settled request id is remembered, so that a
+// repeated settlement charges nothing.
+const SettleMemory = 24 * time.Hour
 
 // Outcomes are the successes and failures a key counted over a window.
 type Outcomes struct {

@@ -38,6 +38,7 @@ type Cache struct {
 
 	limiters limiters
 	holds    holds
+	funds    funds
 	outcomes outcomes
 	pubsub   pubsub
 
@@ -121,6 +122,7 @@ func (c *Cache) sweep() {
 	c.mu.Unlock()
 	c.limiters.sweep(now)
 	c.holds.sweep(now)
+	c.sweepSettled(now)
 	c.outcomes.sweep(now)
 }
 

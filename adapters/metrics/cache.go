@@ -121,3 +121,31 @@ func (t *timedCache) Publish(ctx context.Context, channel string, payload []byte
 func (t *timedCache) Subscribe(ctx context.Context, channel string) (<-chan []byte, error) {
 	return t.Cache.Subscribe(ctx, channel)
 }
+
+func (t *timedCache) HoldFunds(ctx context.Context, account, id string, amount, seed gateway.Micros, ttl time.Duration) (bool, gateway.Funds, error) {
+	start := time.Now()
+	ok, f, err := t.Cache.HoldFunds(ctx, account, id, amount, seed, ttl)
+	t.observe("hold_funds", start, err)
+	return ok, f, err
+}
+
+func (t *timedCache) SettleFunds(ctx context.Context, account, id string, cost, seed gateway.Micros) (gateway.Micros, bool, error) {
+	start := time.Now()
+	charged, first, err := t.Cache.SettleFunds(ctx, account, id, cost, seed)
+	t.observe("settle_funds", start, err)
+	return charged, first, err
+}
+
+func (t *timedCache) AddFunds(ctx context.Context, account string, amount, seed gateway.Micros) (gateway.Micros, bool, error) {
+	start := time.Now()
+	bal, ok, err := t.Cache.AddFunds(ctx, account, amount, seed)
+	t.observe("add_funds", start, err)
+	return bal, ok, err
+}
+
+func (t *timedCache) GetFunds(ctx context.Context, account string) (gateway.Funds, error) {
+	start := time.Now()
+	f, err := t.Cache.GetFunds(ctx, account)
+	t.observe("get_funds", start, err)
+	return f, err
+}

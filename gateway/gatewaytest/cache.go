@@ -38,6 +38,7 @@ func TestCache(t *testing.T, newCache func(t *testing.T) gateway.Cache) {
 		{"Take", testCacheTake},
 		{"Adjust", testCacheAdjust},
 		{"Holds", testCacheHolds},
+		{"Funds", testCacheFunds},
 		{"Outcomes", testCacheOutcomes},
 		{"Publish", testCachePublish},
 		{"Subscribe", testCacheSubscribe},

@@ -1,0 +1,118 @@
+package memory
+
+import (
+	"context"
+	"time"
+
+	"github.com/tollgate-ai/tollgate/gateway"
+)
+
+// funds keeps the credit balances and the settled request ids; the
+// holds on balances are in holds, under the account's ID. Both are
+// guarded by holds.mu, so a settlement is one step.
+type funds struct {
+	balances map[string]gateway.Micros
+	settled  map[string]time.Time // account + "\x00" + id → forgotten at
+}
+
+// balance returns the account's balance, starting it at seed; the caller
+// holds c.holds.mu.
+func (c *Cache) balance(account string, seed gateway.Micros) gateway.Micros {
+	if c.funds.balances == nil {
+		c.funds.balances = make(map[string]gateway.Micros)
+		c.funds.settled = make(map[string]time.Time)
+	}
+	b, ok := c.funds.balances[account]
+	if !ok {
+		b = seed
+		c.funds.balances[account] = b
+	}
+	return b
+}
+
+// HoldFunds places a hold when the balance minus the open holds covers
+// it; see gateway.Cache.
+func (c *Cache) HoldFunds(_ context.Context, account, id string, amount, seed gateway.Micros, ttl time.Duration) (bool, gateway.Funds, error) {
+	if amount <= 0 {
+		return false, gateway.Funds{}, gateway.Invalid("amount", "a hold's amount must be positive")
+	}
+	if ttl <= 0 {
+		return false, gateway.Funds{}, gateway.Invalid("ttl", "a hold's ttl must be positive")
+	}
+	now := c.clock.Now()
+	h := &c.holds
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	bal := c.balance(account, seed)
+	m, sum := h.open(account, now)
+	if _, ok := m[id]; ok {
+		return true, gateway.Funds{Balance: bal, Held: sum, Known: true}, nil
+	}
+	if sum+amount > bal {
+		return false, gateway.Funds{Balance: bal, Held: sum, Known: true}, nil
+	}
+	if m == nil {
+		m = make(map[string]hold)
+		h.byAccount[account] = m
+	}
+	m[id] = hold{amount: amount, expires: now.Add(ttl)}
+	return true, gateway.Funds{Balance: bal, Held: sum + amount, Known: true}, nil
+}
+
+// SettleFunds removes the hold and takes cost from the balance, once per
+// id; see gateway.Cache.
+func (c *Cache) SettleFunds(_ context.Context, account, id string, cost, seed gateway.Micros) (gateway.Micros, bool, error) {
+	if cost < 0 {
+		return 0, false, gateway.Invalid("cost", "a cost must not be negative")
+	}
+	now := c.clock.Now()
+	h := &c.holds
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	bal := c.balance(account, seed)
+	m, _ := h.open(account, now)
+	delete(m, id)
+	mark := account + "\x00" + id
+	if until, ok := c.funds.settled[mark]; ok && now.Before(until) {
+		return 0, false, nil
+	}
+	c.funds.settled[mark] = now.Add(gateway.SettleMemory)
+	charged := min(cost, max(bal, 0))
+	c.funds.balances[account] = bal - charged
+	return charged, true, nil
+}
+
+// AddFunds moves the balance, never below zero; see gateway.Cache.
+func (c *Cache) AddFunds(_ context.Context, account string, amount, seed gateway.Micros) (gateway.Micros, bool, error) {
+	h := &c.holds
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	bal := c.balance(account, seed)
+	if bal+amount < 0 {
+		return bal, false, nil
+	}
+	c.funds.balances[account] = bal + amount
+	return bal + amount, true, nil
+}
+
+// GetFunds returns the balance and open holds; see gateway.Cache.
+func (c *Cache) GetFunds(_ context.Context, account string) (gateway.Funds, error) {
+	h := &c.holds
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, sum := h.open(account, c.clock.Now())
+	bal, ok := c.funds.balances[account]
+	return gateway.Funds{Balance: bal, Held: sum, Known: ok}, nil
+}
+
+// sweepSettled forgets settled ids past SettleMemory.
+func (c *Cache) sweepSettled(now time.Time) {
+	h := &c.holds
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for k, until := range c.funds.settled {
+		if !now.Before(until) {
+			delete(c.funds.settled, k)
+		}
+	}
+}

@@ -1,0 +1,190 @@
+package redis
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/rueidis"
+
+	"github.com/tollgate-ai/tollgate/gateway"
+)
+
+// An account's credit balance is a decimal string at b:{account}, beside
+// its holds at h:{account} and one marker s:{account}:<id> per settled
+// request, kept SettleMemory: the same hash tag puts all three in one
+// Cluster slot, so a script may touch them together. The balance has no
+// expiry; a Redis that lost it starts again from the Store's figure (the
+// seed). Balances are doubles inside the scripts: exact below 2^53 micros
+// (about 9 billion credits).
+
+func (c *Cache) balanceKey(account string) string { return c.prefix + "b:{" + account + "}" }
+
+func (c *Cache) settledKey(account, id string) string { return c.prefix + "s:{" + account + "}:" + id }
+
+// luaBalance defines balance, which reads the balance at key, starting it
+// at seed when it is missing.
+const luaBalance = `
+local function balance(key, seed)
+  local b = redis.call('GET', key)
+  if not b then
+    redis.call('SET', key, seed)
+    b = seed
+  end
+  return tonumber(b)
+end
+`
+
+// holdFundsScript places a hold when the balance less the live holds
+// covers it. KEYS[1] the holds, KEYS[2] the balance. ARGV[1] the id,
+// ARGV[2] the amount, ARGV[3] the seed, ARGV[4] the ttl in microseconds.
+// Returns granted ("1" or "0"), the balance and the live holds after.
+var holdFundsScript = rueidis.NewLuaScript(luaTime + luaOpenHolds + luaBalance + `
+local bal = balance(KEYS[2], ARGV[3])
+local sum, latest, mine = open(KEYS[1], now, ARGV[1])
+if mine then
+  return {'1', string.format('%.0f', bal), string.format('%.0f', sum + tonumber(mine))}
+end
+local amount = tonumber(ARGV[2])
+if sum + amount > bal then
+  return {'0', string.format('%.0f', bal), string.format('%.0f', sum)}
+end
+local expires = now + tonumber(ARGV[4])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ':' .. string.format('%.0f', expires))
+keep(KEYS[1], now, math.max(latest, expires))
+return {'1', string.format('%.0f', bal), string.format('%.0f', sum + amount)}
+`)
+
+// settleFundsScript removes a hold and charges, once per id. KEYS[1] the
+// holds, KEYS[2] the balance, KEYS[3] the id's settled marker. ARGV[1]
+// the id, ARGV[2] the cost, ARGV[3] the seed, ARGV[4] how long to
+// remember the id, in milliseconds. Returns first ("1" or "0") and what
+// was charged.
+var settleFundsScript = rueidis.NewLuaScript(luaTime + luaOpenHolds + luaBalance + `
+local bal = balance(KEYS[2], ARGV[3])
+local _, latest, mine = open(KEYS[1], now, ARGV[1])
+if mine then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  keep(KEYS[1], now, latest)
+end
+if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[4]) then
+  return {'0', '0'}
+end
+local charged = math.min(tonumber(ARGV[2]), math.max(bal, 0))
+redis.call('SET', KEYS[2], string.format('%.0f', bal - charged))
+return {'1', string.format('%.0f', charged)}
+`)
+
+// addFundsScript moves the balance, never below zero. KEYS[1] the
+// balance. ARGV[1] the amount, ARGV[2] the seed. Returns ok ("1" or "0")
+// and the balance after.
+var addFundsScript = rueidis.NewLuaScript(luaBalance + `
+local bal = balance(KEYS[1], ARGV[2])
+local after = bal + tonumber(ARGV[1])
+if after < 0 then
+  return {'0', string.format('%.0f', bal)}
+end
+redis.call('SET', KEYS[1], string.format('%.0f', after))
+return {'1', string.format('%.0f', after)}
+`)
+
+// getFundsScript reads the balance (nil when missing) and the live holds.
+// KEYS[1] the holds, KEYS[2] the balance.
+var getFundsScript = rueidis.NewLuaScript(luaTime + luaOpenHolds + `
+local sum = open(KEYS[1], now, nil)
+local b = redis.call('GET', KEYS[2])
+if not b then return {'0', '0', string.format('%.0f', sum)} end
+return {'1', b, string.format('%.0f', sum)}
+`)
+
+func fmtMicros(m gateway.Micros) string { return strconv.FormatInt(int64(m), 10) }
+
+// parseMicros reads a balance a script returned (it may be negative).
+func parseMicros(s string) (gateway.Micros, error) {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, err
+	}
+	return gateway.Micros(f), nil
+}
+
+// answer runs a funds script and checks it returned n strings.
+func (c *Cache) answer(ctx context.Context, script *rueidis.Lua, keys, args []string, n int) ([]string, error) {
+	r, err := script.Exec(ctx, c.client, keys, args).AsStrSlice()
+	if err != nil {
+		return nil, c.fail(err)
+	}
+	if len(r) != n {
+		return nil, gateway.Internal(fmt.Errorf("redis: funds script answered %q, want %d strings", r, n))
+	}
+	return r, nil
+}
+
+// HoldFunds places a hold when the balance less the open holds covers it;
+// see gateway.Cache. ttl is rounded up to a whole microsecond.
+func (c *Cache) HoldFunds(ctx context.Context, account, id string, amount, seed gateway.Micros, ttl time.Duration) (bool, gateway.Funds, error) {
+	if amount <= 0 {
+		return false, gateway.Funds{}, gateway.Invalid("amount", "a hold's amount must be positive")
+	}
+	if ttl <= 0 {
+		return false, gateway.Funds{}, gateway.Invalid("ttl", "a hold's ttl must be positive")
+	}
+	r, err := c.answer(ctx, holdFundsScript, []string{c.holdsKey(account), c.balanceKey(account)},
+		[]string{id, fmtMicros(amount), fmtMicros(seed), strconv.FormatInt(micros(ttl), 10)}, 3)
+	if err != nil {
+		return false, gateway.Funds{}, err
+	}
+	bal, err1 := parseMicros(r[1])
+	held, err2 := parseSum(r[2])
+	if err1 != nil || err2 != nil {
+		return false, gateway.Funds{}, gateway.Internal(fmt.Errorf("redis: hold funds answered %q", r))
+	}
+	return r[0] == "1", gateway.Funds{Balance: bal, Held: held, Known: true}, nil
+}
+
+// SettleFunds removes the hold and charges, once per id; see
+// gateway.Cache.
+func (c *Cache) SettleFunds(ctx context.Context, account, id string, cost, seed gateway.Micros) (gateway.Micros, bool, error) {
+	if cost < 0 {
+		return 0, false, gateway.Invalid("cost", "a cost must not be negative")
+	}
+	r, err := c.answer(ctx, settleFundsScript,
+		[]string{c.holdsKey(account), c.balanceKey(account), c.settledKey(account, id)},
+		[]string{id, fmtMicros(cost), fmtMicros(seed), strconv.FormatInt(gateway.SettleMemory.Milliseconds(), 10)}, 2)
+	if err != nil {
+		return 0, false, err
+	}
+	charged, err := parseMicros(r[1])
+	if err != nil {
+		return 0, false, gateway.Internal(fmt.Errorf("redis: settle funds answered %q", r))
+	}
+	return charged, r[0] == "1", nil
+}
+
+// AddFunds moves the balance, never below zero; see gateway.Cache.
+func (c *Cache) AddFunds(ctx context.Context, account string, amount, seed gateway.Micros) (gateway.Micros, bool, error) {
+	r, err := c.answer(ctx, addFundsScript, []string{c.balanceKey(account)}, []string{fmtMicros(amount), fmtMicros(seed)}, 2)
+	if err != nil {
+		return 0, false, err
+	}
+	bal, err := parseMicros(r[1])
+	if err != nil {
+		return 0, false, gateway.Internal(fmt.Errorf("redis: add funds answered %q", r))
+	}
+	return bal, r[0] == "1", nil
+}
+
+// GetFunds returns the balance and open holds; see gateway.Cache.
+func (c *Cache) GetFunds(ctx context.Context, account string) (gateway.Funds, error) {
+	r, err := c.answer(ctx, getFundsScript, []string{c.holdsKey(account), c.balanceKey(account)}, nil, 3)
+	if err != nil {
+		return gateway.Funds{}, err
+	}
+	bal, err1 := parseMicros(r[1])
+	held, err2 := parseSum(r[2])
+	if err1 != nil || err2 != nil {
+		return gateway.Funds{}, gateway.Internal(fmt.Errorf("redis: get funds answered %q", r))
+	}
+	return gateway.Funds{Balance: bal, Held: held, Known: r[0] == "1"}, nil
+}
