@@ -24,6 +24,7 @@ import (
 	"github.com/tollgate-ai/tollgate/adapters/oteltrace"
 	"github.com/tollgate-ai/tollgate/adapters/providers/anthropic"
 	"github.com/tollgate-ai/tollgate/adapters/providers/azure"
+	"github.com/tollgate-ai/tollgate/adapters/providers/gemini"
 	"github.com/tollgate-ai/tollgate/adapters/providers/mock"
 	"github.com/tollgate-ai/tollgate/adapters/providers/openai"
 	"github.com/tollgate-ai/tollgate/adapters/providers/openaicompat"
@@ -161,6 +162,7 @@ func provideDrivers() gateway.Drivers {
 		"openai":    openai.Driver(openai.Config{}),
 		"azure":     azure.Driver(azure.Config{}),
 		"anthropic": anthropic.Driver(anthropic.Config{}),
+		"gemini":    gemini.Driver(gemini.Config{}),
 		"mock":      mock.Driver(),
 	}
 }
