@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/matryer/is"
@@ -145,4 +147,44 @@ func TestPassThroughWithOpenAISDK(t *testing.T) {
 	bad := openai.NewClient(option.WithBaseURL(base+"/proxy/openai/"), option.WithAPIKey("tg-wrong"), option.WithMaxRetries(0))
 	_, err = bad.Models.List(ctx)
 	is.Equal(asAPIError(t, err).StatusCode, http.StatusUnauthorized)
+}
+
+// OpenAI's SDK reaches an Azure OpenAI deployment through
+// /v1/chat/completions, and Azure's SDK shape through /proxy/azure.
+func TestChatCompletionsToAzure(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	az := openaitest.NewAzure(t, "azure-api-key-0123")
+	az.Deploy("prod-4o", "gpt-4o")
+	_, base := gatewayServer(t, map[string]string{})
+	is.Equal(call(t, "POST", base+"/admin/providers", adminKey, map[string]any{
+		"name": "azure", "type": "azure", "base_url": az.URL, "models": []string{"gpt-4o"},
+		"options":     map[string]string{"deployments": "gpt-4o=prod-4o"},
+		"credentials": []map[string]any{{"secret": "azure-api-key-0123"}},
+	}, nil), http.StatusCreated)
+	key := clientKey(t, base)
+	client := openai.NewClient(option.WithBaseURL(base+"/v1/"), option.WithAPIKey(key), option.WithMaxRetries(0))
+	resp, err := client.Chat.Completions.New(context.Background(), openai.ChatCompletionNewParams{
+		Model: "gpt-4o", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hello azure")},
+	})
+	is.NoErr(err)
+	is.Equal(resp.Choices[0].Message.Content, "Echo: hello azure")
+	sent := az.Requests()[0]
+	is.Equal(sent.Path, "/openai/deployments/prod-4o/chat/completions")
+	is.Equal(sent.Header.Get("Api-Key"), "azure-api-key-0123")
+
+	// Pass-through: Azure's path and api-version as its SDK sends them.
+	req, _ := http.NewRequest("POST", base+"/proxy/azure/openai/deployments/prod-4o/chat/completions?api-version=2024-10-21",
+		strings.NewReader(`{"messages":[{"role":"user","content":"native azure"}]}`))
+	req.Header.Set("Api-Key", key)
+	req.Header.Set("Content-Type", "application/json")
+	r, err := http.DefaultClient.Do(req)
+	is.NoErr(err)
+	defer r.Body.Close()
+	is.Equal(r.StatusCode, http.StatusOK)
+	var out struct {
+		Choices []struct{ Message struct{ Content string } }
+	}
+	is.NoErr(json.NewDecoder(r.Body).Decode(&out))
+	is.Equal(out.Choices[0].Message.Content, "Echo: native azure")
 }
