@@ -4,13 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
-	"mime"
 	"net/http"
-	"strings"
-	"sync"
 
+	"github.com/tollgate-ai/tollgate/adapters/providers/internal/httpx"
 	"github.com/tollgate-ai/tollgate/gateway"
-	"github.com/tollgate-ai/tollgate/internal/sse"
 )
 
 // MaxMeteredJSON bounds the JSON response a meter keeps to read its usage
@@ -35,16 +32,27 @@ const MaxMeteredJSON = 8 << 20
 // Tokens count as for Chat (see usage). req is not consulted: the
 // response says all there is.
 func (u *Upstream) Meter(req *http.Request, contentType string) gateway.UsageMeter {
-	mt, _, _ := mime.ParseMediaType(contentType)
-	switch {
-	case mt == "text/event-stream":
-		m := &streamMeter{}
-		m.sc = sse.NewScanner(m.event)
-		return m
-	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
-		return &jsonMeter{}
-	default:
-		return noMeter{}
+	return httpx.NewMeter(contentType, httpx.MeterSpec{MaxJSON: MaxMeteredJSON, Read: read,
+		MayReport: func(data []byte) bool { return bytes.Contains(data, usageKey) }})
+}
+
+var usageKey = []byte(`"usageMetadata"`)
+
+// read takes in what data reports: one response, or a JSON array of them
+// (streamGenerateContent without alt=sse).
+func read(data []byte, r *httpx.Report) {
+	if data[0] == '[' {
+		var all []metered
+		if json.Unmarshal(data, &all) == nil {
+			for i := range all {
+				all[i].add(r)
+			}
+		}
+		return
+	}
+	var v metered
+	if json.Unmarshal(data, &v) == nil {
+		v.add(r)
 	}
 }
 
@@ -61,21 +69,13 @@ type metered struct {
 	} `json:"predictions"`
 }
 
-// tally keeps the usage and model seen so far.
-type tally struct {
-	mu    sync.Mutex
-	usage gateway.Usage
-	model string
-	ok    bool
-}
-
 // add takes in what v reports; the last usage reported wins.
-func (t *tally) add(v *metered) {
+func (v *metered) add(r *httpx.Report) {
 	if v.ModelVersion != "" {
-		t.model = shortModel(v.ModelVersion)
+		r.Model = shortModel(v.ModelVersion)
 	}
 	if v.UsageMetadata != nil {
-		t.usage, t.ok = usage(v.UsageMetadata), true
+		r.Usage, r.Counted = usage(v.UsageMetadata), true
 		return
 	}
 	var tokens float64
@@ -87,100 +87,6 @@ func (t *tally) add(v *metered) {
 	}
 	if counted {
 		n := int(min(tokens, math.MaxInt32))
-		t.usage, t.ok = gateway.Usage{PromptTokens: n, TotalTokens: n}, true
+		r.Usage, r.Counted = gateway.Usage{PromptTokens: n, TotalTokens: n}, true
 	}
 }
-
-func (t *tally) result() (gateway.Usage, string, bool) { return t.usage, t.model, t.ok }
-
-// jsonMeter keeps a JSON body, up to MaxMeteredJSON, and reads it when
-// asked for its usage.
-type jsonMeter struct {
-	tally
-	buf    []byte
-	parsed int // len(buf) when last read
-	over   bool
-}
-
-func (m *jsonMeter) Write(p []byte) (int, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	switch {
-	case m.over:
-	case len(m.buf)+len(p) > MaxMeteredJSON:
-		m.over, m.buf = true, nil
-	default:
-		m.buf = append(m.buf, p...)
-	}
-	return len(p), nil
-}
-
-func (m *jsonMeter) Usage() (gateway.Usage, string, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.over {
-		return gateway.Usage{}, "", false
-	}
-	if len(m.buf) != m.parsed {
-		m.parsed = len(m.buf)
-		m.usage, m.model, m.ok = gateway.Usage{}, "", false
-		body := bytes.TrimSpace(m.buf)
-		if len(body) > 0 && body[0] == '[' {
-			var all []metered
-			if json.Unmarshal(body, &all) == nil {
-				for i := range all {
-					m.add(&all[i])
-				}
-			}
-		} else {
-			var v metered
-			if json.Unmarshal(body, &v) == nil {
-				m.add(&v)
-			}
-		}
-	}
-	return m.result()
-}
-
-// streamMeter decodes an event stream as it passes.
-type streamMeter struct {
-	tally
-	sc *sse.Scanner
-}
-
-func (m *streamMeter) Write(p []byte) (int, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.sc.Write(p)
-}
-
-func (m *streamMeter) Usage() (gateway.Usage, string, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.result()
-}
-
-var usageKey = []byte(`"usageMetadata"`)
-
-// event reads one event; it runs inside Write, under the lock. Once the
-// model is known, events without usage are not decoded.
-func (m *streamMeter) event(ev sse.Event) {
-	data := bytes.TrimSpace(ev.Data)
-	if len(data) == 0 || data[0] != '{' {
-		return
-	}
-	if m.model != "" && !bytes.Contains(data, usageKey) {
-		return
-	}
-	var v metered
-	if json.Unmarshal(data, &v) != nil {
-		return
-	}
-	m.add(&v)
-}
-
-// noMeter meters a response that reports no usage.
-type noMeter struct{}
-
-func (noMeter) Write(p []byte) (int, error)          { return len(p), nil }
-func (noMeter) Usage() (gateway.Usage, string, bool) { return gateway.Usage{}, "", false }

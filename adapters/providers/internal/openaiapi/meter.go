@@ -3,13 +3,10 @@ package openaiapi
 import (
 	"bytes"
 	"encoding/json"
-	"mime"
 	"net/http"
-	"strings"
-	"sync"
 
+	"github.com/tollgate-ai/tollgate/adapters/providers/internal/httpx"
 	"github.com/tollgate-ai/tollgate/gateway"
-	"github.com/tollgate-ai/tollgate/internal/sse"
 )
 
 // MaxMeteredJSON bounds the JSON response a meter keeps to read its usage
@@ -34,16 +31,27 @@ const MaxMeteredJSON = 8 << 20
 // CompletionTokens; cached input and reasoning tokens go in the details.
 // req is not consulted: the response says all there is.
 func (u *Upstream) Meter(req *http.Request, contentType string) gateway.UsageMeter {
-	mt, _, _ := mime.ParseMediaType(contentType)
-	switch {
-	case mt == "text/event-stream":
-		m := &streamMeter{}
-		m.sc = sse.NewScanner(m.event)
-		return m
-	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
-		return &jsonMeter{}
-	default:
-		return noMeter{}
+	return httpx.NewMeter(contentType, httpx.MeterSpec{MaxJSON: MaxMeteredJSON, Read: read, MayReport: reportsUsage})
+}
+
+// read takes in what data, a body or an event, reports.
+func read(data []byte, r *httpx.Report) {
+	var v metered
+	if json.Unmarshal(data, &v) != nil {
+		return
+	}
+	for _, m := range []*metered{&v, v.XGroq, v.Response} {
+		if m == nil {
+			continue
+		}
+		if m.Model != "" {
+			r.Model = m.Model
+		}
+		if m.Usage != nil {
+			if u, ok := m.Usage.usage(); ok {
+				r.Usage, r.Counted = u, true
+			}
+		}
 	}
 }
 
@@ -119,110 +127,6 @@ type metered struct {
 	Response *metered   `json:"response"`
 }
 
-// tally keeps the usage and model seen so far.
-type tally struct {
-	mu    sync.Mutex
-	usage gateway.Usage
-	model string
-	ok    bool
-}
-
-// add takes in what v reports; the last usage reported wins.
-func (t *tally) add(v *metered) {
-	for _, m := range []*metered{v, v.XGroq, v.Response} {
-		if m == nil {
-			continue
-		}
-		if m.Model != "" {
-			t.model = m.Model
-		}
-		if m.Usage != nil {
-			if u, ok := m.Usage.usage(); ok {
-				t.usage, t.ok = u, true
-			}
-		}
-	}
-}
-
-func (t *tally) result() (gateway.Usage, string, bool) {
-	return t.usage, t.model, t.ok
-}
-
-// jsonMeter keeps a JSON body, up to MaxMeteredJSON, and reads it when
-// asked for its usage.
-type jsonMeter struct {
-	tally
-	buf    []byte
-	parsed int // len(buf) when last read
-	over   bool
-}
-
-func (m *jsonMeter) Write(p []byte) (int, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	switch {
-	case m.over:
-	case len(m.buf)+len(p) > MaxMeteredJSON:
-		m.over, m.buf = true, nil
-	default:
-		m.buf = append(m.buf, p...)
-	}
-	return len(p), nil
-}
-
-func (m *jsonMeter) Usage() (gateway.Usage, string, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.over {
-		return gateway.Usage{}, "", false
-	}
-	if len(m.buf) != m.parsed {
-		m.parsed = len(m.buf)
-		m.usage, m.model, m.ok = gateway.Usage{}, "", false
-		var v metered
-		if json.Unmarshal(m.buf, &v) == nil {
-			m.add(&v)
-		}
-	}
-	return m.result()
-}
-
-// streamMeter decodes an event stream as it passes.
-type streamMeter struct {
-	tally
-	sc *sse.Scanner
-}
-
-func (m *streamMeter) Write(p []byte) (int, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.sc.Write(p)
-}
-
-func (m *streamMeter) Usage() (gateway.Usage, string, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.result()
-}
-
-// event reads one event; it runs inside Write, under the lock. Most
-// chunks carry no usage ("usage": null or none at all), and once the model
-// is known they are not decoded.
-func (m *streamMeter) event(ev sse.Event) {
-	data := bytes.TrimSpace(ev.Data)
-	if len(data) == 0 || data[0] != '{' {
-		return // [DONE], or not JSON
-	}
-	if m.model != "" && !reportsUsage(data) {
-		return
-	}
-	var v metered
-	if json.Unmarshal(data, &v) != nil {
-		return
-	}
-	m.add(&v)
-}
-
 var usageKey = []byte(`"usage"`)
 
 // reportsUsage reports whether data has a "usage" key whose value is an
@@ -243,9 +147,3 @@ func reportsUsage(data []byte) bool {
 		}
 	}
 }
-
-// noMeter meters a response that reports no usage.
-type noMeter struct{}
-
-func (noMeter) Write(p []byte) (int, error)          { return len(p), nil }
-func (noMeter) Usage() (gateway.Usage, string, bool) { return gateway.Usage{}, "", false }
