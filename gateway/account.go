@@ -30,8 +30,13 @@ type Account struct {
 	// DefaultNamespace.
 	Namespaces []string
 	// Limits cap the account as a whole, every key together.
-	Limits    Limits
-	Epoch     int64
+	Limits Limits
+	Epoch  int64
+	// Prepaid accounts pay from a credit balance: each request holds the
+	// most it can cost first, and is refused (402) when the balance less
+	// the open holds does not cover it. Others are metered only: their
+	// costs are recorded, never checked.
+	Prepaid   bool
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

@@ -12,6 +12,7 @@ type AccountUpdate struct {
 	DefaultNamespace *string
 	Namespaces       *[]string
 	Limits           *Limits
+	Prepaid          *bool
 }
 
 // CreateAccount adds an account. Status defaults to active and
@@ -59,6 +60,7 @@ func (a *Admin) UpdateAccount(ctx context.Context, id string, u AccountUpdate) (
 		setIf(&acct.DefaultNamespace, u.DefaultNamespace)
 		setIf(&acct.Namespaces, u.Namespaces)
 		setIf(&acct.Limits, u.Limits)
+		setIf(&acct.Prepaid, u.Prepaid)
 		acct.UpdatedAt = now
 		return acct.Validate()
 	})

@@ -19,4 +19,5 @@ type Store interface {
 	StatsStore
 	SettingsStore
 	AlertStore
+	LedgerStore
 }

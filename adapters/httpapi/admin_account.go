@@ -14,6 +14,7 @@ type accountInput struct {
 	DefaultNamespace string         `json:"default_namespace"`
 	Namespaces       []string       `json:"namespaces"`
 	Limits           limitsJSON     `json:"limits"`
+	Prepaid          bool           `json:"prepaid"`
 }
 
 func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) {
@@ -24,7 +25,7 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) {
 	}
 	a, err := s.admin.CreateAccount(r.Context(), &gateway.Account{
 		Name: in.Name, Status: in.Status, DefaultNamespace: in.DefaultNamespace, Namespaces: in.Namespaces,
-		Limits: gateway.Limits(in.Limits),
+		Limits: gateway.Limits(in.Limits), Prepaid: in.Prepaid,
 	})
 	if err != nil {
 		s.writeError(w, r, err)
@@ -57,6 +58,7 @@ type accountPatch struct {
 	DefaultNamespace *string         `json:"default_namespace"`
 	Namespaces       *[]string       `json:"namespaces"`
 	Limits           *limitsJSON     `json:"limits"`
+	Prepaid          *bool           `json:"prepaid"`
 }
 
 func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request) {
@@ -65,7 +67,7 @@ func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	u := gateway.AccountUpdate{Name: in.Name, Status: in.Status, DefaultNamespace: in.DefaultNamespace, Namespaces: in.Namespaces}
+	u := gateway.AccountUpdate{Name: in.Name, Status: in.Status, DefaultNamespace: in.DefaultNamespace, Namespaces: in.Namespaces, Prepaid: in.Prepaid}
 	if in.Limits != nil {
 		l := gateway.Limits(*in.Limits)
 		u.Limits = &l

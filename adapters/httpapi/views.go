@@ -89,6 +89,7 @@ type accountJSON struct {
 	Namespaces       []string       `json:"namespaces"`
 	Limits           limitsJSON     `json:"limits"`
 	Epoch            int64          `json:"epoch"`
+	Prepaid          bool           `json:"prepaid"`
 	CreatedAt        time.Time      `json:"created_at"`
 	UpdatedAt        time.Time      `json:"updated_at"`
 }
@@ -96,7 +97,7 @@ type accountJSON struct {
 func accountView(a *gateway.Account) accountJSON {
 	return accountJSON{
 		ID: a.ID, Name: a.Name, Status: a.Status, DefaultNamespace: a.DefaultNamespace,
-		Namespaces: nonNil(a.Namespaces), Limits: limitsJSON(a.Limits), Epoch: a.Epoch, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+		Namespaces: nonNil(a.Namespaces), Limits: limitsJSON(a.Limits), Epoch: a.Epoch, Prepaid: a.Prepaid, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}
 }
 

@@ -44,6 +44,7 @@ type Store struct {
 	bindings    map[string]*gateway.Binding
 	models      map[string]*gateway.Model
 	records     map[string]*gateway.RequestRecord
+	ledger      ledger
 	stats       map[gateway.StatKey]*gateway.StatCounts
 	settings    *gateway.Settings
 	alerts      map[string]*gateway.Alert

@@ -23,6 +23,7 @@ type accountRow struct {
 	Namespaces       []string    `bun:"namespaces"` // JSON
 	Limits           *limitsJSON `bun:"limits"`     // JSON
 	Epoch            int64       `bun:"epoch"`
+	Prepaid          bool        `bun:"prepaid"`
 	CreatedAt        time.Time   `bun:"created_at,nullzero"`
 	UpdatedAt        time.Time   `bun:"updated_at,nullzero"`
 }
@@ -36,6 +37,7 @@ func newAccountRow(a *gateway.Account) *accountRow {
 		Namespaces:       slices.Clone(a.Namespaces),
 		Limits:           limitsRow(a.Limits),
 		Epoch:            a.Epoch,
+		Prepaid:          a.Prepaid,
 		CreatedAt:        dbTime(a.CreatedAt),
 		UpdatedAt:        dbTime(a.UpdatedAt),
 	}
@@ -50,6 +52,7 @@ func (r *accountRow) account() *gateway.Account {
 		Namespaces:       slices.Clone(r.Namespaces),
 		Limits:           r.Limits.limits(),
 		Epoch:            r.Epoch,
+		Prepaid:          r.Prepaid,
 		CreatedAt:        dbTime(r.CreatedAt),
 		UpdatedAt:        dbTime(r.UpdatedAt),
 	}

@@ -253,6 +253,27 @@ func schemaVersions() []schemaVersion {
 			`ALTER TABLE models ADD COLUMN request_price BIGINT NOT NULL DEFAULT 0`,
 			`ALTER TABLE request_records ADD COLUMN prices {json}`,
 		},
+	}, {
+		name: "20261124000013", comment: "ledger",
+		statements: []string{
+			// Amounts are micros: BIGINT, never a float.
+			`CREATE TABLE IF NOT EXISTS ledger_entries (
+				id {id} PRIMARY KEY,
+				account_id TEXT NOT NULL DEFAULT '',
+				kind TEXT NOT NULL DEFAULT '',
+				amount BIGINT NOT NULL DEFAULT 0,
+				balance_after BIGINT NOT NULL DEFAULT 0,
+				actor TEXT NOT NULL DEFAULT '',
+				reason TEXT NOT NULL DEFAULT '',
+				request_id TEXT NOT NULL DEFAULT '',
+				time {time})`,
+			`CREATE INDEX IF NOT EXISTS ledger_account_time_idx ON ledger_entries (account_id, time, id)`,
+			`CREATE INDEX IF NOT EXISTS ledger_time_idx ON ledger_entries (time, id)`,
+			`CREATE TABLE IF NOT EXISTS account_balances (
+				account_id {id} PRIMARY KEY,
+				balance BIGINT NOT NULL DEFAULT 0)`,
+			`ALTER TABLE accounts ADD COLUMN prepaid BOOLEAN NOT NULL DEFAULT FALSE`,
+		},
 	}}
 }
 

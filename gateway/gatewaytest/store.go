@@ -62,6 +62,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"Stats", testStats},
 		{"Settings", testSettings},
 		{"Alerts", testAlerts},
+		{"Ledger", testLedger},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -22,6 +22,7 @@ func newAccount(id, name string, created time.Time) *gateway.Account {
 		Limits: gateway.Limits{RequestsPerSecond: 1, RequestsPerMinute: 2, RequestsPerHour: 3, RequestsPerDay: 4,
 			TokensPerMinute: 5, TokensPerHour: 6, TokensPerDay: 7, Concurrent: 8},
 		Epoch:     7,
+		Prepaid:   true,
 		CreatedAt: created,
 		UpdatedAt: created.Add(90 * time.Second).In(elsewhere),
 	}
@@ -178,7 +179,7 @@ func testUpdateAccount(t *testing.T, newStore storeFactory) {
 			seen = normAccount(a)
 			a.Name, a.Status, a.DefaultNamespace = want.Name, want.Status, want.DefaultNamespace
 			a.Namespaces, a.Epoch, a.UpdatedAt = []string{"dev"}, want.Epoch, want.UpdatedAt
-			a.Limits = want.Limits
+			a.Limits, a.Prepaid = want.Limits, false
 			return nil
 		})
 		is.NoErr(err)

@@ -1,0 +1,152 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/tollgate-ai/tollgate/gateway"
+)
+
+// ledgerRow is a row of ledger_entries, which is only ever appended to.
+type ledgerRow struct {
+	bun.BaseModel `bun:"table:ledger_entries"`
+
+	ID           string    `bun:"id,pk"`
+	AccountID    string    `bun:"account_id"`
+	Kind         string    `bun:"kind"`
+	Amount       int64     `bun:"amount"`
+	BalanceAfter int64     `bun:"balance_after"`
+	Actor        string    `bun:"actor"`
+	Reason       string    `bun:"reason"`
+	RequestID    string    `bun:"request_id"`
+	Time         time.Time `bun:"time,nullzero"`
+}
+
+// balanceRow is an account's balance as the ledger's appends keep it.
+type balanceRow struct {
+	bun.BaseModel `bun:"table:account_balances"`
+
+	AccountID string `bun:"account_id,pk"`
+	Balance   int64  `bun:"balance"`
+}
+
+func (r *ledgerRow) entry() *gateway.LedgerEntry {
+	return &gateway.LedgerEntry{ID: r.ID, AccountID: r.AccountID, Kind: gateway.EntryKind(r.Kind), Amount: gateway.Micros(r.Amount),
+		BalanceAfter: gateway.Micros(r.BalanceAfter), Actor: r.Actor, Reason: r.Reason, RequestID: r.RequestID, Time: dbTime(r.Time)}
+}
+
+// AppendEntries appends entries in one transaction, each at most once by
+// ID. An appended entry moves its account's row of account_balances in
+// the same statement that reads the balance back (an upsert returning
+// it, which takes the row's lock on PostgreSQL), so concurrent appends
+// to one account queue on that row and every BalanceAfter is exact.
+func (s *Store) AppendEntries(ctx context.Context, entries []*gateway.LedgerEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		for _, e := range entries {
+			row := &ledgerRow{ID: e.ID, AccountID: e.AccountID, Kind: string(e.Kind), Amount: int64(e.Amount),
+				Actor: e.Actor, Reason: e.Reason, RequestID: e.RequestID, Time: dbTime(e.Time)}
+			res, err := tx.NewInsert().Model(row).On("CONFLICT (id) DO NOTHING").Exec(ctx)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				continue // written before
+			}
+			var after int64
+			err = tx.NewInsert().Model(&balanceRow{AccountID: e.AccountID, Balance: int64(e.Amount)}).
+				On("CONFLICT (account_id) DO UPDATE").
+				Set("balance = ?TableAlias.balance + EXCLUDED.balance").
+				Returning("balance").Scan(ctx, &after)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.NewUpdate().Model((*ledgerRow)(nil)).Set("balance_after = ?", after).Where("id = ?", e.ID).Exec(ctx); err != nil {
+				return err
+			}
+			e.BalanceAfter = gateway.Micros(after)
+		}
+		return nil
+	})
+	if err != nil {
+		return internal("append ledger entries", err)
+	}
+	return nil
+}
+
+// Balances returns the balance of every account with entries.
+func (s *Store) Balances(ctx context.Context) (map[string]gateway.Micros, error) {
+	var rows []balanceRow
+	if err := s.db.NewSelect().Model(&rows).Scan(ctx); err != nil {
+		return nil, internal("read balances", err)
+	}
+	out := make(map[string]gateway.Micros, len(rows))
+	for _, r := range rows {
+		out[r.AccountID] = gateway.Micros(r.Balance)
+	}
+	return out, nil
+}
+
+// ListEntries returns the entries f selects, newest first (by Time, then
+// ID), at most f.Limit (100 when not set).
+func (s *Store) ListEntries(ctx context.Context, f gateway.LedgerFilter) ([]*gateway.LedgerEntry, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = defaultRecordLimit
+	}
+	var rows []ledgerRow
+	q := s.db.NewSelect().Model(&rows).OrderExpr("? DESC"+s.nullsLast()+", id DESC", bun.Ident("time")).Limit(int64(limit))
+	if f.AccountID != "" {
+		q = q.Where("account_id = ?", f.AccountID)
+	}
+	if f.Kind != "" {
+		q = q.Where("kind = ?", string(f.Kind))
+	}
+	if !f.Since.IsZero() {
+		q = q.Where("? >= ?", bun.Ident("time"), dbTime(f.Since))
+	}
+	if !f.Until.IsZero() {
+		q = q.Where("? < ?", bun.Ident("time"), dbTime(f.Until))
+	}
+	if b := f.Before; b != nil {
+		t := dbTime(b.Time)
+		q = q.Where("(? < ? OR (? = ? AND id < ?))", bun.Ident("time"), t, bun.Ident("time"), t, b.ID)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, internal("list ledger entries", err)
+	}
+	out := make([]*gateway.LedgerEntry, len(rows))
+	for i := range rows {
+		out[i] = rows[i].entry()
+	}
+	return out, nil
+}
+
+// CheckLedger sums every account's entries in the database and returns
+// the accounts whose kept balance differs (a balance with no entries, or
+// entries with no balance, count too).
+func (s *Store) CheckLedger(ctx context.Context) ([]gateway.LedgerDrift, error) {
+	var rows []struct {
+		AccountID string `bun:"account_id"`
+		Balance   int64  `bun:"balance"`
+		Sum       int64  `bun:"sum"`
+	}
+	err := s.db.NewRaw(`
+		SELECT account_id, SUM(balance) AS balance, SUM(total) AS sum FROM (
+			SELECT account_id, balance, 0 AS total FROM account_balances
+			UNION ALL
+			SELECT account_id, 0 AS balance, SUM(amount) AS total FROM ledger_entries GROUP BY account_id
+		) AS both_sides GROUP BY account_id HAVING SUM(balance) <> SUM(total) ORDER BY account_id`).Scan(ctx, &rows)
+	if err != nil {
+		return nil, internal("check ledger", err)
+	}
+	out := make([]gateway.LedgerDrift, len(rows))
+	for i, r := range rows {
+		out[i] = gateway.LedgerDrift{AccountID: r.AccountID, Balance: gateway.Micros(r.Balance), Sum: gateway.Micros(r.Sum)}
+	}
+	return out, nil
+}

@@ -1,0 +1,97 @@
+package gatewaytest
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/matryer/is"
+
+	"github.com/tollgate-ai/tollgate/gateway"
+)
+
+func entry(id, account string, kind gateway.EntryKind, amount gateway.Micros, sec int) *gateway.LedgerEntry {
+	return &gateway.LedgerEntry{ID: id, AccountID: account, Kind: kind, Amount: amount, Actor: "admin", Reason: "reason " + id,
+		RequestID: "req-" + id, Time: at(sec)}
+}
+
+func testLedger(t *testing.T, newStore storeFactory) {
+	run(t, "AppendKeepsBalances", newStore, func(t *testing.T, is *is.I, s gateway.Store) {
+		es := []*gateway.LedgerEntry{
+			entry("e1", "acc_a", gateway.EntryGrant, 1000, 1),
+			entry("e2", "acc_a", gateway.EntryUsage, -300, 2),
+			entry("e3", "acc_b", gateway.EntryGrant, 50, 3),
+		}
+		is.NoErr(s.AppendEntries(t.Context(), es))
+		is.Equal(es[1].BalanceAfter, gateway.Micros(700)) // set on the caller's entries too
+		bs, err := s.Balances(t.Context())
+		is.NoErr(err)
+		is.Equal(bs, map[string]gateway.Micros{"acc_a": 700, "acc_b": 50})
+		got, err := s.ListEntries(t.Context(), gateway.LedgerFilter{AccountID: "acc_a"})
+		is.NoErr(err)
+		is.Equal(len(got), 2)
+		want := *es[1]
+		want.Time = normTime(want.Time)
+		g := *got[0]
+		g.Time = normTime(g.Time)
+		is.Equal(g, want) // newest first, every field round-trips
+		is.Equal(got[1].BalanceAfter, gateway.Micros(1000))
+	})
+	run(t, "AppendIsIdempotent", newStore, func(t *testing.T, is *is.I, s gateway.Store) {
+		e := entry("usage:req-1", "acc_a", gateway.EntryUsage, -40, 1)
+		for range 3 {
+			is.NoErr(s.AppendEntries(t.Context(), []*gateway.LedgerEntry{e, entry("g1", "acc_a", gateway.EntryGrant, 100, 0)}))
+		}
+		bs, err := s.Balances(t.Context())
+		is.NoErr(err)
+		is.Equal(bs["acc_a"], gateway.Micros(60)) // each entry counted once
+		all, err := s.ListEntries(t.Context(), gateway.LedgerFilter{})
+		is.NoErr(err)
+		is.Equal(len(all), 2)
+	})
+	run(t, "ListFiltersAndPages", newStore, func(t *testing.T, is *is.I, s gateway.Store) {
+		var es []*gateway.LedgerEntry
+		for i := range 6 {
+			kind := gateway.EntryGrant
+			if i%2 == 1 {
+				kind = gateway.EntryUsage
+			}
+			es = append(es, entry(fmt.Sprint("e", i), "acc_a", kind, 10, i))
+		}
+		is.NoErr(s.AppendEntries(t.Context(), es))
+		ids := func(f gateway.LedgerFilter) []string {
+			got, err := s.ListEntries(t.Context(), f)
+			is.NoErr(err)
+			var out []string
+			for _, e := range got {
+				out = append(out, e.ID)
+			}
+			return out
+		}
+		is.Equal(ids(gateway.LedgerFilter{Kind: gateway.EntryUsage}), []string{"e5", "e3", "e1"})
+		is.Equal(ids(gateway.LedgerFilter{Since: at(2), Until: at(4)}), []string{"e3", "e2"})
+		is.Equal(ids(gateway.LedgerFilter{Limit: 2}), []string{"e5", "e4"})
+		is.Equal(ids(gateway.LedgerFilter{Limit: 2, Before: &gateway.RecordCursor{Time: at(4), ID: "e4"}}), []string{"e3", "e2"})
+		is.Equal(len(ids(gateway.LedgerFilter{AccountID: "acc_other"})), 0)
+	})
+	run(t, "ConcurrentAppendsAreExact", newStore, func(t *testing.T, is *is.I, s gateway.Store) {
+		errs := race(20, func(i int) error {
+			return s.AppendEntries(t.Context(), []*gateway.LedgerEntry{entry(fmt.Sprint("c", i), "acc_a", gateway.EntryGrant, 5, i)})
+		})
+		for _, err := range errs {
+			is.NoErr(err)
+		}
+		bs, err := s.Balances(t.Context())
+		is.NoErr(err)
+		is.Equal(bs["acc_a"], gateway.Micros(100))
+		all, err := s.ListEntries(t.Context(), gateway.LedgerFilter{})
+		is.NoErr(err)
+		seen := map[gateway.Micros]bool{}
+		for _, e := range all {
+			is.True(!seen[e.BalanceAfter]) // each append saw the one before it
+			seen[e.BalanceAfter] = true
+		}
+		drift, err := s.CheckLedger(t.Context())
+		is.NoErr(err)
+		is.Equal(len(drift), 0)
+	})
+}
