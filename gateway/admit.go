@@ -210,16 +210,3 @@ func (s *RateStatus) observe(buckets []limitBucket, remaining []int64) {
 		}
 	}
 }
-
-// estimateTokens guesses a chat request's tokens before the call: a token
-// per four characters of prompt, plus the most it may generate.
-func estimateTokens(req *ChatRequest) int64 {
-	n := int64(len(req.promptText())/4 + 1)
-	switch {
-	case req.MaxCompletionTokens != nil:
-		n += int64(*req.MaxCompletionTokens)
-	case req.MaxTokens != nil:
-		n += int64(*req.MaxTokens)
-	}
-	return n
-}

@@ -31,7 +31,7 @@ func (g *Gateway) chat(ctx context.Context, c *Caller, req *ChatRequest, in *inf
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
-	chain, err := g.prepare(ctx, c, in, req.Model, estimateTokens(req))
+	chain, err := g.prepare(ctx, c, in, req.Model, chatEstimate(req))
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +56,7 @@ func (g *Gateway) Embeddings(ctx context.Context, c *Caller, req *EmbedRequest) 
 	err := req.Validate()
 	var chain []hop
 	if err == nil {
-		chain, err = g.prepare(ctx, c, in, req.Model, int64(len(req.Input)/4+1))
+		chain, err = g.prepare(ctx, c, in, req.Model, estimate{promptBytes: int64(len(req.Input))})
 	}
 	if err == nil {
 		err = g.attempt(ctx, chain, in, func(ctx context.Context, h hop, cred *Credential) error {
@@ -80,10 +80,11 @@ func (g *Gateway) Embeddings(ctx context.Context, c *Caller, req *EmbedRequest) 
 	return resp, err
 }
 
-// prepare routes model for c and admits the request under its limits;
-// a request for a model it may not use, or that nothing serves, takes
-// nothing from its limits. It returns the provider chain.
-func (g *Gateway) prepare(ctx context.Context, c *Caller, in *inflight, model string, estimate int64) ([]hop, error) {
+// prepare routes model for c, admits the request under its limits and,
+// for a prepaid account, holds the most it may cost; a request for a
+// model it may not use, or that nothing serves, takes nothing from its
+// limits. It returns the provider chain.
+func (g *Gateway) prepare(ctx context.Context, c *Caller, in *inflight, model string, est estimate) ([]hop, error) {
 	snap := g.snapshot()
 	name, chain, err := snap.route(c, model)
 	in.rec.Model = model
@@ -91,7 +92,10 @@ func (g *Gateway) prepare(ctx context.Context, c *Caller, in *inflight, model st
 		return nil, err
 	}
 	in.model = snap.models[name]
-	if err := g.admit(ctx, c, in, estimate); err != nil {
+	if err := g.admit(ctx, c, in, est.tokens()); err != nil {
+		return nil, err
+	}
+	if err := g.hold(ctx, c, in, est); err != nil {
 		return nil, err
 	}
 	return chain, nil

@@ -57,6 +57,12 @@ type Config struct {
 	ConcurrencyLease time.Duration
 	// Alerts are the detectors' thresholds until the Settings hold some.
 	Alerts AlertThresholds
+	// HoldTTL is how long a prepaid request's hold lasts if the request
+	// never settles. Default DefaultHoldTTL.
+	HoldTTL time.Duration
+	// HoldOutput is the output, in tokens, a prepaid request that sets no
+	// limit is held for. Default DefaultHoldOutput.
+	HoldOutput int64
 	// Presets are the ready-made providers the Admin offers (the drivers'
 	// preset tables, such as openaicompat.Presets()).
 	Presets []Preset
@@ -86,6 +92,12 @@ func (c Config) withDefaults() Config {
 	if c.Tracer == nil {
 		c.Tracer = noTracer{}
 	}
+	if c.HoldTTL <= 0 {
+		c.HoldTTL = DefaultHoldTTL
+	}
+	if c.HoldOutput <= 0 {
+		c.HoldOutput = DefaultHoldOutput
+	}
 	return c
 }
 
@@ -108,6 +120,7 @@ type Gateway struct {
 	rec     *Recorder
 	limiter *limiter
 	meter   *meter
+	biller  *biller
 
 	snap atomic.Pointer[Snapshot]
 
@@ -149,6 +162,7 @@ func New(cfg Config, store Store, cache Cache, drivers Drivers, hasher *Hasher, 
 			lease: cfg.ConcurrencyLease, log: cfg.Logger},
 	}
 	g.snap.Store(&Snapshot{})
+	g.biller = newBiller(g)
 	return g
 }
 
@@ -231,9 +245,9 @@ func (g *Gateway) Close() error {
 		close(g.stop)
 	}
 	g.wg.Wait()
+	errs := []error{g.biller.close()}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	var errs []error
 	for id, o := range g.upstreams {
 		if c, ok := o.upstream.(io.Closer); ok {
 			errs = append(errs, c.Close())

@@ -13,6 +13,7 @@ type inflight struct {
 	model *Model // the catalog entry, for prices; nil when not in the catalog
 	start time.Time
 	adm   *admission // what the limits gave, to settle at the end
+	held  bool       // credits are held for it, to settle at the end
 	// req and resp are the bodies, kept in the record when asked for.
 	req, resp any
 	stream    []byte // a stream's chunks, when bodies are kept
@@ -75,6 +76,10 @@ func (g *Gateway) finish(in *inflight, err error) {
 		}
 	}
 	g.settle(in)
+	if in.held {
+		g.biller.settle(settlement{account: r.AccountID, request: r.ID, cost: r.Cost,
+			seed: g.snapshot().balances[r.AccountID], at: r.Time})
+	}
 	g.meter.end(r.AccountID, int64(r.Usage.TotalTokens), g.clock.Now())
 	for _, o := range g.cfg.Observers {
 		o.Observe(r)

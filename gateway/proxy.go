@@ -68,7 +68,7 @@ func (g *Gateway) proxy(ctx context.Context, c *Caller, provider string, req *ht
 	if err != nil {
 		return nil, err
 	}
-	model, estimate := proxyModel(req, body)
+	model, est := proxyModel(req, body)
 	in.rec.Model = model
 	if model == "" && len(c.Key.Models) > 0 {
 		return nil, &Error{Code: CodeForbidden, Type: "model_not_allowed", Message: "this key is limited to some models, and this request names none"}
@@ -80,7 +80,10 @@ func (g *Gateway) proxy(ctx context.Context, c *Caller, provider string, req *ht
 	if model != "" && !c.Key.AllowsModel(model) && !c.Key.AllowsModel(name) {
 		return nil, &Error{Code: CodeForbidden, Type: "model_not_allowed", Message: "this key may not use model " + quote(model)}
 	}
-	if err := g.admit(ctx, c, in, estimate); err != nil {
+	if err := g.admit(ctx, c, in, est.tokens()); err != nil {
+		return nil, err
+	}
+	if err := g.hold(ctx, c, in, est); err != nil {
 		return nil, err
 	}
 
@@ -278,20 +281,18 @@ func (b *proxyBody) end(err error) {
 	})
 }
 
-// proxyModel finds the model a native request names, and estimates its
-// tokens for the limits: the body's length over four, plus the most
-// output it asks for.
-func proxyModel(req *http.Request, body []byte) (string, int64) {
-	estimate := int64(len(body)/4 + 1)
+// proxyModel finds the model a native request names, and estimates it:
+// the body's size and the most output it asks for.
+func proxyModel(req *http.Request, body []byte) (string, estimate) {
 	var fields proxyFields
 	if bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) {
 		_ = json.Unmarshal(body, &fields) // not JSON after all: no model in it
 	}
-	estimate += fields.maxOutput()
+	est := estimate{promptBytes: int64(len(body)), output: fields.maxOutput()}
 	if fields.Model != "" {
-		return fields.Model, estimate
+		return fields.Model, est
 	}
-	return modelInPath(req.URL.Path), estimate
+	return modelInPath(req.URL.Path), est
 }
 
 // modelInPath returns the segment after "models/" (Gemini, and OpenAI's

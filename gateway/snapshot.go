@@ -24,7 +24,10 @@ type Snapshot struct {
 	catalog   []*Model           // by name
 	bindings  []*Binding         // by priority, then creation
 	settings  *Settings          // nil: the host's configuration serves
-	BuiltAt   time.Time
+	// balances are the Store's credit balances, which the Cache starts
+	// from when it has none for an account.
+	balances map[string]Micros
+	BuiltAt  time.Time
 }
 
 // target is a provider ready to serve: its Upstream and a picker over its
@@ -74,6 +77,10 @@ func loadSnapshot(ctx context.Context, s Store, open openUpstream, pick reusePic
 	if err != nil && !IsCode(err, CodeNotFound) {
 		return nil, nil, fmt.Errorf("load settings: %w", err)
 	}
+	balances, err := s.Balances(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load balances: %w", err)
+	}
 
 	snap := &Snapshot{
 		keys:      make(map[string]*Key, len(keys)),
@@ -82,6 +89,7 @@ func loadSnapshot(ctx context.Context, s Store, open openUpstream, pick reusePic
 		models:    make(map[string]*Model, len(models)),
 		catalog:   models,
 		settings:  settings,
+		balances:  balances,
 		BuiltAt:   now,
 	}
 	for _, a := range accounts {

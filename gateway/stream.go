@@ -36,7 +36,7 @@ func (g *Gateway) chatStream(ctx context.Context, c *Caller, req *ChatRequest, i
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
-	chain, err := g.prepare(ctx, c, in, req.Model, estimateTokens(req))
+	chain, err := g.prepare(ctx, c, in, req.Model, chatEstimate(req))
 	if err != nil {
 		return nil, err
 	}

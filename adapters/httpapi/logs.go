@@ -56,8 +56,10 @@ func logFilter(r *http.Request, admin bool) (gateway.RecordFilter, error) {
 	return f, nil
 }
 
-func encodeCursor(r *gateway.RequestRecord) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(r.Time.UnixNano(), 10) + "|" + r.ID))
+// encodeCursor names a position in a newest-first listing (records, ledger
+// entries): the last item's time and ID.
+func encodeCursor(t time.Time, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(t.UnixNano(), 10) + "|" + id))
 }
 
 func decodeCursor(s string) (*gateway.RecordCursor, error) {
@@ -89,7 +91,8 @@ func (s *Server) writeLogs(w http.ResponseWriter, r *http.Request, f gateway.Rec
 		limit = 100
 	}
 	if len(recs) == limit {
-		page.NextCursor = encodeCursor(recs[len(recs)-1])
+		last := recs[len(recs)-1]
+		page.NextCursor = encodeCursor(last.Time, last.ID)
 	}
 	writeJSON(w, http.StatusOK, page)
 }

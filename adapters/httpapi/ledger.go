@@ -1,0 +1,141 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/tollgate-ai/tollgate/gateway"
+)
+
+type entryJSON struct {
+	ID           string            `json:"id"`
+	AccountID    string            `json:"account_id"`
+	Kind         gateway.EntryKind `json:"kind"`
+	Amount       gateway.Micros    `json:"amount"`
+	BalanceAfter gateway.Micros    `json:"balance_after"`
+	Actor        string            `json:"actor"`
+	Reason       string            `json:"reason,omitempty"`
+	RequestID    string            `json:"request_id,omitempty"`
+	Time         time.Time         `json:"time"`
+}
+
+func entryView(e *gateway.LedgerEntry) entryJSON {
+	return entryJSON{ID: e.ID, AccountID: e.AccountID, Kind: e.Kind, Amount: e.Amount, BalanceAfter: e.BalanceAfter,
+		Actor: e.Actor, Reason: e.Reason, RequestID: e.RequestID, Time: e.Time}
+}
+
+// balanceJSON is an account's credit position, in micros.
+type balanceJSON struct {
+	AccountID string         `json:"account_id"`
+	Prepaid   bool           `json:"prepaid"`
+	Balance   gateway.Micros `json:"balance"`
+	Held      gateway.Micros `json:"held"`
+	Available gateway.Micros `json:"available"`
+}
+
+func balanceView(b *gateway.Balance) balanceJSON {
+	return balanceJSON{AccountID: b.AccountID, Prepaid: b.Prepaid, Balance: b.Balance, Held: b.Held, Available: b.Available}
+}
+
+// credit serves POST /admin/accounts/{id}/credits: a grant (the default),
+// purchase or adjustment, with a reason.
+func (s *Server) credit(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Kind   gateway.EntryKind `json:"kind"`
+		Amount gateway.Micros    `json:"amount"`
+		Reason string            `json:"reason"`
+	}
+	if err := decode(r, &in, true); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if in.Kind == "" {
+		in.Kind = gateway.EntryGrant
+	}
+	e, err := s.admin.Credit(r.Context(), gateway.Credit{AccountID: mux.Vars(r)["id"], Kind: in.Kind, Amount: in.Amount,
+		Actor: "admin", Reason: in.Reason})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, entryView(e))
+}
+
+func (s *Server) accountBalance(w http.ResponseWriter, r *http.Request) {
+	b, err := s.admin.Balance(r.Context(), mux.Vars(r)["id"])
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, balanceView(b))
+}
+
+// ownBalance serves GET /v1/balance for the caller's account.
+func (s *Server) ownBalance(w http.ResponseWriter, r *http.Request, c *gateway.Caller) {
+	b, err := s.gw.Balance(r.Context(), c)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, balanceView(b))
+}
+
+// listLedger serves GET /admin/ledger: entries newest first, filtered by
+// account_id, kind, since and until, in pages of limit continued by
+// cursor.
+func (s *Server) listLedger(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := gateway.LedgerFilter{AccountID: q.Get("account_id"), Kind: gateway.EntryKind(q.Get("kind"))}
+	rf, err := logFilter(r, true) // the shared time range, cursor and limit
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	f.Since, f.Until, f.Before, f.Limit = rf.Since, rf.Until, rf.Before, rf.Limit
+	es, err := s.admin.Ledger(r.Context(), f)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	page := struct {
+		Object     string      `json:"object"`
+		Data       []entryJSON `json:"data"`
+		NextCursor string      `json:"next_cursor,omitempty"`
+	}{Object: "list", Data: make([]entryJSON, 0, len(es))}
+	for _, e := range es {
+		page.Data = append(page.Data, entryView(e))
+	}
+	limit := f.Limit
+	if limit == 0 {
+		limit = 100
+	}
+	if len(es) == limit {
+		last := es[len(es)-1]
+		page.NextCursor = encodeCursor(last.Time, last.ID)
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+// checkLedger serves GET /admin/ledger/check: the accounts whose balance
+// is not the sum of their entries, none when the ledger holds.
+func (s *Server) checkLedger(w http.ResponseWriter, r *http.Request) {
+	drift, err := s.admin.CheckLedger(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	type driftJSON struct {
+		AccountID string         `json:"account_id"`
+		Balance   gateway.Micros `json:"balance"`
+		Sum       gateway.Micros `json:"sum"`
+	}
+	out := struct {
+		OK    bool        `json:"ok"`
+		Drift []driftJSON `json:"drift"`
+	}{OK: len(drift) == 0, Drift: []driftJSON{}}
+	for _, d := range drift {
+		out.Drift = append(out.Drift, driftJSON{d.AccountID, d.Balance, d.Sum})
+	}
+	writeJSON(w, http.StatusOK, out)
+}

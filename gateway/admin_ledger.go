@@ -1,0 +1,123 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"unicode/utf8"
+)
+
+// MinReasonLength is the shortest reason a grant or adjustment takes, so
+// that every change of a balance can be traced to a cause a person wrote.
+const MinReasonLength = 10
+
+// Credit asks for a change of an account's balance by an admin.
+type Credit struct {
+	AccountID string
+	// Kind is EntryGrant or EntryPurchase (Amount > 0), or
+	// EntryAdjustment (either sign, never below zero).
+	Kind   EntryKind
+	Amount Micros
+	Actor  string
+	Reason string
+}
+
+// Credit changes a balance and writes the ledger entry for it: the Cache
+// moves the balance first (atomically refusing a debit past zero), then
+// the Store keeps the entry; should the Store refuse it, the balance is
+// moved back and the error returned, so the two never disagree.
+// CodeInvalid for a bad amount, kind or reason (the field named),
+// including a debit the balance does not cover; CodeNotFound for an
+// unknown account.
+func (a *Admin) Credit(ctx context.Context, c Credit) (*LedgerEntry, error) {
+	switch {
+	case c.Kind != EntryGrant && c.Kind != EntryPurchase && c.Kind != EntryAdjustment:
+		return nil, Invalid("kind", "kind must be grant, purchase or adjustment")
+	case c.Amount == 0, c.Amount < 0 && c.Kind != EntryAdjustment:
+		return nil, Invalid("amount", "amount must be positive (an adjustment may be negative, never zero)")
+	case utf8.RuneCountInString(c.Reason) < MinReasonLength:
+		return nil, Invalid("reason", "reason must be at least %d characters", MinReasonLength)
+	}
+	if _, err := a.g.store.GetAccount(ctx, c.AccountID); err != nil {
+		return nil, err
+	}
+	seed, err := a.storedBalance(ctx, c.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	bal, ok, err := a.g.cache.AddFunds(ctx, c.AccountID, c.Amount, seed)
+	if err != nil {
+		return nil, &Error{Code: CodeUnavailable, Message: "the credit balance cannot be changed now", Err: err}
+	}
+	if !ok {
+		return nil, Invalid("amount", "the balance is %s: a debit of %s would take it below zero", bal.String(), (-c.Amount).String())
+	}
+	e := &LedgerEntry{ID: a.g.ids.NewID("led_"), AccountID: c.AccountID, Kind: c.Kind, Amount: c.Amount,
+		Actor: c.Actor, Reason: c.Reason, Time: a.g.clock.Now()}
+	if err := a.g.store.AppendEntries(ctx, []*LedgerEntry{e}); err != nil {
+		if _, _, rerr := a.g.cache.AddFunds(context.WithoutCancel(ctx), c.AccountID, -c.Amount, seed); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		return nil, err
+	}
+	return e, nil
+}
+
+// storedBalance is the Store's balance of an account, 0 without entries.
+func (a *Admin) storedBalance(ctx context.Context, account string) (Micros, error) {
+	bs, err := a.g.store.Balances(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return bs[account], nil
+}
+
+// Balance is an account's credit position.
+type Balance struct {
+	AccountID string
+	Prepaid   bool
+	// Balance is what the account holds; Held what its requests in
+	// flight may still cost; Available the difference.
+	Balance, Held, Available Micros
+}
+
+// Balance returns an account's balance and holds: the Cache's, which
+// moves with every request, or the Store's while the Cache has none.
+// CodeNotFound for an unknown account.
+func (a *Admin) Balance(ctx context.Context, accountID string) (*Balance, error) {
+	acct, err := a.g.store.GetAccount(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	return a.g.balance(ctx, acct)
+}
+
+// Balance returns the caller's account's balance (GET /v1/balance).
+func (g *Gateway) Balance(ctx context.Context, c *Caller) (*Balance, error) {
+	return g.balance(ctx, c.Account)
+}
+
+func (g *Gateway) balance(ctx context.Context, acct *Account) (*Balance, error) {
+	f, err := g.cache.GetFunds(ctx, acct.ID)
+	if err != nil {
+		return nil, &Error{Code: CodeUnavailable, Message: "the credit balance cannot be read now", Err: err}
+	}
+	if !f.Known {
+		bs, err := g.store.Balances(ctx)
+		if err != nil {
+			return nil, err
+		}
+		f.Balance = bs[acct.ID]
+	}
+	return &Balance{AccountID: acct.ID, Prepaid: acct.Prepaid, Balance: f.Balance, Held: f.Held, Available: f.Balance - f.Held}, nil
+}
+
+// Ledger returns ledger entries, newest first.
+func (a *Admin) Ledger(ctx context.Context, f LedgerFilter) ([]*LedgerEntry, error) {
+	return a.g.store.ListEntries(ctx, f)
+}
+
+// CheckLedger returns the accounts whose kept balance is not the sum of
+// their entries (none, when all is well).
+func (a *Admin) CheckLedger(ctx context.Context) ([]LedgerDrift, error) {
+	return a.g.store.CheckLedger(ctx)
+}

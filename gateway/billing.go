@@ -1,0 +1,213 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Defaults of the billing settings in Config.
+const (
+	// DefaultHoldTTL is how long a hold lasts when its request never
+	// settles (its instance died): long enough for the longest stream.
+	DefaultHoldTTL = 30 * time.Minute
+	// DefaultHoldOutput is the output a request that sets no limit is held
+	// for, in tokens.
+	DefaultHoldOutput = 8192
+)
+
+// estimate is what a request may use, guessed before the call: the size
+// of its prompt and the most output it asked for (0 when it set none).
+type estimate struct {
+	promptBytes int64
+	output      int64
+}
+
+// tokens is the estimate the limits take: a token per four bytes of
+// prompt, plus the output asked for.
+func (e estimate) tokens() int64 { return e.promptBytes/4 + 1 + e.output }
+
+// holdUsage is the usage a hold covers: a token per three bytes of prompt
+// (text in most scripts tokenizes at more than that; CJK at about one
+// token per three-byte character), plus the output asked for, or
+// fallback when the request set no limit.
+func (e estimate) holdUsage(fallback int64) Usage {
+	out := e.output
+	if out <= 0 {
+		out = fallback
+	}
+	return Usage{PromptTokens: int(min(e.promptBytes/3+1, 1<<31-1)), CompletionTokens: int(min(out, 1<<31-1))}
+}
+
+// chatEstimate is the estimate of a chat request.
+func chatEstimate(req *ChatRequest) estimate {
+	e := estimate{promptBytes: int64(len(req.promptText()))}
+	switch {
+	case req.MaxCompletionTokens != nil:
+		e.output = int64(*req.MaxCompletionTokens)
+	case req.MaxTokens != nil:
+		e.output = int64(*req.MaxTokens)
+	}
+	return e
+}
+
+// hold places a hold for the most the request may cost on a prepaid
+// account's balance, before any upstream call: CodeNoCredits (402,
+// insufficient_quota) when the balance less its open holds does not
+// cover it, CodeUnavailable when the Cache cannot say. A model without
+// prices costs nothing and needs no hold.
+func (g *Gateway) hold(ctx context.Context, c *Caller, in *inflight, est estimate) error {
+	if !c.Account.Prepaid || in.model == nil {
+		return nil
+	}
+	most := in.model.Prices.Cost(est.holdUsage(g.cfg.HoldOutput))
+	if most <= 0 {
+		return nil
+	}
+	seed := g.snapshot().balances[c.Account.ID]
+	granted, f, err := g.cache.HoldFunds(ctx, c.Account.ID, in.rec.ID, most, seed, g.cfg.HoldTTL)
+	if err != nil {
+		return &Error{Code: CodeUnavailable, Message: "the credit balance cannot be checked now", Err: err}
+	}
+	if !granted {
+		return &Error{Code: CodeNoCredits, Type: "insufficient_quota", Message: fmt.Sprintf(
+			"insufficient credits: this request may cost up to %s, and the balance less open holds is %s",
+			most.String(), (f.Balance - f.Held).String())}
+	}
+	in.held = true
+	return nil
+}
+
+// String formats micros as credits with six decimals: "1.250000".
+func (m Micros) String() string {
+	sign := ""
+	if m < 0 {
+		sign, m = "-", -m
+	}
+	return fmt.Sprintf("%s%d.%06d", sign, m/1_000_000, m%1_000_000)
+}
+
+// settlement is a request to settle: its exact cost taken from the
+// balance in place of its hold, then written to the ledger.
+type settlement struct {
+	account, request string
+	cost, seed       Micros
+	at               time.Time
+}
+
+// biller settles requests and writes their ledger entries off the request
+// path, in order, retrying what fails: a settlement the Cache has not
+// taken yet, or an entry the Store has not, is kept until it has. The
+// Cache's settlement is idempotent by request, and the ledger's append
+// by entry ID, so a retry never charges twice.
+type biller struct {
+	g       *Gateway
+	mu      sync.Mutex
+	todo    []settlement
+	entries []*LedgerEntry
+	wake    chan struct{}
+	stop    chan struct{}
+	done    chan struct{}
+}
+
+func newBiller(g *Gateway) *biller {
+	b := &biller{g: g, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	go b.run()
+	return b
+}
+
+// settle queues a settlement; it never blocks.
+func (b *biller) settle(s settlement) {
+	b.mu.Lock()
+	b.todo = append(b.todo, s)
+	b.mu.Unlock()
+	select {
+	case b.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run works the queue until stopped, then once more.
+func (b *biller) run() {
+	defer close(b.done)
+	retry := time.NewTicker(time.Second)
+	defer retry.Stop()
+	for {
+		select {
+		case <-b.stop:
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			_ = b.work(ctx)
+			cancel()
+			return
+		case <-b.wake:
+		case <-retry.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := b.work(ctx); err != nil {
+			b.g.cfg.Logger.Warn("settlements kept for a retry", "err", err)
+		}
+		cancel()
+	}
+}
+
+// work settles what is queued and writes the entries made; it returns the
+// first failure, leaving the rest queued.
+func (b *biller) work(ctx context.Context) error {
+	b.mu.Lock()
+	todo := b.todo
+	b.todo = nil
+	b.mu.Unlock()
+	var failed []settlement
+	var firstErr error
+	for i, s := range todo {
+		charged, first, err := b.g.cache.SettleFunds(ctx, s.account, s.request, s.cost, s.seed)
+		if err != nil {
+			failed = append(failed, todo[i:]...)
+			firstErr = err
+			break
+		}
+		if charged < s.cost && first {
+			b.g.cfg.Logger.Error("request cost more than the balance held for it", "request", s.request,
+				"account", s.account, "cost", s.cost.String(), "charged", charged.String())
+		}
+		if first && charged > 0 {
+			b.mu.Lock()
+			b.entries = append(b.entries, &LedgerEntry{ID: UsageEntryID(s.request), AccountID: s.account, Kind: EntryUsage,
+				Amount: -charged, Actor: "system", RequestID: s.request, Time: s.at})
+			b.mu.Unlock()
+		}
+	}
+	b.mu.Lock()
+	b.todo = append(failed, b.todo...)
+	entries := b.entries
+	b.mu.Unlock()
+	if len(entries) > 0 {
+		if err := b.g.store.AppendEntries(ctx, entries); err != nil {
+			return errors.Join(firstErr, err)
+		}
+		b.mu.Lock()
+		b.entries = b.entries[len(entries):]
+		b.mu.Unlock()
+	}
+	return firstErr
+}
+
+// pending reports how many settlements and entries wait.
+func (b *biller) pending() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.todo) + len(b.entries)
+}
+
+// close stops the worker after a last pass and reports what it could not
+// finish.
+func (b *biller) close() error {
+	close(b.stop)
+	<-b.done
+	if n := b.pending(); n > 0 {
+		return Errorf(CodeInternal, "%d settlements or ledger entries could not be written", n)
+	}
+	return nil
+}

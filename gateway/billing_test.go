@@ -1,0 +1,209 @@
+package gateway_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/matryer/is"
+	"github.com/tollgate-ai/tollgate/gateway"
+)
+
+// prepaid sets up a priced model "m" ($1/M input, $2/M output: the fake
+// upstream's 1000 + 500 tokens cost 2000 micros) and a prepaid account
+// with balance, and returns a caller of it.
+func (f *fixture) prepaid(t *testing.T, balance gateway.Micros) *gateway.Caller {
+	t.Helper()
+	ctx := context.Background()
+	f.provider(t, "p", []string{"m"}, 1)
+	if _, err := f.admin.PutModel(ctx, &gateway.Model{Name: "m", Prices: gateway.Prices{Input: 1_000_000, Output: 2_000_000}}); err != nil {
+		t.Fatal(err)
+	}
+	acct, err := f.admin.CreateAccount(ctx, &gateway.Account{Name: "payer", Prepaid: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if balance > 0 {
+		if _, err := f.admin.Credit(ctx, gateway.Credit{AccountID: acct.ID, Kind: gateway.EntryGrant, Amount: balance, Actor: "admin", Reason: "opening balance"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, secret, err := f.admin.IssueKey(ctx, acct.ID, gateway.KeySpec{}, gateway.IssuedByAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.gw.Authenticate(secret, "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// capped is a chat request whose hold (a token per 3 bytes of prompt plus
+// max_tokens, at the model's prices) covers the fake upstream's usage:
+// 3001 bytes of prompt hold 1001 tokens, and the fake reports 1000.
+func capped() *gateway.ChatRequest {
+	r := userChat("m", strings.Repeat("x", 3000))
+	n := 500
+	r.MaxTokens = &n
+	return r
+}
+
+// settled waits for the biller to write the ledger entries.
+func (f *fixture) settled(t *testing.T, account string, n int) []*gateway.LedgerEntry {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		es, err := f.admin.Ledger(context.Background(), gateway.LedgerFilter{AccountID: account, Kind: gateway.EntryUsage})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(es) >= n || time.Now().After(deadline) {
+			return es
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestPrepaidRequestIsHeldThenChargedExactly(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	ctx := context.Background()
+	f := newFixture(t)
+	c := f.prepaid(t, 10_000)
+
+	_, err := f.gw.Chat(ctx, c, capped())
+	is.NoErr(err)
+	es := f.settled(t, c.Account.ID, 1)
+	is.Equal(len(es), 1)
+	is.Equal(es[0].Amount, gateway.Micros(-2000)) // the exact cost, not the hold
+	is.Equal(es[0].BalanceAfter, gateway.Micros(8000))
+	is.Equal(es[0].RequestID, c.RequestID)
+	is.Equal(es[0].ID, gateway.UsageEntryID(c.RequestID))
+
+	b, err := f.admin.Balance(ctx, c.Account.ID)
+	is.NoErr(err)
+	is.Equal(*b, gateway.Balance{AccountID: c.Account.ID, Prepaid: true, Balance: 8000, Held: 0, Available: 8000})
+	drift, err := f.admin.CheckLedger(ctx)
+	is.NoErr(err)
+	is.Equal(len(drift), 0)
+}
+
+func TestInsufficientCreditsCallsNoUpstream(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	f := newFixture(t)
+	c := f.prepaid(t, 1000) // the hold needs about 1,000 micros for 500 output tokens alone, plus the prompt
+	_, err := f.gw.Chat(context.Background(), c, capped())
+	e := gateway.AsError(err)
+	is.Equal(e.Code, gateway.CodeNoCredits)
+	is.Equal(e.Type, "insufficient_quota")
+	is.Equal(len(f.fakes.get("p").callLog()), 0) // refused before any upstream call
+	rs := f.records(t)
+	is.Equal(rs[0].Code, gateway.CodeNoCredits)
+}
+
+func TestConcurrentPrepaidRequestsNeverOverdraw(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	ctx := context.Background()
+	f := newFixture(t)
+	c := f.prepaid(t, 0)
+	// The hold of one request: 1001 prompt tokens at $1/M and 500 at $2/M.
+	hold := (&gateway.Prices{Input: 1_000_000, Output: 2_000_000}).Cost(gateway.Usage{PromptTokens: 1001, CompletionTokens: 500})
+	_, err := f.admin.Credit(ctx, gateway.Credit{AccountID: c.Account.ID, Kind: gateway.EntryGrant, Amount: 5 * hold, Actor: "admin", Reason: "exactly five holds"})
+	is.NoErr(err)
+
+	var ok, refused atomic.Int64
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			_, err := f.gw.Chat(ctx, again(c), capped())
+			switch gateway.ErrorCode(err) {
+			case "":
+				ok.Add(1)
+			case gateway.CodeNoCredits:
+				refused.Add(1)
+			default:
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	is.True(ok.Load() <= 5 && ok.Load() >= 1) // never more than the balance holds
+	is.Equal(ok.Load()+refused.Load(), int64(20))
+	es := f.settled(t, c.Account.ID, int(ok.Load()))
+	is.Equal(int64(len(es)), ok.Load())
+	b, err := f.admin.Balance(ctx, c.Account.ID)
+	is.NoErr(err)
+	is.True(b.Balance >= 0)
+	is.Equal(b.Balance, 5*hold-gateway.Micros(ok.Load())*2000) // each charged its exact cost
+	drift, err := f.admin.CheckLedger(ctx)
+	is.NoErr(err)
+	is.Equal(len(drift), 0)
+}
+
+func TestStreamClosedEarlyIsChargedWhatItReported(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	ctx := context.Background()
+	f := newFixture(t)
+	c := f.prepaid(t, 10_000)
+	req := capped()
+	req.Stream = true
+	s, err := f.gw.ChatStream(ctx, c, req)
+	is.NoErr(err)
+	_, err = s.Next()
+	is.NoErr(err)
+	is.NoErr(s.Close()) // the client leaves before the usage chunk
+	var b *gateway.Balance
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b, err = f.admin.Balance(ctx, c.Account.ID)
+		is.NoErr(err)
+		if b.Held == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	is.Equal(b.Held, gateway.Micros(0)) // the hold is released either way
+	es := f.settled(t, c.Account.ID, 0)
+	var charged gateway.Micros
+	for _, e := range es {
+		charged -= e.Amount
+	}
+	is.Equal(b.Balance, 10_000-charged) // and what was charged is in the ledger
+}
+
+func TestCreditRules(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	c := f.prepaid(t, 500)
+	for _, tc := range []struct {
+		name  string
+		in    gateway.Credit
+		field string
+	}{
+		{"ShortReason", gateway.Credit{Kind: gateway.EntryGrant, Amount: 1, Reason: "too short"}, "reason"},
+		{"NegativeGrant", gateway.Credit{Kind: gateway.EntryGrant, Amount: -1, Reason: "long enough reason"}, "amount"},
+		{"UnknownKind", gateway.Credit{Kind: gateway.EntryUsage, Amount: 1, Reason: "long enough reason"}, "kind"},
+		{"DebitPastZero", gateway.Credit{Kind: gateway.EntryAdjustment, Amount: -501, Reason: "long enough reason"}, "amount"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			tc.in.AccountID = c.Account.ID
+			_, err := f.admin.Credit(ctx, tc.in)
+			is.Equal(gateway.AsError(err).Field, tc.field)
+		})
+	}
+	is := is.New(t)
+	e, err := f.admin.Credit(ctx, gateway.Credit{AccountID: c.Account.ID, Kind: gateway.EntryAdjustment, Amount: -500, Actor: "admin", Reason: "refunded by wire transfer"})
+	is.NoErr(err)
+	is.Equal(e.BalanceAfter, gateway.Micros(0))
+	_, err = f.admin.Credit(ctx, gateway.Credit{AccountID: "acc_missing", Kind: gateway.EntryGrant, Amount: 1, Reason: "long enough reason"})
+	is.Equal(gateway.ErrorCode(err), gateway.CodeNotFound)
+}
