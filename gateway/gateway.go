@@ -57,6 +57,10 @@ type Config struct {
 	ConcurrencyLease time.Duration
 	// Alerts are the detectors' thresholds until the Settings hold some.
 	Alerts AlertThresholds
+	// DefaultModels are the catalog's entries until the Store has one of
+	// the same name (internal/pricetable's list prices, for the server):
+	// the Store's catalog, which the admin API writes, wins.
+	DefaultModels []Model
 	// HoldTTL is how long a prepaid request's hold lasts if the request
 	// never settles. Default DefaultHoldTTL.
 	HoldTTL time.Duration
@@ -282,7 +286,7 @@ func (g *Gateway) Reload(ctx context.Context) error {
 		p := newPicker(creds)
 		g.pickers[id] = p
 		return p
-	}, g.clock.Now())
+	}, g.cfg.DefaultModels, g.clock.Now())
 	if err != nil {
 		return err
 	}

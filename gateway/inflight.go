@@ -63,8 +63,8 @@ func (g *Gateway) finish(in *inflight, err error) {
 		}
 		r.Code, r.Error = e.Code, e.Message
 	}
-	if in.model != nil {
-		r.Prices = in.model.Prices
+	if m := g.snapshot().pricedModel(r.ProviderID, in.model); m != nil {
+		r.Prices = m.Prices
 		r.Cost = r.Prices.Cost(r.Usage)
 	}
 	if g.wantsBodies(r.ProviderID) {

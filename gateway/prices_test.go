@@ -1,10 +1,12 @@
 package gateway_test
 
 import (
+	"context"
 	"math"
 	"math/big"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/matryer/is"
 	"github.com/tollgate-ai/tollgate/gateway"
@@ -79,4 +81,37 @@ func TestCostEdges(t *testing.T) {
 	is.Equal(huge.Cost(usageOf(math.MaxInt32, 0, 0, math.MaxInt32, 0)), gateway.Micros(math.MaxInt64))
 	// The per-request fee is added to any usage, none included.
 	is.Equal(gateway.Prices{PerRequest: 250}.Cost(gateway.Usage{}), gateway.Micros(250))
+}
+
+// Shipped default prices apply until the catalog has the model; a
+// catalog entry "provider/model" prices the model on that provider only.
+func TestDefaultAndProviderPrices(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	ctx := context.Background()
+	f := newFixtureWith(t, gateway.Config{DefaultModels: []gateway.Model{
+		{Name: "m", Prices: gateway.Prices{Input: 1_000_000, Output: 1_000_000}},
+	}})
+	f.provider(t, "cheap", []string{"m"}, 1)
+	f.provider(t, "dear", nil, 1)
+	c := f.caller(t, gateway.KeySpec{})
+	cost := func(model string) gateway.Micros {
+		t.Helper()
+		f.clock.Advance(time.Second)
+		_, err := f.gw.Chat(ctx, again(c), userChat(model, "hi"))
+		is.NoErr(err)
+		return f.records(t)[0].Cost
+	}
+	is.Equal(cost("m"), gateway.Micros(1500)) // 1000 + 500 tokens at the default $1/M
+
+	_, err := f.admin.PutModel(ctx, &gateway.Model{Name: "dear/m", Prices: gateway.Prices{Input: 3_000_000, Output: 3_000_000}})
+	is.NoErr(err)
+	is.Equal(cost("dear/m"), gateway.Micros(4500)) // the provider's own price
+	is.Equal(cost("m"), gateway.Micros(1500))      // not the others'
+
+	_, err = f.admin.PutModel(ctx, &gateway.Model{Name: "m", Prices: gateway.Prices{Input: 2_000_000, Output: 2_000_000}})
+	is.NoErr(err)
+	is.Equal(cost("m"), gateway.Micros(3000)) // the catalog overrides the shipped table
+	rs := f.records(t)
+	is.Equal(rs[0].Prices, gateway.Prices{Input: 2_000_000, Output: 2_000_000}) // and the record keeps what it charged
 }

@@ -12,19 +12,18 @@ type hop struct {
 // chain of providers that serve it in namespace: the matching bindings by
 // priority, or, when none match, every provider whose models match it.
 //
-// A model named "provider/model" that is not itself in the catalog goes
-// to that provider alone, as "model" (which may hold more slashes, as
-// OpenRouter's names do).
+// A model named "provider/model", where provider is an active provider's
+// name, goes to that provider alone, as "model" (which may hold more
+// slashes, as OpenRouter's names do); a catalog entry of that name prices
+// the model on that provider (see pricedModel), it does not route.
 func (s *Snapshot) resolve(namespace, model string) (string, []hop) {
-	if _, known := s.models[model]; !known {
-		if i := strings.IndexByte(model, '/'); i > 0 && i < len(model)-1 {
-			if t := s.providerNamed(model[:i]); t != nil {
-				name := model[i+1:]
-				if m, ok := s.models[name]; ok {
-					name = m.Name
-				}
-				return name, []hop{{target: t, model: name}}
+	if i := strings.IndexByte(model, '/'); i > 0 && i < len(model)-1 {
+		if t := s.providerNamed(model[:i]); t != nil {
+			name := model[i+1:]
+			if m, ok := s.models[name]; ok {
+				name = m.Name
 			}
+			return name, []hop{{target: t, model: name}}
 		}
 	}
 	name := model

@@ -48,7 +48,7 @@ type openUpstream func(p *Provider) (Upstream, error)
 type reusePicker func(providerID string, creds []*Credential) *picker
 
 // loadSnapshot reads the whole configuration from the Store.
-func loadSnapshot(ctx context.Context, s Store, open openUpstream, pick reusePicker, now time.Time) (*Snapshot, []error, error) {
+func loadSnapshot(ctx context.Context, s Store, open openUpstream, pick reusePicker, defaults []Model, now time.Time) (*Snapshot, []error, error) {
 	accounts, err := s.ListAccounts(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("load accounts: %w", err)
@@ -69,6 +69,7 @@ func loadSnapshot(ctx context.Context, s Store, open openUpstream, pick reusePic
 	if err != nil {
 		return nil, nil, fmt.Errorf("load models: %w", err)
 	}
+	models = withDefaults(models, defaults)
 	bindings, err := s.ListBindings(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("load bindings: %w", err)
@@ -191,4 +192,36 @@ func (p *picker) pick(tried map[string]bool) *Credential {
 	}
 	p.current[best] -= total
 	return p.creds[best]
+}
+
+// withDefaults adds to the stored catalog the default models whose name
+// it does not have, by name.
+func withDefaults(stored []*Model, defaults []Model) []*Model {
+	if len(defaults) == 0 {
+		return stored
+	}
+	have := make(map[string]bool, len(stored))
+	for _, m := range stored {
+		have[m.Name] = true
+	}
+	for i := range defaults {
+		if !have[defaults[i].Name] {
+			m := defaults[i]
+			stored = append(stored, &m)
+		}
+	}
+	sort.Slice(stored, func(i, j int) bool { return stored[i].Name < stored[j].Name })
+	return stored
+}
+
+// pricedModel returns the catalog entry that prices model m when the
+// provider with providerID serves it: "provider/model" when the catalog
+// has one (a provider's own price for the model), else m.
+func (s *Snapshot) pricedModel(providerID string, m *Model) *Model {
+	if t, ok := s.providers[providerID]; ok && m != nil {
+		if own, ok := s.models[t.provider.Name+"/"+m.Name]; ok {
+			return own
+		}
+	}
+	return m
 }

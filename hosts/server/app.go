@@ -32,6 +32,7 @@ import (
 	"github.com/tollgate-ai/tollgate/adapters/sqlstore"
 	"github.com/tollgate-ai/tollgate/gateway"
 	"github.com/tollgate-ai/tollgate/internal/config"
+	"github.com/tollgate-ai/tollgate/internal/pricetable"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/propagation"
@@ -322,6 +323,7 @@ func provideGateway(cfg config.Config, logger *slog.Logger, store gateway.Store,
 		},
 		HeaderProfiles: cfg.HeaderProfiles,
 		Presets:        openaicompat.Presets(),
+		DefaultModels:  pricetable.Models(),
 		Alerts:         gateway.AlertThresholds(cfg.Alerts),
 	}
 	if fallback != nil {
