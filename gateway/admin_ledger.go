@@ -13,8 +13,9 @@ const MinReasonLength = 10
 // Credit asks for a change of an account's balance by an admin.
 type Credit struct {
 	AccountID string
-	// Kind is EntryGrant or EntryPurchase (Amount > 0), or
-	// EntryAdjustment (either sign, never below zero).
+	// Kind is EntryGrant, EntryPurchase or EntryRefund (an amount given
+	// back without a request; Amount > 0), or EntryAdjustment (either
+	// sign, never below zero).
 	Kind   EntryKind
 	Amount Micros
 	Actor  string
@@ -30,8 +31,8 @@ type Credit struct {
 // unknown account.
 func (a *Admin) Credit(ctx context.Context, c Credit) (*LedgerEntry, error) {
 	switch {
-	case c.Kind != EntryGrant && c.Kind != EntryPurchase && c.Kind != EntryAdjustment:
-		return nil, Invalid("kind", "kind must be grant, purchase or adjustment")
+	case c.Kind != EntryGrant && c.Kind != EntryPurchase && c.Kind != EntryRefund && c.Kind != EntryAdjustment:
+		return nil, Invalid("kind", "kind must be grant, purchase, refund or adjustment")
 	case c.Amount == 0, c.Amount < 0 && c.Kind != EntryAdjustment:
 		return nil, Invalid("amount", "amount must be positive (an adjustment may be negative, never zero)")
 	case utf8.RuneCountInString(c.Reason) < MinReasonLength:
@@ -53,7 +54,7 @@ func (a *Admin) Credit(ctx context.Context, c Credit) (*LedgerEntry, error) {
 	}
 	e := &LedgerEntry{ID: a.g.ids.NewID("led_"), AccountID: c.AccountID, Kind: c.Kind, Amount: c.Amount,
 		Actor: c.Actor, Reason: c.Reason, Time: a.g.clock.Now()}
-	if err := a.g.store.AppendEntries(ctx, []*LedgerEntry{e}); err != nil {
+	if _, err := a.g.store.AppendEntries(ctx, []*LedgerEntry{e}); err != nil {
 		if _, _, rerr := a.g.cache.AddFunds(context.WithoutCancel(ctx), c.AccountID, -c.Amount, seed); rerr != nil {
 			err = errors.Join(err, rerr)
 		}
@@ -120,4 +121,75 @@ func (a *Admin) Ledger(ctx context.Context, f LedgerFilter) ([]*LedgerEntry, err
 // their entries (none, when all is well).
 func (a *Admin) CheckLedger(ctx context.Context) ([]LedgerDrift, error) {
 	return a.g.store.CheckLedger(ctx)
+}
+
+// Refund asks to give back what a request was charged.
+type Refund struct {
+	RequestID string
+	// Amount is what to give back; zero means the whole charge. It may
+	// not exceed the charge.
+	Amount Micros
+	Actor  string
+	Reason string
+}
+
+// Refund gives back a request's charge, once: the refund entry (ID from
+// the request) is appended first, so a second refund of the request is
+// CodeConflict and changes nothing; then the balance is credited, and
+// should the Cache not take it now, the credit is retried in the
+// background until it does. CodeNotFound when the request was never
+// charged; CodeInvalid for a bad amount or reason.
+func (a *Admin) Refund(ctx context.Context, r Refund) (*LedgerEntry, error) {
+	if utf8.RuneCountInString(r.Reason) < MinReasonLength {
+		return nil, Invalid("reason", "reason must be at least %d characters", MinReasonLength)
+	}
+	usage, err := a.g.store.GetEntry(ctx, UsageEntryID(r.RequestID))
+	if IsCode(err, CodeNotFound) {
+		return nil, &Error{Code: CodeNotFound, Field: "request_id", Message: "request " + quote(r.RequestID) + " was not charged"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	charged := -usage.Amount
+	amount := r.Amount
+	if amount == 0 {
+		amount = charged
+	}
+	if amount <= 0 || amount > charged {
+		return nil, Invalid("amount", "amount must be between 1 and the %s the request was charged", charged.String())
+	}
+	e := &LedgerEntry{ID: RefundEntryID(r.RequestID), AccountID: usage.AccountID, Kind: EntryRefund, Amount: amount,
+		Actor: r.Actor, Reason: r.Reason, RequestID: r.RequestID, Time: a.g.clock.Now()}
+	n, err := a.g.store.AppendEntries(ctx, []*LedgerEntry{e})
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, &Error{Code: CodeConflict, Field: "request_id", Message: "request " + quote(r.RequestID) + " was refunded already"}
+	}
+	a.g.biller.credit(usage.AccountID, amount)
+	return e, nil
+}
+
+// LedgerSummary sums the entries f selects by kind.
+func (a *Admin) LedgerSummary(ctx context.Context, f LedgerFilter) ([]KindTotal, error) {
+	return a.g.store.SummarizeLedger(ctx, f)
+}
+
+// CreditResult is the outcome of one credit of a bulk call.
+type CreditResult struct {
+	AccountID string
+	Entry     *LedgerEntry
+	Err       error
+}
+
+// BulkCredit applies each credit on its own, in order, and reports each
+// outcome: one refused does not stop the others.
+func (a *Admin) BulkCredit(ctx context.Context, cs []Credit) []CreditResult {
+	out := make([]CreditResult, len(cs))
+	for i, c := range cs {
+		e, err := a.Credit(ctx, c)
+		out[i] = CreditResult{AccountID: c.AccountID, Entry: e, Err: err}
+	}
+	return out
 }

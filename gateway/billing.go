@@ -107,6 +107,7 @@ type biller struct {
 	mu      sync.Mutex
 	todo    []settlement
 	entries []*LedgerEntry
+	credits []credit // ledger entries written whose balance the Cache has yet to take
 	wake    chan struct{}
 	stop    chan struct{}
 	done    chan struct{}
@@ -116,6 +117,25 @@ func newBiller(g *Gateway) *biller {
 	b := &biller{g: g, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go b.run()
 	return b
+}
+
+// credit is an amount the ledger gave an account and the Cache has not
+// yet added to its balance.
+type credit struct {
+	account string
+	amount  Micros
+}
+
+// credit adds amount to the account's balance in the Cache, now or, if
+// the Cache fails, at a retry: the ledger already holds it.
+func (b *biller) credit(account string, amount Micros) {
+	b.mu.Lock()
+	b.credits = append(b.credits, credit{account, amount})
+	b.mu.Unlock()
+	select {
+	case b.wake <- struct{}{}:
+	default:
+	}
 }
 
 // settle queues a settlement; it never blocks.
@@ -155,6 +175,9 @@ func (b *biller) run() {
 // work settles what is queued and writes the entries made; it returns the
 // first failure, leaving the rest queued.
 func (b *biller) work(ctx context.Context) error {
+	if err := b.addCredits(ctx); err != nil {
+		return err
+	}
 	b.mu.Lock()
 	todo := b.todo
 	b.todo = nil
@@ -184,7 +207,7 @@ func (b *biller) work(ctx context.Context) error {
 	entries := b.entries
 	b.mu.Unlock()
 	if len(entries) > 0 {
-		if err := b.g.store.AppendEntries(ctx, entries); err != nil {
+		if _, err := b.g.store.AppendEntries(ctx, entries); err != nil {
 			return errors.Join(firstErr, err)
 		}
 		b.mu.Lock()
@@ -194,11 +217,41 @@ func (b *biller) work(ctx context.Context) error {
 	return firstErr
 }
 
-// pending reports how many settlements and entries wait.
+// addCredits gives the Cache the credits it has not taken, in order,
+// keeping the rest when it fails. The seed is the Store's balance, which
+// already counts them: a balance the Cache starts from it must not add
+// them again, so a credit to an account the Cache has no balance for is
+// done once the balance is seeded (by AddFunds with amount 0).
+func (b *biller) addCredits(ctx context.Context) error {
+	b.mu.Lock()
+	credits := b.credits
+	b.credits = nil
+	b.mu.Unlock()
+	for i, c := range credits {
+		f, err := b.g.cache.GetFunds(ctx, c.account)
+		if err == nil && f.Known {
+			_, _, err = b.g.cache.AddFunds(ctx, c.account, c.amount, 0)
+		} else if err == nil {
+			var bs map[string]Micros
+			if bs, err = b.g.store.Balances(ctx); err == nil {
+				_, _, err = b.g.cache.AddFunds(ctx, c.account, 0, bs[c.account])
+			}
+		}
+		if err != nil {
+			b.mu.Lock()
+			b.credits = append(credits[i:], b.credits...)
+			b.mu.Unlock()
+			return err
+		}
+	}
+	return nil
+}
+
+// pending reports how many settlements, entries and credits wait.
 func (b *biller) pending() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return len(b.todo) + len(b.entries)
+	return len(b.todo) + len(b.entries) + len(b.credits)
 }
 
 // close stops the worker after a last pass and reports what it could not

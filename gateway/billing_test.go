@@ -207,3 +207,45 @@ func TestCreditRules(t *testing.T) {
 	_, err = f.admin.Credit(ctx, gateway.Credit{AccountID: "acc_missing", Kind: gateway.EntryGrant, Amount: 1, Reason: "long enough reason"})
 	is.Equal(gateway.ErrorCode(err), gateway.CodeNotFound)
 }
+
+func TestRefundOnce(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	ctx := context.Background()
+	f := newFixture(t)
+	c := f.prepaid(t, 10_000)
+	_, err := f.gw.Chat(ctx, c, capped())
+	is.NoErr(err)
+	f.settled(t, c.Account.ID, 1)
+
+	_, err = f.admin.Refund(ctx, gateway.Refund{RequestID: c.RequestID, Amount: 2001, Reason: "the answer was cut off"})
+	is.Equal(gateway.AsError(err).Field, "amount") // more than was charged
+	_, err = f.admin.Refund(ctx, gateway.Refund{RequestID: "req_never", Reason: "the answer was cut off"})
+	is.Equal(gateway.ErrorCode(err), gateway.CodeNotFound)
+
+	e, err := f.admin.Refund(ctx, gateway.Refund{RequestID: c.RequestID, Actor: "admin", Reason: "the answer was cut off"})
+	is.NoErr(err)
+	is.Equal(e.Amount, gateway.Micros(2000))
+	is.Equal(e.BalanceAfter, gateway.Micros(10_000))
+	_, err = f.admin.Refund(ctx, gateway.Refund{RequestID: c.RequestID, Reason: "the answer was cut off"})
+	is.Equal(gateway.ErrorCode(err), gateway.CodeConflict) // once
+
+	deadline := time.Now().Add(5 * time.Second)
+	var b *gateway.Balance
+	for {
+		b, err = f.admin.Balance(ctx, c.Account.ID)
+		is.NoErr(err)
+		if b.Balance == 10_000 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	is.Equal(b.Balance, gateway.Micros(10_000)) // the Cache's balance took it back
+	sums, err := f.admin.LedgerSummary(ctx, gateway.LedgerFilter{AccountID: c.Account.ID})
+	is.NoErr(err)
+	is.Equal(sums, []gateway.KindTotal{
+		{Kind: gateway.EntryGrant, Entries: 1, Amount: 10_000},
+		{Kind: gateway.EntryRefund, Entries: 1, Amount: 2000},
+		{Kind: gateway.EntryUsage, Entries: 1, Amount: -2000},
+	})
+}

@@ -40,6 +40,17 @@ type LedgerEntry struct {
 	Time      time.Time
 }
 
+// KindTotal is the sum and count of one kind of entries.
+type KindTotal struct {
+	Kind    EntryKind
+	Entries int64
+	Amount  Micros
+}
+
+// RefundEntryID is the ID of the refund entry of a request: one refund
+// per request.
+func RefundEntryID(requestID string) string { return "refund:" + requestID }
+
 // UsageEntryID is the ID of the usage entry of a request.
 func UsageEntryID(requestID string) string { return "usage:" + requestID }
 
@@ -85,8 +96,14 @@ type LedgerStore interface {
 	// AppendEntries appends entries in order, atomically, each at most
 	// once: an entry whose ID is stored already is skipped. Each appended
 	// entry gets BalanceAfter, its account's balance after it. Amounts
-	// are taken as given; the Cache decided them.
-	AppendEntries(ctx context.Context, entries []*LedgerEntry) error
+	// are taken as given; the Cache decided them. It returns how many it
+	// appended.
+	AppendEntries(ctx context.Context, entries []*LedgerEntry) (int, error)
+	// GetEntry returns an entry by ID. CodeNotFound if there is none.
+	GetEntry(ctx context.Context, id string) (*LedgerEntry, error)
+	// SummarizeLedger sums the entries f selects (its Before and Limit
+	// aside) by kind.
+	SummarizeLedger(ctx context.Context, f LedgerFilter) ([]KindTotal, error)
 	// Balances returns the balance of every account that has entries.
 	Balances(ctx context.Context) (map[string]Micros, error)
 	// ListEntries returns the entries f selects, newest first.

@@ -139,3 +139,102 @@ func (s *Server) checkLedger(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, out)
 }
+
+// refund serves POST /admin/refunds: a request's charge given back, whole
+// or in part, once.
+func (s *Server) refund(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		RequestID string         `json:"request_id"`
+		Amount    gateway.Micros `json:"amount"`
+		Reason    string         `json:"reason"`
+	}
+	if err := decode(r, &in, true); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	e, err := s.admin.Refund(r.Context(), gateway.Refund{RequestID: in.RequestID, Amount: in.Amount, Actor: "admin", Reason: in.Reason})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, entryView(e))
+}
+
+// bulkCredit serves POST /admin/credits/bulk: one kind and reason, an
+// amount per account, and a result per account.
+func (s *Server) bulkCredit(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Kind    gateway.EntryKind `json:"kind"`
+		Reason  string            `json:"reason"`
+		Credits []struct {
+			AccountID string         `json:"account_id"`
+			Amount    gateway.Micros `json:"amount"`
+		} `json:"credits"`
+	}
+	if err := decode(r, &in, true); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if len(in.Credits) == 0 || len(in.Credits) > 1000 {
+		s.writeError(w, r, gateway.Invalid("credits", "credits must list 1 to 1000 accounts"))
+		return
+	}
+	if in.Kind == "" {
+		in.Kind = gateway.EntryGrant
+	}
+	cs := make([]gateway.Credit, len(in.Credits))
+	for i, c := range in.Credits {
+		cs[i] = gateway.Credit{AccountID: c.AccountID, Kind: in.Kind, Amount: c.Amount, Actor: "admin", Reason: in.Reason}
+	}
+	type result struct {
+		AccountID string       `json:"account_id"`
+		OK        bool         `json:"ok"`
+		Entry     *entryJSON   `json:"entry,omitempty"`
+		Error     *errorDetail `json:"error,omitempty"`
+	}
+	out := struct {
+		Object string   `json:"object"`
+		Data   []result `json:"data"`
+	}{Object: "list"}
+	for _, res := range s.admin.BulkCredit(r.Context(), cs) {
+		item := result{AccountID: res.AccountID, OK: res.Err == nil}
+		if res.Err != nil {
+			_, body := toBody(res.Err)
+			item.Error = &body.Error
+		} else {
+			v := entryView(res.Entry)
+			item.Entry = &v
+		}
+		out.Data = append(out.Data, item)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// ledgerSummary serves GET /admin/ledger/summary: entries and amounts by
+// kind, for one account (account_id) or all, over since and until.
+func (s *Server) ledgerSummary(w http.ResponseWriter, r *http.Request) {
+	rf, err := logFilter(r, true)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	sums, err := s.admin.LedgerSummary(r.Context(), gateway.LedgerFilter{AccountID: r.URL.Query().Get("account_id"), Since: rf.Since, Until: rf.Until})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	type kindJSON struct {
+		Kind    gateway.EntryKind `json:"kind"`
+		Entries int64             `json:"entries"`
+		Amount  gateway.Micros    `json:"amount"`
+	}
+	out := struct {
+		Kinds []kindJSON     `json:"kinds"`
+		Net   gateway.Micros `json:"net"`
+	}{Kinds: []kindJSON{}}
+	for _, k := range sums {
+		out.Kinds = append(out.Kinds, kindJSON{k.Kind, k.Entries, k.Amount})
+		out.Net += k.Amount
+	}
+	writeJSON(w, http.StatusOK, out)
+}

@@ -17,7 +17,7 @@ type ledger struct {
 
 // AppendEntries appends copies of entries, each at most once by ID, and
 // sets their BalanceAfter; see gateway.LedgerStore.
-func (s *Store) AppendEntries(_ context.Context, entries []*gateway.LedgerEntry) error {
+func (s *Store) AppendEntries(_ context.Context, entries []*gateway.LedgerEntry) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	l := &s.ledger
@@ -25,17 +25,57 @@ func (s *Store) AppendEntries(_ context.Context, entries []*gateway.LedgerEntry)
 		l.entries = make(map[string]*gateway.LedgerEntry)
 		l.balances = make(map[string]gateway.Micros)
 	}
+	appended := 0
 	for _, e := range entries {
 		if _, ok := l.entries[e.ID]; ok {
 			continue
 		}
+		appended++
 		c := *e
 		l.balances[c.AccountID] += c.Amount
 		c.BalanceAfter = l.balances[c.AccountID]
 		e.BalanceAfter = c.BalanceAfter
 		l.entries[c.ID] = &c
 	}
-	return nil
+	return appended, nil
+}
+
+// GetEntry returns a copy of the entry. CodeNotFound if there is none.
+func (s *Store) GetEntry(_ context.Context, id string) (*gateway.LedgerEntry, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	e, ok := s.ledger.entries[id]
+	if !ok {
+		return nil, gateway.Errorf(gateway.CodeNotFound, "ledger entry %q not found", id)
+	}
+	c := *e
+	return &c, nil
+}
+
+// SummarizeLedger sums the entries f selects by kind, in kind order.
+func (s *Store) SummarizeLedger(_ context.Context, f gateway.LedgerFilter) ([]gateway.KindTotal, error) {
+	f.Before = nil
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	by := make(map[gateway.EntryKind]*gateway.KindTotal)
+	for _, e := range s.ledger.entries {
+		if !f.Matches(e) {
+			continue
+		}
+		t := by[e.Kind]
+		if t == nil {
+			t = &gateway.KindTotal{Kind: e.Kind}
+			by[e.Kind] = t
+		}
+		t.Entries++
+		t.Amount += e.Amount
+	}
+	out := make([]gateway.KindTotal, 0, len(by))
+	for _, t := range by {
+		out = append(out, *t)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Kind < out[j].Kind })
+	return out, nil
 }
 
 // Balances returns the balance of every account with entries.

@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -42,11 +44,13 @@ func (r *ledgerRow) entry() *gateway.LedgerEntry {
 // the same statement that reads the balance back (an upsert returning
 // it, which takes the row's lock on PostgreSQL), so concurrent appends
 // to one account queue on that row and every BalanceAfter is exact.
-func (s *Store) AppendEntries(ctx context.Context, entries []*gateway.LedgerEntry) error {
+func (s *Store) AppendEntries(ctx context.Context, entries []*gateway.LedgerEntry) (int, error) {
 	if len(entries) == 0 {
-		return nil
+		return 0, nil
 	}
+	appended := 0
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		appended = 0 // a retried transaction starts over
 		for _, e := range entries {
 			row := &ledgerRow{ID: e.ID, AccountID: e.AccountID, Kind: string(e.Kind), Amount: int64(e.Amount),
 				Actor: e.Actor, Reason: e.Reason, RequestID: e.RequestID, Time: dbTime(e.Time)}
@@ -57,6 +61,7 @@ func (s *Store) AppendEntries(ctx context.Context, entries []*gateway.LedgerEntr
 			if n, _ := res.RowsAffected(); n == 0 {
 				continue // written before
 			}
+			appended++
 			var after int64
 			err = tx.NewInsert().Model(&balanceRow{AccountID: e.AccountID, Balance: int64(e.Amount)}).
 				On("CONFLICT (account_id) DO UPDATE").
@@ -73,9 +78,53 @@ func (s *Store) AppendEntries(ctx context.Context, entries []*gateway.LedgerEntr
 		return nil
 	})
 	if err != nil {
-		return internal("append ledger entries", err)
+		return 0, internal("append ledger entries", err)
 	}
-	return nil
+	return appended, nil
+}
+
+// GetEntry returns an entry. CodeNotFound if there is none.
+func (s *Store) GetEntry(ctx context.Context, id string) (*gateway.LedgerEntry, error) {
+	var r ledgerRow
+	err := s.db.NewSelect().Model(&r).Where("id = ?", id).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("ledger entry", id)
+	}
+	if err != nil {
+		return nil, internal("get ledger entry", err)
+	}
+	return r.entry(), nil
+}
+
+// SummarizeLedger sums the entries f selects by kind, in kind order.
+func (s *Store) SummarizeLedger(ctx context.Context, f gateway.LedgerFilter) ([]gateway.KindTotal, error) {
+	var rows []struct {
+		Kind    string `bun:"kind"`
+		Entries int64  `bun:"entries"`
+		Amount  int64  `bun:"amount"`
+	}
+	q := s.db.NewSelect().TableExpr("ledger_entries").
+		ColumnExpr("kind, COUNT(*) AS entries, COALESCE(SUM(amount), 0) AS amount").GroupExpr("kind").OrderExpr("kind")
+	if f.AccountID != "" {
+		q = q.Where("account_id = ?", f.AccountID)
+	}
+	if f.Kind != "" {
+		q = q.Where("kind = ?", string(f.Kind))
+	}
+	if !f.Since.IsZero() {
+		q = q.Where("? >= ?", bun.Ident("time"), dbTime(f.Since))
+	}
+	if !f.Until.IsZero() {
+		q = q.Where("? < ?", bun.Ident("time"), dbTime(f.Until))
+	}
+	if err := q.Scan(ctx, &rows); err != nil {
+		return nil, internal("summarize ledger", err)
+	}
+	out := make([]gateway.KindTotal, len(rows))
+	for i, r := range rows {
+		out[i] = gateway.KindTotal{Kind: gateway.EntryKind(r.Kind), Entries: r.Entries, Amount: gateway.Micros(r.Amount)}
+	}
+	return out, nil
 }
 
 // Balances returns the balance of every account with entries.

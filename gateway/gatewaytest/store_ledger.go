@@ -21,7 +21,8 @@ func testLedger(t *testing.T, newStore storeFactory) {
 			entry("e2", "acc_a", gateway.EntryUsage, -300, 2),
 			entry("e3", "acc_b", gateway.EntryGrant, 50, 3),
 		}
-		is.NoErr(s.AppendEntries(t.Context(), es))
+		_, err := s.AppendEntries(t.Context(), es)
+		is.NoErr(err)
 		is.Equal(es[1].BalanceAfter, gateway.Micros(700)) // set on the caller's entries too
 		bs, err := s.Balances(t.Context())
 		is.NoErr(err)
@@ -38,8 +39,10 @@ func testLedger(t *testing.T, newStore storeFactory) {
 	})
 	run(t, "AppendIsIdempotent", newStore, func(t *testing.T, is *is.I, s gateway.Store) {
 		e := entry("usage:req-1", "acc_a", gateway.EntryUsage, -40, 1)
-		for range 3 {
-			is.NoErr(s.AppendEntries(t.Context(), []*gateway.LedgerEntry{e, entry("g1", "acc_a", gateway.EntryGrant, 100, 0)}))
+		for i := range 3 {
+			n, err := s.AppendEntries(t.Context(), []*gateway.LedgerEntry{e, entry("g1", "acc_a", gateway.EntryGrant, 100, 0)})
+			is.NoErr(err)
+			is.Equal(n, map[int]int{0: 2}[i]) // two the first time, none after
 		}
 		bs, err := s.Balances(t.Context())
 		is.NoErr(err)
@@ -57,7 +60,8 @@ func testLedger(t *testing.T, newStore storeFactory) {
 			}
 			es = append(es, entry(fmt.Sprint("e", i), "acc_a", kind, 10, i))
 		}
-		is.NoErr(s.AppendEntries(t.Context(), es))
+		_, err := s.AppendEntries(t.Context(), es)
+		is.NoErr(err)
 		ids := func(f gateway.LedgerFilter) []string {
 			got, err := s.ListEntries(t.Context(), f)
 			is.NoErr(err)
@@ -72,10 +76,19 @@ func testLedger(t *testing.T, newStore storeFactory) {
 		is.Equal(ids(gateway.LedgerFilter{Limit: 2}), []string{"e5", "e4"})
 		is.Equal(ids(gateway.LedgerFilter{Limit: 2, Before: &gateway.RecordCursor{Time: at(4), ID: "e4"}}), []string{"e3", "e2"})
 		is.Equal(len(ids(gateway.LedgerFilter{AccountID: "acc_other"})), 0)
+		sums, err := s.SummarizeLedger(t.Context(), gateway.LedgerFilter{AccountID: "acc_a", Until: at(5)})
+		is.NoErr(err)
+		is.Equal(sums, []gateway.KindTotal{{Kind: gateway.EntryGrant, Entries: 3, Amount: 30}, {Kind: gateway.EntryUsage, Entries: 2, Amount: 20}})
+		got, err := s.GetEntry(t.Context(), "e2")
+		is.NoErr(err)
+		is.Equal(got.BalanceAfter, gateway.Micros(30))
+		_, err = s.GetEntry(t.Context(), "nope")
+		is.Equal(gateway.ErrorCode(err), gateway.CodeNotFound)
 	})
 	run(t, "ConcurrentAppendsAreExact", newStore, func(t *testing.T, is *is.I, s gateway.Store) {
 		errs := race(20, func(i int) error {
-			return s.AppendEntries(t.Context(), []*gateway.LedgerEntry{entry(fmt.Sprint("c", i), "acc_a", gateway.EntryGrant, 5, i)})
+			_, err := s.AppendEntries(t.Context(), []*gateway.LedgerEntry{entry(fmt.Sprint("c", i), "acc_a", gateway.EntryGrant, 5, i)})
+			return err
 		})
 		for _, err := range errs {
 			is.NoErr(err)

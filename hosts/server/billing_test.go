@@ -77,8 +77,9 @@ func TestPrepaidCreditsOverHTTP(t *testing.T) {
 
 	var ledger struct {
 		Data []struct {
-			Kind   string
-			Amount int64
+			Kind      string
+			Amount    int64
+			RequestID string `json:"request_id"`
 		}
 	}
 	is.True(within(5*time.Second, func() bool {
@@ -94,4 +95,37 @@ func TestPrepaidCreditsOverHTTP(t *testing.T) {
 	var check struct{ OK bool }
 	is.Equal(call(t, "GET", base+"/admin/ledger/check", adminKey, nil, &check), http.StatusOK)
 	is.True(check.OK)
+
+	// Refund the last charge, once.
+	charged := ledger.Data[0]
+	is.Equal(charged.Kind, "usage")
+	refund := map[string]any{"request_id": charged.RequestID, "reason": "a customer complaint upheld"}
+	is.Equal(call(t, "POST", base+"/admin/refunds", adminKey, refund, nil), http.StatusCreated)
+	is.Equal(call(t, "POST", base+"/admin/refunds", adminKey, refund, nil), http.StatusConflict)
+
+	// A bulk grant reports each account on its own.
+	var bulk struct {
+		Data []struct {
+			AccountID string `json:"account_id"`
+			OK        bool
+		}
+	}
+	is.Equal(call(t, "POST", base+"/admin/credits/bulk", adminKey, map[string]any{"reason": "launch week bonus credits",
+		"credits": []map[string]any{{"account_id": acct.ID, "amount": 1000}, {"account_id": "acc_missing", "amount": 1000}}}, &bulk), http.StatusOK)
+	is.Equal(len(bulk.Data), 2)
+	is.True(bulk.Data[0].OK)
+	is.True(!bulk.Data[1].OK)
+
+	var summary struct {
+		Kinds []struct {
+			Kind    string
+			Entries int64
+			Amount  int64
+		}
+		Net int64
+	}
+	is.Equal(call(t, "GET", base+"/admin/ledger/summary?account_id="+acct.ID, adminKey, nil, &summary), http.StatusOK)
+	is.Equal(len(summary.Kinds), 3) // grant, refund, usage
+	is.Equal(summary.Kinds[0].Entries, int64(2))
+	is.Equal(summary.Net, b.Balance-charged.Amount+1000)
 }
