@@ -249,3 +249,53 @@ func TestRefundOnce(t *testing.T) {
 		{Kind: gateway.EntryUsage, Entries: 1, Amount: -2000},
 	})
 }
+
+// An instance that died after recording a request but before settling it
+// (or after settling it but before writing its entry) leaves the ledger
+// short; once the hold has lapsed, the reconciler settles from the record,
+// once.
+func TestReconcilerSettlesLostSettlements(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	ctx := context.Background()
+	f := newFixture(t)
+	c := f.prepaid(t, 10_000)
+	acct := c.Account.ID
+	now := f.clock.Now()
+	// req_dead: held and recorded, never settled. req_half: settled in the
+	// Cache, its entry lost.
+	_, _, err := f.cache.HoldFunds(ctx, acct, "req_dead", 3000, 10_000, gateway.DefaultHoldTTL)
+	is.NoErr(err)
+	_, _, err = f.cache.SettleFunds(ctx, acct, "req_half", 700, 10_000)
+	is.NoErr(err)
+	is.NoErr(f.store.InsertRecords(ctx, []*gateway.RequestRecord{
+		{ID: "req_dead", AccountID: acct, Time: now, Cost: 2000},
+		{ID: "req_half", AccountID: acct, Time: now, Cost: 700},
+	}))
+
+	n, err := f.gw.Reconcile(ctx)
+	is.NoErr(err)
+	is.Equal(n, 0) // their holds may still be live: not yet
+
+	f.clock.Advance(gateway.DefaultHoldTTL + time.Minute)
+	n, err = f.gw.Reconcile(ctx)
+	is.NoErr(err)
+	is.Equal(n, 2)
+	n, err = f.gw.Reconcile(ctx)
+	is.NoErr(err)
+	is.Equal(n, 0) // once
+
+	b, err := f.admin.Balance(ctx, acct)
+	is.NoErr(err)
+	is.Equal(b.Balance, gateway.Micros(10_000-2000-700))
+	es, err := f.admin.Ledger(ctx, gateway.LedgerFilter{AccountID: acct, Kind: gateway.EntryHoldExpiry})
+	is.NoErr(err)
+	is.Equal(len(es), 2)
+	var sum gateway.Micros
+	all, err := f.admin.Ledger(ctx, gateway.LedgerFilter{AccountID: acct})
+	is.NoErr(err)
+	for _, e := range all {
+		sum += e.Amount
+	}
+	is.Equal(sum, b.Balance) // the ledger and the balance agree again
+}

@@ -76,9 +76,9 @@ type Cache interface {
 	// SettleFunds ends the request id: it removes its hold (if still
 	// open) and takes cost from the balance, at most down to zero, in one
 	// atomic step, and returns what it took. It is idempotent by id for
-	// SettleMemory: a repeated settle takes nothing and reports first
-	// false. The balance starts from seed as in HoldFunds. CodeInvalid if
-	// cost is negative.
+	// SettleMemory: a repeated settle takes nothing, reports first false
+	// and returns what the first one took. The balance starts from seed
+	// as in HoldFunds. CodeInvalid if cost is negative.
 	SettleFunds(ctx context.Context, account, id string, cost, seed Micros) (charged Micros, first bool, err error)
 	// AddFunds moves the balance by amount: a credit when positive, a
 	// debit when negative. A debit that would take the balance below zero

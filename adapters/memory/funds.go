@@ -12,7 +12,13 @@ import (
 // guarded by holds.mu, so a settlement is one step.
 type funds struct {
 	balances map[string]gateway.Micros
-	settled  map[string]time.Time // account + "\x00" + id → forgotten at
+	settled  map[string]settledMark // account + "\x00" + id
+}
+
+// settledMark remembers a settlement: what it took, and until when.
+type settledMark struct {
+	charged gateway.Micros
+	until   time.Time
 }
 
 // balance returns the account's balance, starting it at seed; the caller
@@ -20,7 +26,7 @@ type funds struct {
 func (c *Cache) balance(account string, seed gateway.Micros) gateway.Micros {
 	if c.funds.balances == nil {
 		c.funds.balances = make(map[string]gateway.Micros)
-		c.funds.settled = make(map[string]time.Time)
+		c.funds.settled = make(map[string]settledMark)
 	}
 	b, ok := c.funds.balances[account]
 	if !ok {
@@ -73,11 +79,11 @@ func (c *Cache) SettleFunds(_ context.Context, account, id string, cost, seed ga
 	m, _ := h.open(account, now)
 	delete(m, id)
 	mark := account + "\x00" + id
-	if until, ok := c.funds.settled[mark]; ok && now.Before(until) {
-		return 0, false, nil
+	if m, ok := c.funds.settled[mark]; ok && now.Before(m.until) {
+		return m.charged, false, nil
 	}
-	c.funds.settled[mark] = now.Add(gateway.SettleMemory)
 	charged := min(cost, max(bal, 0))
+	c.funds.settled[mark] = settledMark{charged: charged, until: now.Add(gateway.SettleMemory)}
 	c.funds.balances[account] = bal - charged
 	return charged, true, nil
 }
@@ -110,8 +116,8 @@ func (c *Cache) sweepSettled(now time.Time) {
 	h := &c.holds
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for k, until := range c.funds.settled {
-		if !now.Before(until) {
+	for k, m := range c.funds.settled {
+		if !now.Before(m.until) {
 			delete(c.funds.settled, k)
 		}
 	}

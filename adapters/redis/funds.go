@@ -60,7 +60,7 @@ return {'1', string.format('%.0f', bal), string.format('%.0f', sum + amount)}
 // holds, KEYS[2] the balance, KEYS[3] the id's settled marker. ARGV[1]
 // the id, ARGV[2] the cost, ARGV[3] the seed, ARGV[4] how long to
 // remember the id, in milliseconds. Returns first ("1" or "0") and what
-// was charged.
+// was charged, the first time (the marker keeps it).
 var settleFundsScript = rueidis.NewLuaScript(luaTime + luaOpenHolds + luaBalance + `
 local bal = balance(KEYS[2], ARGV[3])
 local _, latest, mine = open(KEYS[1], now, ARGV[1])
@@ -68,12 +68,14 @@ if mine then
   redis.call('HDEL', KEYS[1], ARGV[1])
   keep(KEYS[1], now, latest)
 end
-if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[4]) then
-  return {'0', '0'}
+local before = redis.call('GET', KEYS[3])
+if before then
+  return {'0', before}
 end
-local charged = math.min(tonumber(ARGV[2]), math.max(bal, 0))
-redis.call('SET', KEYS[2], string.format('%.0f', bal - charged))
-return {'1', string.format('%.0f', charged)}
+local charged = string.format('%.0f', math.min(tonumber(ARGV[2]), math.max(bal, 0)))
+redis.call('SET', KEYS[3], charged, 'PX', ARGV[4])
+redis.call('SET', KEYS[2], string.format('%.0f', bal - tonumber(charged)))
+return {'1', charged}
 `)
 
 // addFundsScript moves the balance, never below zero. KEYS[1] the

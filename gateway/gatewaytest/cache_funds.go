@@ -57,7 +57,7 @@ func testCacheFunds(t *testing.T, newCache cacheFactory) {
 		charged, first, err = c.SettleFunds(t.Context(), acct, "req-1", 25, 100)
 		is.NoErr(err)
 		is.True(!first) // a repeated settlement charges nothing
-		is.Equal(charged, gateway.Micros(0))
+		is.Equal(charged, gateway.Micros(25)) // and says what the first one took
 		f, _ = c.GetFunds(t.Context(), acct)
 		is.Equal(f.Balance, gateway.Micros(75))
 	})

@@ -338,6 +338,7 @@ func provideGateway(cfg config.Config, logger *slog.Logger, store gateway.Store,
 	g := gateway.New(gcfg, store, cache, drivers, hasher, clock, ids, rec)
 	detect, stopDetect := context.WithCancel(context.Background())
 	go g.RunDetectors(detect, cfg.AlertInterval)
+	go g.RunReconciler(detect, cfg.ReconcileInterval)
 	return g, func() {
 		stopDetect()
 		if err := g.Close(); err != nil {

@@ -134,6 +134,9 @@ type Config struct {
 	// AlertInterval is how often the alert detectors run.
 	// TOLLGATE_ALERT_INTERVAL, default 1m.
 	AlertInterval time.Duration `yaml:"alert_interval"`
+	// ReconcileInterval is how often lost settlements of prepaid requests
+	// are looked for. TOLLGATE_RECONCILE_INTERVAL, default 5m.
+	ReconcileInterval time.Duration `yaml:"reconcile_interval"`
 	// Alerts are the detectors' thresholds until an admin stores some
 	// (PUT /admin/alerts/thresholds); zero turns a detector off.
 	Alerts AlertThresholds `yaml:"alerts"`
@@ -200,24 +203,25 @@ func (c *Config) StoreDSN() string {
 // Default returns the configuration with nothing set.
 func Default() Config {
 	return Config{
-		Addr:            ":8080",
-		DataDir:         "./data",
-		RedisPrefix:     "tollgate:",
-		LimitFallback:   "local",
-		Instances:       1,
-		ShutdownTimeout: 30 * time.Second,
-		MaxBodyBytes:    16 << 20,
-		LogLevel:        "info",
-		LogFormat:       "text",
-		MaxAttempts:     3,
-		ReloadInterval:  time.Minute,
-		AlertInterval:   time.Minute,
-		RecordBatch:     500,
-		RecordInterval:  time.Second,
-		RecordRetention: 30 * 24 * time.Hour,
-		StatsRetention:  90 * 24 * time.Hour,
-		MetricsEnabled:  true,
-		TraceSample:     1,
+		Addr:              ":8080",
+		DataDir:           "./data",
+		RedisPrefix:       "tollgate:",
+		LimitFallback:     "local",
+		Instances:         1,
+		ShutdownTimeout:   30 * time.Second,
+		MaxBodyBytes:      16 << 20,
+		LogLevel:          "info",
+		LogFormat:         "text",
+		MaxAttempts:       3,
+		ReloadInterval:    time.Minute,
+		AlertInterval:     time.Minute,
+		ReconcileInterval: 5 * time.Minute,
+		RecordBatch:       500,
+		RecordInterval:    time.Second,
+		RecordRetention:   30 * 24 * time.Hour,
+		StatsRetention:    90 * 24 * time.Hour,
+		MetricsEnabled:    true,
+		TraceSample:       1,
 	}
 }
 
@@ -312,6 +316,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 		{"TOLLGATE_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout},
 		{"TOLLGATE_RELOAD_INTERVAL", &c.ReloadInterval},
 		{"TOLLGATE_ALERT_INTERVAL", &c.AlertInterval},
+		{"TOLLGATE_RECONCILE_INTERVAL", &c.ReconcileInterval},
 		{"TOLLGATE_RECORD_INTERVAL", &c.RecordInterval},
 		{"TOLLGATE_RECORD_RETENTION", &c.RecordRetention},
 		{"TOLLGATE_STATS_RETENTION", &c.StatsRetention},
@@ -364,6 +369,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("config: max_attempts must be positive")
 	case c.AlertInterval < time.Second:
 		return fmt.Errorf("config: alert_interval must be at least 1s")
+	case c.ReconcileInterval < time.Second:
+		return fmt.Errorf("config: reconcile_interval must be at least 1s")
 	case c.KeySecret != "" && len(c.KeySecret) < 16:
 		return fmt.Errorf("config: key_secret must be at least 16 characters")
 	case c.PGDSN != "" && c.KeySecret == "":
