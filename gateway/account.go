@@ -36,7 +36,10 @@ type Account struct {
 	// most it can cost first, and is refused (402) when the balance less
 	// the open holds does not cover it. Others are metered only: their
 	// costs are recorded, never checked.
-	Prepaid   bool
+	Prepaid bool
+	// Budget caps what the account spends a day and a month, prepaid or
+	// not.
+	Budget    Budget
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -56,6 +59,9 @@ func (a *Account) Validate() error {
 	}
 	if a.DefaultNamespace == "" {
 		return Invalid("default_namespace", "default_namespace is required")
+	}
+	if err := a.Budget.Validate("budget"); err != nil {
+		return err
 	}
 	return a.Limits.Validate("limits")
 }

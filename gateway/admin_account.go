@@ -13,6 +13,7 @@ type AccountUpdate struct {
 	Namespaces       *[]string
 	Limits           *Limits
 	Prepaid          *bool
+	Budget           *Budget
 }
 
 // CreateAccount adds an account. Status defaults to active and
@@ -61,6 +62,7 @@ func (a *Admin) UpdateAccount(ctx context.Context, id string, u AccountUpdate) (
 		setIf(&acct.Namespaces, u.Namespaces)
 		setIf(&acct.Limits, u.Limits)
 		setIf(&acct.Prepaid, u.Prepaid)
+		setIf(&acct.Budget, u.Budget)
 		acct.UpdatedAt = now
 		return acct.Validate()
 	})
@@ -79,6 +81,8 @@ type KeySpec struct {
 	ExpiresAt time.Time
 	// Limits may not exceed the account's.
 	Limits Limits
+	// Budget caps the key's spending.
+	Budget Budget
 	// Namespaces the key may choose per request, each one its account
 	// may use.
 	Namespaces []string
@@ -138,6 +142,7 @@ func (a *Admin) issue(ctx context.Context, acct *Account, spec KeySpec, issuedBy
 		Namespaces: spec.Namespaces,
 		AllowedIPs: spec.AllowedIPs,
 		Limits:     spec.Limits,
+		Budget:     spec.Budget,
 		Master:     master,
 		IssuedBy:   issuedBy,
 		ExpiresAt:  spec.ExpiresAt,
@@ -171,6 +176,7 @@ type KeyUpdate struct {
 	Namespaces *[]string
 	AllowedIPs *[]string
 	Limits     *Limits
+	Budget     *Budget
 	ExpiresAt  *time.Time // the zero time removes the expiry
 }
 
@@ -193,6 +199,7 @@ func (a *Admin) UpdateKey(ctx context.Context, accountID, id string, u KeyUpdate
 		setIf(&k.Namespaces, u.Namespaces)
 		setIf(&k.AllowedIPs, u.AllowedIPs)
 		setIf(&k.Limits, u.Limits)
+		setIf(&k.Budget, u.Budget)
 		setIf(&k.ExpiresAt, u.ExpiresAt)
 		for _, ns := range k.Namespaces {
 			if !acct.AllowsNamespace(ns) {

@@ -53,17 +53,25 @@ func chatEstimate(req *ChatRequest) estimate {
 	return e
 }
 
-// hold places a hold for the most the request may cost on a prepaid
-// account's balance, before any upstream call: CodeNoCredits (402,
-// insufficient_quota) when the balance less its open holds does not
-// cover it, CodeUnavailable when the Cache cannot say. A model without
-// prices costs nothing and needs no hold.
+// hold places holds for the most the request may cost, before any
+// upstream call: on each capped period of the account's and the key's
+// budgets, then, for a prepaid account, on its balance. CodeNoCredits
+// (402) when one does not fit: insufficient_quota for the balance,
+// budget_exceeded naming the budget; CodeUnavailable when the Cache
+// cannot say. A model without prices costs nothing and needs no hold.
+// What was held before a refusal is released when the request finishes.
 func (g *Gateway) hold(ctx context.Context, c *Caller, in *inflight, est estimate) error {
-	if !c.Account.Prepaid || in.model == nil {
+	if in.model == nil || (!c.Account.Prepaid && c.Account.Budget.IsZero() && (c.Key == nil || c.Key.Budget.IsZero())) {
 		return nil
 	}
 	most := in.model.Prices.Cost(est.holdUsage(g.cfg.HoldOutput))
 	if most <= 0 {
+		return nil
+	}
+	if err := g.holdBudgets(ctx, c, in, most); err != nil {
+		return err
+	}
+	if !c.Account.Prepaid {
 		return nil
 	}
 	seed := g.snapshot().balances[c.Account.ID]
@@ -76,8 +84,18 @@ func (g *Gateway) hold(ctx context.Context, c *Caller, in *inflight, est estimat
 			"insufficient credits: this request may cost up to %s, and the balance less open holds is %s",
 			most.String(), (f.Balance - f.Held).String())}
 	}
-	in.held = true
+	in.holds = append(in.holds, heldFunds{funds: c.Account.ID, seed: seed, ledger: true})
 	return nil
+}
+
+// heldFunds are funds a request holds: an account's balance (ledger set:
+// its charge is written to the ledger) or a budget period's remainder,
+// which the Cache starts from seed and forgets after expires.
+type heldFunds struct {
+	funds   string
+	seed    Micros
+	ledger  bool
+	expires time.Time
 }
 
 // String formats micros as credits with six decimals: "1.250000".
@@ -92,9 +110,10 @@ func (m Micros) String() string {
 // settlement is a request to settle: its exact cost taken from the
 // balance in place of its hold, then written to the ledger.
 type settlement struct {
-	account, request string
-	cost, seed       Micros
-	at               time.Time
+	heldFunds
+	request string
+	cost    Micros
+	at      time.Time
 }
 
 // biller settles requests and writes their ledger entries off the request
@@ -185,19 +204,25 @@ func (b *biller) work(ctx context.Context) error {
 	var failed []settlement
 	var firstErr error
 	for i, s := range todo {
-		charged, first, err := b.g.cache.SettleFunds(ctx, s.account, s.request, s.cost, s.seed)
+		charged, first, err := b.g.cache.SettleFunds(ctx, s.funds, s.request, s.cost, s.seed)
+		if err == nil && !s.expires.IsZero() {
+			err = b.g.cache.ExpireFunds(ctx, s.funds, s.expires.Add(time.Hour))
+		}
 		if err != nil {
 			failed = append(failed, todo[i:]...)
 			firstErr = err
 			break
 		}
+		if !s.ledger {
+			continue // a budget: what is left of it is all there is to keep
+		}
 		if charged < s.cost && first {
 			b.g.cfg.Logger.Error("request cost more than the balance held for it", "request", s.request,
-				"account", s.account, "cost", s.cost.String(), "charged", charged.String())
+				"account", s.funds, "cost", s.cost.String(), "charged", charged.String())
 		}
 		if first && charged > 0 {
 			b.mu.Lock()
-			b.entries = append(b.entries, &LedgerEntry{ID: UsageEntryID(s.request), AccountID: s.account, Kind: EntryUsage,
+			b.entries = append(b.entries, &LedgerEntry{ID: UsageEntryID(s.request), AccountID: s.funds, Kind: EntryUsage,
 				Amount: -charged, Actor: "system", RequestID: s.request, Time: s.at})
 			b.mu.Unlock()
 		}

@@ -299,3 +299,65 @@ func TestReconcilerSettlesLostSettlements(t *testing.T) {
 	}
 	is.Equal(sum, b.Balance) // the ledger and the balance agree again
 }
+
+// Spend budgets cap an account or a key per day and month, prepaid or
+// not: a request that may not fit is 402 budget_exceeded, naming the
+// budget, and the next period starts afresh.
+func TestBudgets(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	ctx := context.Background()
+	f := newFixture(t)
+	f.provider(t, "p", []string{"m"}, 1)
+	_, err := f.admin.PutModel(ctx, &gateway.Model{Name: "m", Prices: gateway.Prices{Input: 1_000_000, Output: 2_000_000}})
+	is.NoErr(err)
+	// Each request costs 2000 and holds 2001: a daily budget of 6000 pays
+	// for two at a time, and for the third once two are settled (4000
+	// spent, 2000 left < 2001).
+	acct, err := f.admin.CreateAccount(ctx, &gateway.Account{Name: "capped", Budget: gateway.Budget{Daily: 6000}})
+	is.NoErr(err)
+	_, secret, err := f.admin.IssueKey(ctx, acct.ID, gateway.KeySpec{}, gateway.IssuedByAdmin)
+	is.NoErr(err)
+	c, err := f.gw.Authenticate(secret, "127.0.0.1")
+	is.NoErr(err)
+	spent := func(n int) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) {
+			fs, err := f.cache.GetFunds(ctx, "budget:"+acct.ID+":d"+f.clock.Now().UTC().Format("20060102"))
+			is.NoErr(err)
+			if fs.Held == 0 && fs.Balance == 6000-gateway.Micros(n)*2000 {
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		t.Fatalf("the budget did not settle to %d requests", n)
+	}
+	for i := range 2 {
+		_, err := f.gw.Chat(ctx, again(c), capped())
+		is.NoErr(err)
+		spent(i + 1)
+	}
+	_, err = f.gw.Chat(ctx, again(c), capped())
+	e := gateway.AsError(err)
+	is.Equal(e.Code, gateway.CodeNoCredits)
+	is.Equal(e.Type, "budget_exceeded")
+	is.True(strings.Contains(e.Message, "the daily budget of the account"))
+	es, err := f.admin.Ledger(ctx, gateway.LedgerFilter{AccountID: acct.ID})
+	is.NoErr(err)
+	is.Equal(len(es), 0) // metered, not prepaid: no ledger
+
+	f.clock.Advance(24 * time.Hour) // a new day
+	_, err = f.gw.Chat(ctx, again(c), capped())
+	is.NoErr(err)
+
+	// A key's own monthly budget.
+	_, keySecret, err := f.admin.IssueKey(ctx, acct.ID, gateway.KeySpec{Budget: gateway.Budget{Monthly: 1000}}, gateway.IssuedByAdmin)
+	is.NoErr(err)
+	kc, err := f.gw.Authenticate(keySecret, "127.0.0.1")
+	is.NoErr(err)
+	_, err = f.gw.Chat(ctx, kc, capped())
+	is.True(strings.Contains(gateway.ErrorMessage(err), "the monthly budget of the key"))
+	_, err = f.admin.UpdateAccount(ctx, acct.ID, gateway.AccountUpdate{Budget: &gateway.Budget{Daily: -1}})
+	is.Equal(gateway.AsError(err).Field, "budget.daily")
+}

@@ -85,6 +85,9 @@ type Cache interface {
 	// takes nothing and reports ok false. The balance starts from seed as
 	// in HoldFunds.
 	AddFunds(ctx context.Context, account string, amount, seed Micros) (balance Micros, ok bool, err error)
+	// ExpireFunds makes the Cache forget the account's balance and holds
+	// at at (a budget period's, once it is over).
+	ExpireFunds(ctx context.Context, account string, at time.Time) error
 	// GetFunds returns the account's balance and open holds; Known is
 	// false when the Cache holds no balance for it.
 	GetFunds(ctx context.Context, account string) (Funds, error)

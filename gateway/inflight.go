@@ -12,8 +12,8 @@ type inflight struct {
 	rec   *RequestRecord
 	model *Model // the catalog entry, for prices; nil when not in the catalog
 	start time.Time
-	adm   *admission // what the limits gave, to settle at the end
-	held  bool       // credits are held for it, to settle at the end
+	adm   *admission  // what the limits gave, to settle at the end
+	holds []heldFunds // what is held for it (balance, budgets), to settle at the end
 	// req and resp are the bodies, kept in the record when asked for.
 	req, resp any
 	stream    []byte // a stream's chunks, when bodies are kept
@@ -76,9 +76,8 @@ func (g *Gateway) finish(in *inflight, err error) {
 		}
 	}
 	g.settle(in)
-	if in.held {
-		g.biller.settle(settlement{account: r.AccountID, request: r.ID, cost: r.Cost,
-			seed: g.snapshot().balances[r.AccountID], at: r.Time})
+	for _, h := range in.holds {
+		g.biller.settle(settlement{heldFunds: h, request: r.ID, cost: r.Cost, at: r.Time})
 	}
 	g.meter.end(r.AccountID, int64(r.Usage.TotalTokens), g.clock.Now())
 	for _, o := range g.cfg.Observers {

@@ -47,6 +47,9 @@ type Key struct {
 	Master bool
 	// Limits cap the key alone, within its account's.
 	Limits Limits
+	// Budget caps what the key spends a day and a month, within its
+	// account's budget.
+	Budget Budget
 	// IssuedBy is "admin" or "account:<id>".
 	IssuedBy  string
 	ExpiresAt time.Time // zero: never
@@ -71,6 +74,9 @@ func (k *Key) Validate() error {
 		if _, err := parsePrefix(ip); err != nil {
 			return Invalid("allowed_ips", "%q is not an IP address or CIDR range", ip)
 		}
+	}
+	if err := k.Budget.Validate("budget"); err != nil {
+		return err
 	}
 	return k.Limits.Validate("limits")
 }

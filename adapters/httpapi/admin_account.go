@@ -15,6 +15,7 @@ type accountInput struct {
 	Namespaces       []string       `json:"namespaces"`
 	Limits           limitsJSON     `json:"limits"`
 	Prepaid          bool           `json:"prepaid"`
+	Budget           budgetJSON     `json:"budget"`
 }
 
 func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) {
@@ -25,7 +26,7 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) {
 	}
 	a, err := s.admin.CreateAccount(r.Context(), &gateway.Account{
 		Name: in.Name, Status: in.Status, DefaultNamespace: in.DefaultNamespace, Namespaces: in.Namespaces,
-		Limits: gateway.Limits(in.Limits), Prepaid: in.Prepaid,
+		Limits: gateway.Limits(in.Limits), Prepaid: in.Prepaid, Budget: gateway.Budget(in.Budget),
 	})
 	if err != nil {
 		s.writeError(w, r, err)
@@ -59,6 +60,7 @@ type accountPatch struct {
 	Namespaces       *[]string       `json:"namespaces"`
 	Limits           *limitsJSON     `json:"limits"`
 	Prepaid          *bool           `json:"prepaid"`
+	Budget           *budgetJSON     `json:"budget"`
 }
 
 func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request) {
@@ -71,6 +73,10 @@ func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request) {
 	if in.Limits != nil {
 		l := gateway.Limits(*in.Limits)
 		u.Limits = &l
+	}
+	if in.Budget != nil {
+		b := gateway.Budget(*in.Budget)
+		u.Budget = &b
 	}
 	a, err := s.admin.UpdateAccount(r.Context(), mux.Vars(r)["id"], u)
 	if err != nil {
@@ -88,11 +94,12 @@ type keyInput struct {
 	AllowedIPs []string   `json:"allowed_ips"`
 	ExpiresAt  *time.Time `json:"expires_at"`
 	Limits     limitsJSON `json:"limits"`
+	Budget     budgetJSON `json:"budget"`
 }
 
 func (in keyInput) spec() gateway.KeySpec {
 	spec := gateway.KeySpec{Name: in.Name, Models: in.Models, Namespace: in.Namespace, Namespaces: in.Namespaces,
-		AllowedIPs: in.AllowedIPs, Limits: gateway.Limits(in.Limits)}
+		AllowedIPs: in.AllowedIPs, Limits: gateway.Limits(in.Limits), Budget: gateway.Budget(in.Budget)}
 	if in.ExpiresAt != nil {
 		spec.ExpiresAt = *in.ExpiresAt
 	}
@@ -159,6 +166,7 @@ type keyPatch struct {
 	Namespaces *[]string   `json:"namespaces"`
 	AllowedIPs *[]string   `json:"allowed_ips"`
 	Limits     *limitsJSON `json:"limits"`
+	Budget     *budgetJSON `json:"budget"`
 	// ExpiresAt set to null removes the expiry; left out, it stays.
 	ExpiresAt *nullableTime `json:"expires_at"`
 }
@@ -178,6 +186,10 @@ func (p keyPatch) update() gateway.KeyUpdate {
 	if p.Limits != nil {
 		l := gateway.Limits(*p.Limits)
 		u.Limits = &l
+	}
+	if p.Budget != nil {
+		b := gateway.Budget(*p.Budget)
+		u.Budget = &b
 	}
 	if p.ExpiresAt != nil {
 		u.ExpiresAt = &p.ExpiresAt.t

@@ -69,6 +69,12 @@ func credentialView(c *gateway.Credential) credentialJSON {
 	}
 }
 
+// budgetJSON is a Budget in micros; zero means uncapped.
+type budgetJSON struct {
+	Daily   gateway.Micros `json:"daily"`
+	Monthly gateway.Micros `json:"monthly"`
+}
+
 // limitsJSON shows a Limits; zero, and so left out, means unlimited.
 type limitsJSON struct {
 	RequestsPerSecond int64 `json:"requests_per_second,omitempty"`
@@ -90,6 +96,7 @@ type accountJSON struct {
 	Limits           limitsJSON     `json:"limits"`
 	Epoch            int64          `json:"epoch"`
 	Prepaid          bool           `json:"prepaid"`
+	Budget           budgetJSON     `json:"budget"`
 	CreatedAt        time.Time      `json:"created_at"`
 	UpdatedAt        time.Time      `json:"updated_at"`
 }
@@ -97,7 +104,7 @@ type accountJSON struct {
 func accountView(a *gateway.Account) accountJSON {
 	return accountJSON{
 		ID: a.ID, Name: a.Name, Status: a.Status, DefaultNamespace: a.DefaultNamespace,
-		Namespaces: nonNil(a.Namespaces), Limits: limitsJSON(a.Limits), Epoch: a.Epoch, Prepaid: a.Prepaid, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+		Namespaces: nonNil(a.Namespaces), Limits: limitsJSON(a.Limits), Epoch: a.Epoch, Prepaid: a.Prepaid, Budget: budgetJSON(a.Budget), CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}
 }
 
@@ -113,6 +120,7 @@ type keyJSON struct {
 	AllowedIPs []string       `json:"allowed_ips"`
 	Master     bool           `json:"master,omitempty"`
 	Limits     limitsJSON     `json:"limits"`
+	Budget     budgetJSON     `json:"budget"`
 	IssuedBy   string         `json:"issued_by"`
 	ExpiresAt  *time.Time     `json:"expires_at"`
 	CreatedAt  time.Time      `json:"created_at"`
@@ -125,7 +133,7 @@ func keyView(k *gateway.Key) keyJSON {
 	return keyJSON{
 		ID: k.ID, AccountID: k.AccountID, Name: k.Name, Prefix: k.Prefix, Status: k.Status,
 		Models: nonNil(k.Models), Namespace: k.Namespace, Namespaces: nonNil(k.Namespaces), AllowedIPs: nonNil(k.AllowedIPs),
-		Master: k.Master, Limits: limitsJSON(k.Limits), IssuedBy: k.IssuedBy,
+		Master: k.Master, Limits: limitsJSON(k.Limits), Budget: budgetJSON(k.Budget), IssuedBy: k.IssuedBy,
 		ExpiresAt: timeOrNil(k.ExpiresAt), CreatedAt: k.CreatedAt, RevokedAt: timeOrNil(k.RevokedAt),
 	}
 }

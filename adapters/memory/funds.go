@@ -12,6 +12,7 @@ import (
 // guarded by holds.mu, so a settlement is one step.
 type funds struct {
 	balances map[string]gateway.Micros
+	expires  map[string]time.Time   // balances to forget
 	settled  map[string]settledMark // account + "\x00" + id
 }
 
@@ -24,16 +25,34 @@ type settledMark struct {
 // balance returns the account's balance, starting it at seed; the caller
 // holds c.holds.mu.
 func (c *Cache) balance(account string, seed gateway.Micros) gateway.Micros {
-	if c.funds.balances == nil {
-		c.funds.balances = make(map[string]gateway.Micros)
-		c.funds.settled = make(map[string]settledMark)
-	}
+	c.fundsMaps()
+	c.expire(account, c.clock.Now())
 	b, ok := c.funds.balances[account]
 	if !ok {
 		b = seed
 		c.funds.balances[account] = b
 	}
 	return b
+}
+
+// expire forgets the account's balance and holds if their time is past;
+// the caller holds c.holds.mu.
+func (c *Cache) expire(account string, now time.Time) {
+	if at, ok := c.funds.expires[account]; ok && !now.Before(at) {
+		delete(c.funds.balances, account)
+		delete(c.funds.expires, account)
+		delete(c.holds.byAccount, account)
+	}
+}
+
+// fundsMaps makes the maps of funds on first use; the caller holds
+// c.holds.mu.
+func (c *Cache) fundsMaps() {
+	if c.funds.balances == nil {
+		c.funds.balances = make(map[string]gateway.Micros)
+		c.funds.settled = make(map[string]settledMark)
+		c.funds.expires = make(map[string]time.Time)
+	}
 }
 
 // HoldFunds places a hold when the balance minus the open holds covers
@@ -106,16 +125,35 @@ func (c *Cache) GetFunds(_ context.Context, account string) (gateway.Funds, erro
 	h := &c.holds
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	c.fundsMaps()
+	c.expire(account, c.clock.Now())
 	_, sum := h.open(account, c.clock.Now())
 	bal, ok := c.funds.balances[account]
 	return gateway.Funds{Balance: bal, Held: sum, Known: ok}, nil
 }
 
-// sweepSettled forgets settled ids past SettleMemory.
+// ExpireFunds forgets the account's balance and holds at at; see
+// gateway.Cache.
+func (c *Cache) ExpireFunds(_ context.Context, account string, at time.Time) error {
+	h := &c.holds
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c.fundsMaps()
+	if _, ok := c.funds.balances[account]; ok {
+		c.funds.expires[account] = at
+	}
+	return nil
+}
+
+// sweepSettled forgets settled ids past SettleMemory, and balances past
+// their expiry.
 func (c *Cache) sweepSettled(now time.Time) {
 	h := &c.holds
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	for a := range c.funds.expires {
+		c.expire(a, now)
+	}
 	for k, m := range c.funds.settled {
 		if !now.Before(m.until) {
 			delete(c.funds.settled, k)

@@ -149,3 +149,10 @@ func (t *timedCache) GetFunds(ctx context.Context, account string) (gateway.Fund
 	t.observe("get_funds", start, err)
 	return f, err
 }
+
+func (t *timedCache) ExpireFunds(ctx context.Context, account string, at time.Time) error {
+	start := time.Now()
+	err := t.Cache.ExpireFunds(ctx, account, at)
+	t.observe("expire_funds", start, err)
+	return err
+}

@@ -190,3 +190,19 @@ func (c *Cache) GetFunds(ctx context.Context, account string) (gateway.Funds, er
 	}
 	return gateway.Funds{Balance: bal, Held: held, Known: r[0] == "1"}, nil
 }
+
+// expireFundsScript sets the expiry of a balance and its holds. KEYS[1]
+// the holds, KEYS[2] the balance. ARGV[1] the Unix time in milliseconds.
+var expireFundsScript = rueidis.NewLuaScript(`
+redis.call('PEXPIREAT', KEYS[2], ARGV[1])
+redis.call('PEXPIREAT', KEYS[1], ARGV[1])
+return 1
+`)
+
+// ExpireFunds makes Redis forget the account's balance and holds at at;
+// see gateway.Cache.
+func (c *Cache) ExpireFunds(ctx context.Context, account string, at time.Time) error {
+	err := expireFundsScript.Exec(ctx, c.client, []string{c.holdsKey(account), c.balanceKey(account)},
+		[]string{strconv.FormatInt(at.UnixMilli(), 10)}).Error()
+	return c.fail(err)
+}

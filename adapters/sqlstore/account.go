@@ -22,6 +22,7 @@ type accountRow struct {
 	DefaultNamespace string      `bun:"default_namespace"`
 	Namespaces       []string    `bun:"namespaces"` // JSON
 	Limits           *limitsJSON `bun:"limits"`     // JSON
+	Budget           *budgetJSON `bun:"budget"`     // JSON
 	Epoch            int64       `bun:"epoch"`
 	Prepaid          bool        `bun:"prepaid"`
 	CreatedAt        time.Time   `bun:"created_at,nullzero"`
@@ -36,6 +37,7 @@ func newAccountRow(a *gateway.Account) *accountRow {
 		DefaultNamespace: a.DefaultNamespace,
 		Namespaces:       slices.Clone(a.Namespaces),
 		Limits:           limitsRow(a.Limits),
+		Budget:           budgetRow(a.Budget),
 		Epoch:            a.Epoch,
 		Prepaid:          a.Prepaid,
 		CreatedAt:        dbTime(a.CreatedAt),
@@ -51,6 +53,7 @@ func (r *accountRow) account() *gateway.Account {
 		DefaultNamespace: r.DefaultNamespace,
 		Namespaces:       slices.Clone(r.Namespaces),
 		Limits:           r.Limits.limits(),
+		Budget:           r.Budget.budget(),
 		Epoch:            r.Epoch,
 		Prepaid:          r.Prepaid,
 		CreatedAt:        dbTime(r.CreatedAt),

@@ -26,6 +26,7 @@ type keyRow struct {
 	Models     []string    `bun:"models"` // JSON
 	Namespace  string      `bun:"namespace"`
 	Limits     *limitsJSON `bun:"limits"`      // JSON
+	Budget     *budgetJSON `bun:"budget"`      // JSON
 	Namespaces []string    `bun:"namespaces"`  // JSON
 	AllowedIPs []string    `bun:"allowed_ips"` // JSON
 	Master     bool        `bun:"master"`
@@ -47,6 +48,7 @@ func newKeyRow(k *gateway.Key) *keyRow {
 		Models:     slices.Clone(k.Models),
 		Namespace:  k.Namespace,
 		Limits:     limitsRow(k.Limits),
+		Budget:     budgetRow(k.Budget),
 		Namespaces: slices.Clone(k.Namespaces),
 		AllowedIPs: slices.Clone(k.AllowedIPs),
 		Master:     k.Master,
@@ -69,6 +71,7 @@ func (r *keyRow) key() *gateway.Key {
 		Models:     slices.Clone(r.Models),
 		Namespace:  r.Namespace,
 		Limits:     r.Limits.limits(),
+		Budget:     r.Budget.budget(),
 		Namespaces: slices.Clone(r.Namespaces),
 		AllowedIPs: slices.Clone(r.AllowedIPs),
 		Master:     r.Master,

@@ -30,3 +30,23 @@ func (j *limitsJSON) limits() gateway.Limits {
 	}
 	return gateway.Limits(*j)
 }
+
+// budgetJSON is a gateway.Budget as stored, in micros.
+type budgetJSON struct {
+	Daily   int64 `json:"daily,omitempty"`
+	Monthly int64 `json:"monthly,omitempty"`
+}
+
+func budgetRow(b gateway.Budget) *budgetJSON {
+	if b.IsZero() {
+		return nil
+	}
+	return &budgetJSON{Daily: int64(b.Daily), Monthly: int64(b.Monthly)}
+}
+
+func (b *budgetJSON) budget() gateway.Budget {
+	if b == nil {
+		return gateway.Budget{}
+	}
+	return gateway.Budget{Daily: gateway.Micros(b.Daily), Monthly: gateway.Micros(b.Monthly)}
+}

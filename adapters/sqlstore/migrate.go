@@ -274,6 +274,12 @@ func schemaVersions() []schemaVersion {
 				balance BIGINT NOT NULL DEFAULT 0)`,
 			`ALTER TABLE accounts ADD COLUMN prepaid BOOLEAN NOT NULL DEFAULT FALSE`,
 		},
+	}, {
+		name: "20261124000014", comment: "budgets",
+		statements: []string{
+			`ALTER TABLE accounts ADD COLUMN budget {json}`,
+			`ALTER TABLE keys ADD COLUMN budget {json}`,
+		},
 	}}
 }
 

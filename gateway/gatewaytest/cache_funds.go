@@ -56,7 +56,7 @@ func testCacheFunds(t *testing.T, newCache cacheFactory) {
 		is.Equal(f, gateway.Funds{Balance: 75, Held: 0, Known: true}) // the hold is gone, the cost taken
 		charged, first, err = c.SettleFunds(t.Context(), acct, "req-1", 25, 100)
 		is.NoErr(err)
-		is.True(!first) // a repeated settlement charges nothing
+		is.True(!first)                       // a repeated settlement charges nothing
 		is.Equal(charged, gateway.Micros(25)) // and says what the first one took
 		f, _ = c.GetFunds(t.Context(), acct)
 		is.Equal(f.Balance, gateway.Micros(75))
@@ -80,6 +80,16 @@ func testCacheFunds(t *testing.T, newCache cacheFactory) {
 		is.NoErr(err)
 		is.True(ok)
 		is.Equal(bal, gateway.Micros(0))
+	})
+	runCache(t, "ExpireForgets", newCache, func(t *testing.T, is *is.I, c gateway.Cache) {
+		acct := cacheKey(t, c, "acct")
+		_, _, err := c.AddFunds(t.Context(), acct, -30, 100)
+		is.NoErr(err)
+		is.NoErr(c.ExpireFunds(t.Context(), acct, time.Now().Add(-time.Second)))
+		f, err := c.GetFunds(t.Context(), acct)
+		is.NoErr(err)
+		is.Equal(f.Known, false)                                                                      // forgotten: the next use starts from its seed again
+		is.NoErr(c.ExpireFunds(t.Context(), cacheKey(t, c, "never-used"), time.Now().Add(time.Hour))) // nothing to expire is fine
 	})
 	runCache(t, "ConcurrentHoldsNeverOverdraw", newCache, func(t *testing.T, is *is.I, c gateway.Cache) {
 		acct := cacheKey(t, c, "acct")

@@ -23,6 +23,7 @@ func newAccount(id, name string, created time.Time) *gateway.Account {
 			TokensPerMinute: 5, TokensPerHour: 6, TokensPerDay: 7, Concurrent: 8},
 		Epoch:     7,
 		Prepaid:   true,
+		Budget:    gateway.Budget{Daily: 5_000_000, Monthly: 100_000_000},
 		CreatedAt: created,
 		UpdatedAt: created.Add(90 * time.Second).In(elsewhere),
 	}
@@ -179,7 +180,7 @@ func testUpdateAccount(t *testing.T, newStore storeFactory) {
 			seen = normAccount(a)
 			a.Name, a.Status, a.DefaultNamespace = want.Name, want.Status, want.DefaultNamespace
 			a.Namespaces, a.Epoch, a.UpdatedAt = []string{"dev"}, want.Epoch, want.UpdatedAt
-			a.Limits, a.Prepaid = want.Limits, false
+			a.Limits, a.Prepaid, a.Budget = want.Limits, false, gateway.Budget{}
 			return nil
 		})
 		is.NoErr(err)

@@ -24,6 +24,7 @@ func newKey(id, account string, created time.Time) *gateway.Key {
 		Models:     []string{"gpt-4o*", "text-embedding-3-small"},
 		Namespace:  "staging",
 		Limits:     gateway.Limits{RequestsPerMinute: 10, TokensPerDay: 100000, Concurrent: 2},
+		Budget:     gateway.Budget{Daily: 1_000_000},
 		Namespaces: []string{"staging", "prod"},
 		AllowedIPs: []string{"10.0.0.0/8", "2001:db8::1"},
 		Master:     true,
