@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"time"
 	"unicode/utf8"
 )
 
@@ -41,6 +42,11 @@ func (a *Admin) Credit(ctx context.Context, c Credit) (*LedgerEntry, error) {
 	if _, err := a.g.store.GetAccount(ctx, c.AccountID); err != nil {
 		return nil, err
 	}
+	if c.Kind == EntryGrant {
+		if err := a.checkGrantCaps(ctx, c); err != nil {
+			return nil, err
+		}
+	}
 	seed, err := a.storedBalance(ctx, c.AccountID)
 	if err != nil {
 		return nil, err
@@ -63,6 +69,38 @@ func (a *Admin) Credit(ctx context.Context, c Credit) (*LedgerEntry, error) {
 	return e, nil
 }
 
+// checkGrantCaps refuses a grant past the caps in the settings, naming
+// what is left of the actor's allowance. Two grants at the same moment
+// may together pass the daily cap by one of them: the check reads the
+// ledger, it does not lock it.
+func (a *Admin) checkGrantCaps(ctx context.Context, c Credit) error {
+	s, err := a.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	caps := s.Grants
+	if caps.PerGrant > 0 && c.Amount > caps.PerGrant {
+		return Invalid("amount", "a grant may be at most %s", caps.PerGrant.String())
+	}
+	if caps.PerActorPerDay <= 0 {
+		return nil
+	}
+	now := a.g.clock.Now()
+	sums, err := a.g.store.SummarizeLedger(ctx, LedgerFilter{Kind: EntryGrant, Actor: c.Actor, Since: now.Add(-24 * time.Hour)})
+	if err != nil {
+		return err
+	}
+	var granted Micros
+	for _, k := range sums {
+		granted += k.Amount
+	}
+	if left := caps.PerActorPerDay - granted; c.Amount > left {
+		return Invalid("amount", "%s may grant %s more in the next 24 hours (at most %s a day)", c.Actor, max(left, 0).String(),
+			caps.PerActorPerDay.String())
+	}
+	return nil
+}
+
 // storedBalance is the Store's balance of an account, 0 without entries.
 func (a *Admin) storedBalance(ctx context.Context, account string) (Micros, error) {
 	bs, err := a.g.store.Balances(ctx)
@@ -79,6 +117,17 @@ type Balance struct {
 	// Balance is what the account holds; Held what its requests in
 	// flight may still cost; Available the difference.
 	Balance, Held, Available Micros
+	// Budgets are the account's capped periods and what is left of them.
+	Budgets []BudgetUse
+}
+
+// BudgetUse is what is left of one capped period of a budget.
+type BudgetUse struct {
+	Period string // "daily" or "monthly"
+	Cap    Micros
+	// Left is the cap less what was spent and is held.
+	Left Micros
+	Ends time.Time
 }
 
 // Balance returns an account's balance and holds: the Cache's, which
@@ -109,7 +158,19 @@ func (g *Gateway) balance(ctx context.Context, acct *Account) (*Balance, error) 
 		}
 		f.Balance = bs[acct.ID]
 	}
-	return &Balance{AccountID: acct.ID, Prepaid: acct.Prepaid, Balance: f.Balance, Held: f.Held, Available: f.Balance - f.Held}, nil
+	b := &Balance{AccountID: acct.ID, Prepaid: acct.Prepaid, Balance: f.Balance, Held: f.Held, Available: f.Balance - f.Held}
+	for _, p := range budgetPeriods(&Caller{Account: acct}, g.clock.Now()) {
+		bf, err := g.cache.GetFunds(ctx, p.funds)
+		if err != nil {
+			return nil, &Error{Code: CodeUnavailable, Message: "the spend budget cannot be read now", Err: err}
+		}
+		left := p.cap
+		if bf.Known {
+			left = bf.Balance
+		}
+		b.Budgets = append(b.Budgets, BudgetUse{Period: p.period, Cap: p.cap, Left: max(left-bf.Held, 0), Ends: p.ends})
+	}
+	return b, nil
 }
 
 // Ledger returns ledger entries, newest first.

@@ -346,6 +346,11 @@ func TestBudgets(t *testing.T) {
 	es, err := f.admin.Ledger(ctx, gateway.LedgerFilter{AccountID: acct.ID})
 	is.NoErr(err)
 	is.Equal(len(es), 0) // metered, not prepaid: no ledger
+	b, err := f.admin.Balance(ctx, acct.ID)
+	is.NoErr(err)
+	is.Equal(len(b.Budgets), 1)
+	is.Equal(b.Budgets[0].Period, "daily")
+	is.Equal(b.Budgets[0].Left, gateway.Micros(2000)) // what /v1/balance shows
 
 	f.clock.Advance(24 * time.Hour) // a new day
 	_, err = f.gw.Chat(ctx, again(c), capped())
@@ -360,4 +365,29 @@ func TestBudgets(t *testing.T) {
 	is.True(strings.Contains(gateway.ErrorMessage(err), "the monthly budget of the key"))
 	_, err = f.admin.UpdateAccount(ctx, acct.ID, gateway.AccountUpdate{Budget: &gateway.Budget{Daily: -1}})
 	is.Equal(gateway.AsError(err).Field, "budget.daily")
+}
+
+func TestGrantCaps(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	ctx := context.Background()
+	f := newFixture(t)
+	c := f.prepaid(t, 0)
+	_, err := f.admin.PutSettings(ctx, &gateway.Settings{Grants: gateway.GrantCaps{PerGrant: 1000, PerActorPerDay: 1500}})
+	is.NoErr(err)
+	grant := func(actor string, amount gateway.Micros) error {
+		_, err := f.admin.Credit(ctx, gateway.Credit{AccountID: c.Account.ID, Kind: gateway.EntryGrant, Amount: amount, Actor: actor, Reason: "capped grants for testing"})
+		return err
+	}
+	is.Equal(gateway.AsError(grant("ann", 1001)).Field, "amount") // past one grant's cap
+	is.NoErr(grant("ann", 1000))
+	err = grant("ann", 600)
+	is.True(strings.Contains(gateway.ErrorMessage(err), "ann may grant 0.000500 more")) // names what is left
+	is.NoErr(grant("ann", 500))
+	is.NoErr(grant("bob", 1000)) // each admin has their own allowance
+	f.clock.Advance(25 * time.Hour)
+	is.NoErr(grant("ann", 1000)) // a rolling day
+	// Adjustments are corrections, not grants: uncapped.
+	_, err = f.admin.Credit(ctx, gateway.Credit{AccountID: c.Account.ID, Kind: gateway.EntryAdjustment, Amount: 5000, Actor: "ann", Reason: "wire transfer received"})
+	is.NoErr(err)
 }

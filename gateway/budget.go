@@ -32,10 +32,11 @@ func (b Budget) IsZero() bool { return b == Budget{} }
 // the funds it is kept under in the Cache (what is left of the cap, from
 // the cap itself), and how it is named to a client.
 type budgetPeriod struct {
-	funds string
-	cap   Micros
-	name  string
-	ends  time.Time
+	funds  string
+	cap    Micros
+	name   string
+	period string // daily or monthly
+	ends   time.Time
 }
 
 // budgetPeriods lists the capped periods that apply to c's request at
@@ -49,10 +50,10 @@ func budgetPeriods(c *Caller, now time.Time) []budgetPeriod {
 	var out []budgetPeriod
 	add := func(who, id string, b Budget) {
 		if b.Daily > 0 {
-			out = append(out, budgetPeriod{funds: "budget:" + id + ":d" + day, cap: b.Daily, name: "the daily budget of the " + who, ends: dayEnds})
+			out = append(out, budgetPeriod{funds: "budget:" + id + ":d" + day, cap: b.Daily, name: "the daily budget of the " + who, period: "daily", ends: dayEnds})
 		}
 		if b.Monthly > 0 {
-			out = append(out, budgetPeriod{funds: "budget:" + id + ":m" + month, cap: b.Monthly, name: "the monthly budget of the " + who, ends: monthEnds})
+			out = append(out, budgetPeriod{funds: "budget:" + id + ":m" + month, cap: b.Monthly, name: "the monthly budget of the " + who, period: "monthly", ends: monthEnds})
 		}
 	}
 	add("account", c.Account.ID, c.Account.Budget)

@@ -59,6 +59,7 @@ func UsageEntryID(requestID string) string { return "usage:" + requestID }
 type LedgerFilter struct {
 	AccountID string
 	Kind      EntryKind
+	Actor     string
 	// Since and Until select Time: Since <= Time < Until.
 	Since, Until time.Time
 	// Before continues a listing: only entries older than this position
@@ -73,6 +74,7 @@ func (f *LedgerFilter) Matches(e *LedgerEntry) bool {
 	switch {
 	case f.AccountID != "" && e.AccountID != f.AccountID,
 		f.Kind != "" && e.Kind != f.Kind,
+		f.Actor != "" && e.Actor != f.Actor,
 		!f.Since.IsZero() && e.Time.Before(f.Since),
 		!f.Until.IsZero() && !e.Time.Before(f.Until):
 		return false

@@ -15,7 +15,9 @@ type Settings struct {
 	// Anonymous configures requests without a key.
 	Anonymous Anonymous
 	// Alerts are the detectors' thresholds.
-	Alerts    AlertThresholds
+	Alerts AlertThresholds
+	// Grants cap what admins may grant.
+	Grants    GrantCaps
 	UpdatedAt time.Time
 }
 
@@ -30,10 +32,21 @@ func (s *Settings) Validate() error {
 	if err := s.Alerts.Validate(); err != nil {
 		return err
 	}
+	if s.Grants.PerGrant < 0 || s.Grants.PerActorPerDay < 0 {
+		return Invalid("grants", "grant caps must not be negative")
+	}
 	if s.Anonymous.Enabled() && s.Anonymous.Limits.IsZero() {
 		return Invalid("anonymous.limits", "anonymous access needs limits, or anyone could use its models without bound")
 	}
 	return nil
+}
+
+// GrantCaps cap credit grants, in micros; zero leaves a cap off.
+type GrantCaps struct {
+	// PerGrant caps one grant.
+	PerGrant Micros
+	// PerActorPerDay caps what one actor grants over a rolling 24 hours.
+	PerActorPerDay Micros
 }
 
 // SettingsStore keeps the Settings.

@@ -27,15 +27,28 @@ func entryView(e *gateway.LedgerEntry) entryJSON {
 
 // balanceJSON is an account's credit position, in micros.
 type balanceJSON struct {
-	AccountID string         `json:"account_id"`
-	Prepaid   bool           `json:"prepaid"`
-	Balance   gateway.Micros `json:"balance"`
-	Held      gateway.Micros `json:"held"`
-	Available gateway.Micros `json:"available"`
+	AccountID string          `json:"account_id"`
+	Prepaid   bool            `json:"prepaid"`
+	Balance   gateway.Micros  `json:"balance"`
+	Held      gateway.Micros  `json:"held"`
+	Available gateway.Micros  `json:"available"`
+	Budgets   []budgetUseJSON `json:"budgets"`
+}
+
+type budgetUseJSON struct {
+	Period string         `json:"period"`
+	Cap    gateway.Micros `json:"cap"`
+	Left   gateway.Micros `json:"left"`
+	Ends   time.Time      `json:"ends"`
 }
 
 func balanceView(b *gateway.Balance) balanceJSON {
-	return balanceJSON{AccountID: b.AccountID, Prepaid: b.Prepaid, Balance: b.Balance, Held: b.Held, Available: b.Available}
+	v := balanceJSON{AccountID: b.AccountID, Prepaid: b.Prepaid, Balance: b.Balance, Held: b.Held, Available: b.Available,
+		Budgets: []budgetUseJSON{}}
+	for _, u := range b.Budgets {
+		v.Budgets = append(v.Budgets, budgetUseJSON{u.Period, u.Cap, u.Left, u.Ends})
+	}
+	return v
 }
 
 // credit serves POST /admin/accounts/{id}/credits: a grant (the default),

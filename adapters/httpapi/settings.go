@@ -13,9 +13,16 @@ type anonymousJSON struct {
 	Namespace string     `json:"namespace,omitempty"`
 }
 
+// grantCapsJSON caps credit grants, in micros; zero leaves a cap off.
+type grantCapsJSON struct {
+	PerGrant       gateway.Micros `json:"per_grant"`
+	PerActorPerDay gateway.Micros `json:"per_admin_per_day"`
+}
+
 type settingsJSON struct {
 	Limits    limitsJSON    `json:"limits"`
 	Anonymous anonymousJSON `json:"anonymous"`
+	Grants    grantCapsJSON `json:"grants"`
 	UpdatedAt *time.Time    `json:"updated_at,omitempty"`
 }
 
@@ -24,6 +31,7 @@ func settingsView(s *gateway.Settings) settingsJSON {
 		Limits: limitsJSON(s.Limits),
 		Anonymous: anonymousJSON{Models: nonNil(s.Anonymous.Models), Limits: limitsJSON(s.Anonymous.Limits),
 			Namespace: s.Anonymous.Namespace},
+		Grants:    grantCapsJSON(s.Grants),
 		UpdatedAt: timeOrNil(s.UpdatedAt),
 	}
 }
@@ -55,6 +63,7 @@ func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) {
 		Anonymous: gateway.Anonymous{Models: in.Anonymous.Models, Limits: gateway.Limits(in.Anonymous.Limits),
 			Namespace: in.Anonymous.Namespace},
 		Alerts: alerts,
+		Grants: gateway.GrantCaps(in.Grants),
 	})
 	if err != nil {
 		s.writeError(w, r, err)

@@ -111,6 +111,9 @@ func (s *Store) SummarizeLedger(ctx context.Context, f gateway.LedgerFilter) ([]
 	if f.Kind != "" {
 		q = q.Where("kind = ?", string(f.Kind))
 	}
+	if f.Actor != "" {
+		q = q.Where("actor = ?", f.Actor)
+	}
 	if !f.Since.IsZero() {
 		q = q.Where("? >= ?", bun.Ident("time"), dbTime(f.Since))
 	}
@@ -154,6 +157,9 @@ func (s *Store) ListEntries(ctx context.Context, f gateway.LedgerFilter) ([]*gat
 	}
 	if f.Kind != "" {
 		q = q.Where("kind = ?", string(f.Kind))
+	}
+	if f.Actor != "" {
+		q = q.Where("actor = ?", f.Actor)
 	}
 	if !f.Since.IsZero() {
 		q = q.Where("? >= ?", bun.Ident("time"), dbTime(f.Since))

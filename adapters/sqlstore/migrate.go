@@ -280,6 +280,11 @@ func schemaVersions() []schemaVersion {
 			`ALTER TABLE accounts ADD COLUMN budget {json}`,
 			`ALTER TABLE keys ADD COLUMN budget {json}`,
 		},
+	}, {
+		name: "20261124000015", comment: "grant_caps",
+		statements: []string{
+			`ALTER TABLE settings ADD COLUMN grant_caps {json}`,
+		},
 	}}
 }
 

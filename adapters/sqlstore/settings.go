@@ -22,7 +22,14 @@ type settingsRow struct {
 	AnonymousLimits    *limitsJSON `bun:"anonymous_limits"` // JSON
 	AnonymousNamespace string      `bun:"anonymous_namespace"`
 	AlertThresholds    *thresholds `bun:"alert_thresholds"` // JSON
+	GrantCaps          *grantCaps  `bun:"grant_caps"`       // JSON
 	UpdatedAt          time.Time   `bun:"updated_at,nullzero"`
+}
+
+// grantCaps is gateway.GrantCaps as stored, in micros.
+type grantCaps struct {
+	PerGrant       int64 `json:"per_grant,omitempty"`
+	PerActorPerDay int64 `json:"per_actor_per_day,omitempty"`
 }
 
 // thresholds is gateway.AlertThresholds as stored.
@@ -65,6 +72,7 @@ func (s *Store) GetSettings(ctx context.Context) (*gateway.Settings, error) {
 			Models: slices.Clone(r.AnonymousModels), Limits: r.AnonymousLimits.limits(), Namespace: r.AnonymousNamespace,
 		},
 		Alerts:    r.AlertThresholds.alerts(),
+		Grants:    r.GrantCaps.caps(),
 		UpdatedAt: dbTime(r.UpdatedAt),
 	}, nil
 }
@@ -78,6 +86,7 @@ func (s *Store) PutSettings(ctx context.Context, st *gateway.Settings) error {
 		AnonymousLimits:    limitsRow(st.Anonymous.Limits),
 		AnonymousNamespace: st.Anonymous.Namespace,
 		AlertThresholds:    (*thresholds)(&st.Alerts),
+		GrantCaps:          &grantCaps{PerGrant: int64(st.Grants.PerGrant), PerActorPerDay: int64(st.Grants.PerActorPerDay)},
 		UpdatedAt:          dbTime(st.UpdatedAt),
 	}
 	_, err := s.db.NewInsert().Model(r).
@@ -87,10 +96,18 @@ func (s *Store) PutSettings(ctx context.Context, st *gateway.Settings) error {
 		Set("anonymous_limits = EXCLUDED.anonymous_limits").
 		Set("anonymous_namespace = EXCLUDED.anonymous_namespace").
 		Set("alert_thresholds = EXCLUDED.alert_thresholds").
+		Set("grant_caps = EXCLUDED.grant_caps").
 		Set("updated_at = EXCLUDED.updated_at").
 		Exec(ctx)
 	if err != nil {
 		return gateway.Internal(err)
 	}
 	return nil
+}
+
+func (g *grantCaps) caps() gateway.GrantCaps {
+	if g == nil {
+		return gateway.GrantCaps{}
+	}
+	return gateway.GrantCaps{PerGrant: gateway.Micros(g.PerGrant), PerActorPerDay: gateway.Micros(g.PerActorPerDay)}
 }
