@@ -20,4 +20,5 @@ type Store interface {
 	SettingsStore
 	AlertStore
 	LedgerStore
+	CouponStore
 }

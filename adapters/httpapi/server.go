@@ -99,6 +99,7 @@ func (s *Server) routes() {
 	v1.HandleFunc("/chat/completions", s.client(s.chatCompletions)).Methods(http.MethodPost)
 	v1.HandleFunc("/embeddings", s.client(s.embeddings)).Methods(http.MethodPost)
 	v1.HandleFunc("/balance", s.client(s.ownBalance)).Methods(http.MethodGet)
+	v1.HandleFunc("/coupons/redeem", s.client(s.redeemCoupon)).Methods(http.MethodPost)
 	v1.HandleFunc("/messages", s.messages).Methods(http.MethodPost)
 	v1.HandleFunc("/messages/count_tokens", s.countTokens).Methods(http.MethodPost)
 	v1.HandleFunc("/models", s.client(s.listModels)).Methods(http.MethodGet)

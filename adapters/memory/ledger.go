@@ -20,24 +20,32 @@ type ledger struct {
 func (s *Store) AppendEntries(_ context.Context, entries []*gateway.LedgerEntry) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	appended := 0
+	for _, e := range entries {
+		if s.appendLocked(e) {
+			appended++
+		}
+	}
+	return appended, nil
+}
+
+// appendLocked appends a copy of e unless its ID is stored, and reports
+// whether it did; the caller holds s.mu.
+func (s *Store) appendLocked(e *gateway.LedgerEntry) bool {
 	l := &s.ledger
 	if l.entries == nil {
 		l.entries = make(map[string]*gateway.LedgerEntry)
 		l.balances = make(map[string]gateway.Micros)
 	}
-	appended := 0
-	for _, e := range entries {
-		if _, ok := l.entries[e.ID]; ok {
-			continue
-		}
-		appended++
-		c := *e
-		l.balances[c.AccountID] += c.Amount
-		c.BalanceAfter = l.balances[c.AccountID]
-		e.BalanceAfter = c.BalanceAfter
-		l.entries[c.ID] = &c
+	if _, ok := l.entries[e.ID]; ok {
+		return false
 	}
-	return appended, nil
+	c := *e
+	l.balances[c.AccountID] += c.Amount
+	c.BalanceAfter = l.balances[c.AccountID]
+	e.BalanceAfter = c.BalanceAfter
+	l.entries[c.ID] = &c
+	return true
 }
 
 // GetEntry returns a copy of the entry. CodeNotFound if there is none.

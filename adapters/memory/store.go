@@ -45,6 +45,7 @@ type Store struct {
 	models      map[string]*gateway.Model
 	records     map[string]*gateway.RequestRecord
 	ledger      ledger
+	coupons     coupons
 	stats       map[gateway.StatKey]*gateway.StatCounts
 	settings    *gateway.Settings
 	alerts      map[string]*gateway.Alert

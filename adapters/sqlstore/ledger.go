@@ -52,28 +52,13 @@ func (s *Store) AppendEntries(ctx context.Context, entries []*gateway.LedgerEntr
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		appended = 0 // a retried transaction starts over
 		for _, e := range entries {
-			row := &ledgerRow{ID: e.ID, AccountID: e.AccountID, Kind: string(e.Kind), Amount: int64(e.Amount),
-				Actor: e.Actor, Reason: e.Reason, RequestID: e.RequestID, Time: dbTime(e.Time)}
-			res, err := tx.NewInsert().Model(row).On("CONFLICT (id) DO NOTHING").Exec(ctx)
+			ok, err := appendEntry(ctx, tx, e)
 			if err != nil {
 				return err
 			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				continue // written before
+			if ok {
+				appended++
 			}
-			appended++
-			var after int64
-			err = tx.NewInsert().Model(&balanceRow{AccountID: e.AccountID, Balance: int64(e.Amount)}).
-				On("CONFLICT (account_id) DO UPDATE").
-				Set("balance = ?TableAlias.balance + EXCLUDED.balance").
-				Returning("balance").Scan(ctx, &after)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.NewUpdate().Model((*ledgerRow)(nil)).Set("balance_after = ?", after).Where("id = ?", e.ID).Exec(ctx); err != nil {
-				return err
-			}
-			e.BalanceAfter = gateway.Micros(after)
 		}
 		return nil
 	})
@@ -128,6 +113,34 @@ func (s *Store) SummarizeLedger(ctx context.Context, f gateway.LedgerFilter) ([]
 		out[i] = gateway.KindTotal{Kind: gateway.EntryKind(r.Kind), Entries: r.Entries, Amount: gateway.Micros(r.Amount)}
 	}
 	return out, nil
+}
+
+// appendEntry appends e in tx unless its ID is stored, moving its
+// account's balance and setting its BalanceAfter, and reports whether it
+// did.
+func appendEntry(ctx context.Context, tx bun.Tx, e *gateway.LedgerEntry) (bool, error) {
+	row := &ledgerRow{ID: e.ID, AccountID: e.AccountID, Kind: string(e.Kind), Amount: int64(e.Amount),
+		Actor: e.Actor, Reason: e.Reason, RequestID: e.RequestID, Time: dbTime(e.Time)}
+	res, err := tx.NewInsert().Model(row).On("CONFLICT (id) DO NOTHING").Exec(ctx)
+	if err != nil {
+		return false, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil // written before
+	}
+	var after int64
+	err = tx.NewInsert().Model(&balanceRow{AccountID: e.AccountID, Balance: int64(e.Amount)}).
+		On("CONFLICT (account_id) DO UPDATE").
+		Set("balance = ?TableAlias.balance + EXCLUDED.balance").
+		Returning("balance").Scan(ctx, &after)
+	if err != nil {
+		return false, err
+	}
+	if _, err := tx.NewUpdate().Model((*ledgerRow)(nil)).Set("balance_after = ?", after).Where("id = ?", e.ID).Exec(ctx); err != nil {
+		return false, err
+	}
+	e.BalanceAfter = gateway.Micros(after)
+	return true, nil
 }
 
 // Balances returns the balance of every account with entries.

@@ -285,6 +285,23 @@ func schemaVersions() []schemaVersion {
 		statements: []string{
 			`ALTER TABLE settings ADD COLUMN grant_caps {json}`,
 		},
+	}, {
+		name: "20261124000016", comment: "coupons",
+		statements: []string{
+			`CREATE TABLE IF NOT EXISTS coupons (
+				code {id} PRIMARY KEY,
+				amount BIGINT NOT NULL DEFAULT 0,
+				max_redemptions BIGINT NOT NULL DEFAULT 0,
+				redemptions BIGINT NOT NULL DEFAULT 0,
+				expires_at {time},
+				active BOOLEAN NOT NULL DEFAULT TRUE,
+				created_at {time})`,
+			`CREATE TABLE IF NOT EXISTS coupon_redemptions (
+				code {id} NOT NULL,
+				account_id {id} NOT NULL,
+				time {time},
+				PRIMARY KEY (code, account_id))`,
+		},
 	}}
 }
 

@@ -63,6 +63,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"Settings", testSettings},
 		{"Alerts", testAlerts},
 		{"Ledger", testLedger},
+		{"Coupons", testCoupons},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

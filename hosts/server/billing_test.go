@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -128,4 +129,26 @@ func TestPrepaidCreditsOverHTTP(t *testing.T) {
 	is.Equal(len(summary.Kinds), 3) // grant, refund, usage
 	is.Equal(summary.Kinds[0].Entries, int64(2))
 	is.Equal(summary.Net, b.Balance-charged.Amount+1000)
+
+	// Coupons: created by an admin, redeemed by the account, once.
+	var coupon struct {
+		Code        string
+		Redemptions int64
+	}
+	is.Equal(call(t, "POST", base+"/admin/coupons", adminKey, map[string]any{"amount": 777, "max_redemptions": 100}, &coupon), http.StatusCreated)
+	is.Equal(len(coupon.Code), 12) // a random code when none is given
+	var redeemed struct {
+		Kind   string
+		Amount int64
+	}
+	is.Equal(call(t, "POST", base+"/v1/coupons/redeem", key.Key, map[string]any{"code": strings.ToLower(coupon.Code)}, &redeemed), http.StatusCreated)
+	is.Equal(redeemed.Kind, "coupon")
+	is.Equal(redeemed.Amount, int64(777))
+	is.Equal(call(t, "POST", base+"/v1/coupons/redeem", key.Key, map[string]any{"code": coupon.Code}, nil), http.StatusConflict)
+	is.Equal(call(t, "POST", base+"/admin/coupons/"+coupon.Code+"/deactivate", adminKey, nil, nil), http.StatusOK)
+	var coupons struct{ Data []struct{ Redemptions int64 } }
+	is.Equal(call(t, "GET", base+"/admin/coupons", adminKey, nil, &coupons), http.StatusOK)
+	is.Equal(coupons.Data[0].Redemptions, int64(1))
+	is.Equal(call(t, "GET", base+"/admin/ledger/check", adminKey, nil, &check), http.StatusOK)
+	is.True(check.OK)
 }
