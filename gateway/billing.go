@@ -32,7 +32,7 @@ func (e estimate) tokens() int64 { return e.promptBytes/4 + 1 + e.output }
 // holdUsage is the usage a hold covers: a token per three bytes of prompt
 // (text in most scripts tokenizes at more than that; CJK at about one
 // token per three-byte character), plus the output asked for, or
-// fallback when the request set no limit.
+// fallback (the model's output limit) when the request set no limit.
 func (e estimate) holdUsage(fallback int64) Usage {
 	out := e.output
 	if out <= 0 {
@@ -64,7 +64,11 @@ func (g *Gateway) hold(ctx context.Context, c *Caller, in *inflight, est estimat
 	if in.model == nil || (!c.Account.Prepaid && c.Account.Budget.IsZero() && (c.Key == nil || c.Key.Budget.IsZero())) {
 		return nil
 	}
-	most := in.model.Prices.Cost(est.holdUsage(g.cfg.HoldOutput))
+	out := in.model.MaxOutput
+	if out <= 0 {
+		out = g.cfg.HoldOutput
+	}
+	most := in.model.Prices.Cost(est.holdUsage(out))
 	if most <= 0 {
 		return nil
 	}

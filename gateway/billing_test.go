@@ -146,7 +146,7 @@ func TestConcurrentPrepaidRequestsNeverOverdraw(t *testing.T) {
 	is.Equal(len(drift), 0)
 }
 
-func TestStreamClosedEarlyIsChargedWhatItReported(t *testing.T) {
+func TestStreamClosedEarlyIsChargedWhatItDelivered(t *testing.T) {
 	t.Parallel()
 	is := is.New(t)
 	ctx := context.Background()
@@ -156,9 +156,16 @@ func TestStreamClosedEarlyIsChargedWhatItReported(t *testing.T) {
 	req.Stream = true
 	s, err := f.gw.ChatStream(ctx, c, req)
 	is.NoErr(err)
-	_, err = s.Next()
-	is.NoErr(err)
+	for range 2 { // the role, then "hi"
+		_, err = s.Next()
+		is.NoErr(err)
+	}
 	is.NoErr(s.Close()) // the client leaves before the usage chunk
+	// Charged what it was sent: the prompt (3001 bytes: 751 tokens at
+	// $1/M) and "hi" (1 token at $2/M).
+	es := f.settled(t, c.Account.ID, 1)
+	is.Equal(len(es), 1)
+	is.Equal(es[0].Amount, gateway.Micros(-(751 + 2)))
 	var b *gateway.Balance
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -169,13 +176,11 @@ func TestStreamClosedEarlyIsChargedWhatItReported(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	is.Equal(b.Held, gateway.Micros(0)) // the hold is released either way
-	es := f.settled(t, c.Account.ID, 0)
-	var charged gateway.Micros
-	for _, e := range es {
-		charged -= e.Amount
-	}
-	is.Equal(b.Balance, 10_000-charged) // and what was charged is in the ledger
+	is.Equal(b.Held, gateway.Micros(0)) // the rest of the hold is released
+	is.Equal(b.Balance, gateway.Micros(10_000-753))
+	rs := f.records(t)
+	is.Equal(rs[0].Code, gateway.CodeCanceled)
+	is.Equal(rs[0].Usage.CompletionTokens, 1)
 }
 
 func TestCreditRules(t *testing.T) {
@@ -390,4 +395,21 @@ func TestGrantCaps(t *testing.T) {
 	// Adjustments are corrections, not grants: uncapped.
 	_, err = f.admin.Credit(ctx, gateway.Credit{AccountID: c.Account.ID, Kind: gateway.EntryAdjustment, Amount: 5000, Actor: "ann", Reason: "wire transfer received"})
 	is.NoErr(err)
+}
+
+// A request that sets no max_tokens is held for the model's output limit,
+// or for Config.HoldOutput when the catalog gives none.
+func TestHoldForTheModelsOutputLimit(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	ctx := context.Background()
+	f := newFixture(t)
+	c := f.prepaid(t, 5000) // the default 8192 tokens at $2/M would hold 16,384 and more
+	unbounded := userChat("m", strings.Repeat("x", 3000))
+	_, err := f.gw.Chat(ctx, again(c), unbounded)
+	is.Equal(gateway.ErrorCode(err), gateway.CodeNoCredits)
+	_, err = f.admin.PutModel(ctx, &gateway.Model{Name: "m", Prices: gateway.Prices{Input: 1_000_000, Output: 2_000_000}, MaxOutput: 500})
+	is.NoErr(err)
+	_, err = f.gw.Chat(ctx, again(c), unbounded)
+	is.NoErr(err) // 1001 + 500×2 = 2001 fits
 }

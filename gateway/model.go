@@ -118,6 +118,10 @@ type Model struct {
 	Name    string
 	Aliases []string
 	Prices  Prices
+	// MaxOutput is the most tokens the model writes in one answer: what
+	// a prepaid request that sets no max_tokens is held for. Zero means
+	// Config.HoldOutput.
+	MaxOutput int64
 	// OwnedBy is shown in GET /v1/models.
 	OwnedBy   string
 	CreatedAt time.Time
@@ -136,6 +140,9 @@ func (m *Model) Validate() error {
 	}
 	if err := m.Prices.Validate("prices"); err != nil {
 		return err
+	}
+	if m.MaxOutput < 0 {
+		return Invalid("max_output", "max_output must not be negative")
 	}
 	return nil
 }

@@ -60,7 +60,7 @@ func (g *Gateway) chatStream(ctx context.Context, c *Caller, req *ChatRequest, i
 		}
 		in.rec.FirstByte = g.clock.Now().Sub(in.start)
 		out = &meteredStream{g: g, in: in, up: up, first: first, wantUsage: req.WantsUsageInStream(),
-			keep: g.wantsBodies(h.target.provider.ID)}
+			keep: g.wantsBodies(h.target.provider.ID), promptBytes: chatEstimate(req).promptBytes}
 		return nil
 	})
 	return out, err
@@ -75,6 +75,14 @@ type meteredStream struct {
 	first     *ChatChunk
 	wantUsage bool
 	keep      bool // keep the chunks for the record's ResponseBody
+
+	// delivered counts the bytes of content and tool arguments sent to
+	// the client, and promptBytes the prompt's: a stream that ends with
+	// no usage reported (the client left before the usage chunk) is
+	// charged for what it was sent, a token per four bytes.
+	delivered   int64
+	promptBytes int64
+	reported    bool
 
 	mu  sync.Mutex // Close may come from another goroutine than Next
 	end error
@@ -94,7 +102,15 @@ func (s *meteredStream) Next() (*ChatChunk, error) {
 			s.stop(err)
 			return nil, err
 		}
+		for i := range c.Choices {
+			d := &c.Choices[i].Delta
+			s.delivered += int64(len(d.Content) + len(d.Refusal))
+			for _, tc := range d.ToolCalls {
+				s.delivered += int64(len(tc.Function.Name) + len(tc.Function.Arguments))
+			}
+		}
 		if c.Usage != nil {
+			s.reported = true
 			s.in.rec.Usage = *c.Usage
 			if c.Model != "" {
 				s.in.rec.ServedModel = c.Model
@@ -133,6 +149,12 @@ func (s *meteredStream) stop(err error) {
 	s.end = err
 	if errors.Is(err, io.EOF) {
 		err = nil
+	}
+	if !s.reported && s.delivered > 0 {
+		// What the upstream never counted is estimated from what reached
+		// the client, so a stream cut short is still paid for.
+		prompt, completion := int(s.promptBytes/4+1), int((s.delivered+3)/4)
+		s.in.rec.Usage = Usage{PromptTokens: prompt, CompletionTokens: completion, TotalTokens: prompt + completion}
 	}
 	s.g.finish(s.in, err)
 }

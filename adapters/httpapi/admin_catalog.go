@@ -8,9 +8,10 @@ import (
 )
 
 type modelInput struct {
-	Aliases []string   `json:"aliases"`
-	Prices  pricesJSON `json:"prices"`
-	OwnedBy string     `json:"owned_by"`
+	Aliases   []string   `json:"aliases"`
+	Prices    pricesJSON `json:"prices"`
+	MaxOutput int64      `json:"max_output"`
+	OwnedBy   string     `json:"owned_by"`
 }
 
 // putModel creates or replaces the catalog entry named in the path.
@@ -22,7 +23,7 @@ func (s *Server) putModel(w http.ResponseWriter, r *http.Request) {
 	}
 	m, err := s.admin.PutModel(r.Context(), &gateway.Model{
 		Name: mux.Vars(r)["name"], Aliases: in.Aliases, OwnedBy: in.OwnedBy,
-		Prices: in.Prices.prices(),
+		Prices: in.Prices.prices(), MaxOutput: in.MaxOutput,
 	})
 	if err != nil {
 		s.writeError(w, r, err)

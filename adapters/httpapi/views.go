@@ -157,6 +157,7 @@ type modelJSON struct {
 	Aliases []string `json:"aliases"`
 	// Prices are micros per million tokens.
 	Prices    pricesJSON `json:"prices"`
+	MaxOutput int64      `json:"max_output,omitempty"`
 	OwnedBy   string     `json:"owned_by,omitempty"`
 	CreatedAt time.Time  `json:"created_at"`
 	UpdatedAt time.Time  `json:"updated_at"`
@@ -165,7 +166,7 @@ type modelJSON struct {
 func modelView(m *gateway.Model) modelJSON {
 	return modelJSON{
 		Name: m.Name, Aliases: nonNil(m.Aliases), OwnedBy: m.OwnedBy,
-		Prices:    pricesView(m.Prices),
+		Prices: pricesView(m.Prices), MaxOutput: m.MaxOutput,
 		CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt,
 	}
 }

@@ -302,6 +302,11 @@ func schemaVersions() []schemaVersion {
 				time {time},
 				PRIMARY KEY (code, account_id))`,
 		},
+	}, {
+		name: "20261124000017", comment: "model_max_output",
+		statements: []string{
+			`ALTER TABLE models ADD COLUMN max_output BIGINT NOT NULL DEFAULT 0`,
+		},
 	}}
 }
 

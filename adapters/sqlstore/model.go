@@ -24,6 +24,7 @@ type modelRow struct {
 	CacheWritePrice  int64     `bun:"cache_write_price"`
 	ReasoningPrice   int64     `bun:"reasoning_price"`
 	RequestPrice     int64     `bun:"request_price"`
+	MaxOutput        int64     `bun:"max_output"`
 	OwnedBy          string    `bun:"owned_by"`
 	CreatedAt        time.Time `bun:"created_at,nullzero"`
 	UpdatedAt        time.Time `bun:"updated_at,nullzero"`
@@ -39,6 +40,7 @@ func newModelRow(m *gateway.Model) *modelRow {
 		CacheWritePrice:  int64(m.Prices.CacheWrite),
 		ReasoningPrice:   int64(m.Prices.Reasoning),
 		RequestPrice:     int64(m.Prices.PerRequest),
+		MaxOutput:        m.MaxOutput,
 		OwnedBy:          m.OwnedBy,
 		CreatedAt:        dbTime(m.CreatedAt),
 		UpdatedAt:        dbTime(m.UpdatedAt),
@@ -57,6 +59,7 @@ func (r *modelRow) model() *gateway.Model {
 			Reasoning:   gateway.Micros(r.ReasoningPrice),
 			PerRequest:  gateway.Micros(r.RequestPrice),
 		},
+		MaxOutput: r.MaxOutput,
 		OwnedBy:   r.OwnedBy,
 		CreatedAt: dbTime(r.CreatedAt),
 		UpdatedAt: dbTime(r.UpdatedAt),
@@ -75,6 +78,7 @@ func (s *Store) PutModel(ctx context.Context, m *gateway.Model) error {
 		Set("cache_write_price = EXCLUDED.cache_write_price").
 		Set("reasoning_price = EXCLUDED.reasoning_price").
 		Set("request_price = EXCLUDED.request_price").
+		Set("max_output = EXCLUDED.max_output").
 		Set("owned_by = EXCLUDED.owned_by").
 		Set("created_at = EXCLUDED.created_at").
 		Set("updated_at = EXCLUDED.updated_at").

@@ -15,6 +15,7 @@ func newModel(name string, created time.Time) *gateway.Model {
 		Name:      name,
 		Aliases:   []string{name + "-latest", name + "-2025"},
 		Prices:    gateway.Prices{Input: 2_500_000, CachedInput: 1_250_000, CacheWrite: 3_125_000, Output: 10_000_000, Reasoning: 12_000_000, PerRequest: 100},
+		MaxOutput: 16384,
 		OwnedBy:   "openai",
 		CreatedAt: created,
 		UpdatedAt: created.Add(time.Hour).In(elsewhere),

@@ -236,6 +236,7 @@ func TestCommands(t *testing.T) {
 		return string(out)
 	}
 	is.True(strings.Contains(run("migrate"), "up to date"))
+	is.True(strings.Contains(run("check-ledger"), "every balance is the sum of its entries"))
 	is.True(strings.Contains(run("reencrypt"), "2/2 credentials"))
 
 	_, base = startProcess(t, env)

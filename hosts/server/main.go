@@ -85,6 +85,8 @@ With no command, serve. Commands:
   migrate     bring the database schema up to date, then exit
   reencrypt   seal every upstream secret under TOLLGATE_NEW_ENCRYPTION_KEY
               (from plaintext or from TOLLGATE_ENCRYPTION_KEY), in one transaction
+  check-ledger  recompute every account's balance from its ledger entries and
+              report drift; exits 1 when there is any
 
 Flags:
 `)
@@ -95,7 +97,7 @@ Flags:
 		return err
 	}
 	switch cmd := fs.Arg(0); cmd {
-	case "", "migrate", "reencrypt":
+	case "", "migrate", "reencrypt", "check-ledger":
 		m.Command = cmd
 	default:
 		fs.Usage()
@@ -141,6 +143,18 @@ func (m *Main) RunCommand(ctx context.Context) error {
 	switch m.Command {
 	case "migrate":
 		fmt.Fprintln(m.Stdout, "migrate: the database schema is up to date")
+	case "check-ledger":
+		drift, err := store.CheckLedger(ctx)
+		if err != nil {
+			return err
+		}
+		for _, d := range drift {
+			fmt.Fprintf(m.Stdout, "check-ledger: account %s keeps a balance of %s, its entries sum to %s\n", d.AccountID, d.Balance, d.Sum)
+		}
+		if len(drift) > 0 {
+			return fmt.Errorf("check-ledger: %d accounts drift", len(drift))
+		}
+		fmt.Fprintln(m.Stdout, "check-ledger: every balance is the sum of its entries")
 	case "reencrypt":
 		err := store.Reencrypt(ctx, newKey, func(done, total int) {
 			fmt.Fprintf(m.Stdout, "\rreencrypt: %d/%d credentials", done, total)

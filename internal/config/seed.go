@@ -43,7 +43,9 @@ type SeedModel struct {
 	Name    string   `yaml:"name"`
 	Aliases []string `yaml:"aliases"`
 	OwnedBy string   `yaml:"owned_by"`
-	Prices  struct {
+	// MaxOutput is the model's output limit, in tokens.
+	MaxOutput int64 `yaml:"max_output"`
+	Prices    struct {
 		Input       int64 `yaml:"input"`
 		CachedInput int64 `yaml:"cached_input"`
 		CacheWrite  int64 `yaml:"cache_write"`
@@ -93,7 +95,7 @@ func (c *Config) ApplySeed(ctx context.Context, admin *gateway.Admin, getenv fun
 		if _, err := admin.Model(ctx, sm.Name); err == nil {
 			continue
 		}
-		m := &gateway.Model{Name: sm.Name, Aliases: sm.Aliases, OwnedBy: sm.OwnedBy, Prices: gateway.Prices{
+		m := &gateway.Model{Name: sm.Name, Aliases: sm.Aliases, OwnedBy: sm.OwnedBy, MaxOutput: sm.MaxOutput, Prices: gateway.Prices{
 			Input: gateway.Micros(sm.Prices.Input), CachedInput: gateway.Micros(sm.Prices.CachedInput), CacheWrite: gateway.Micros(sm.Prices.CacheWrite),
 			Output: gateway.Micros(sm.Prices.Output), Reasoning: gateway.Micros(sm.Prices.Reasoning), PerRequest: gateway.Micros(sm.Prices.PerRequest),
 		}}
