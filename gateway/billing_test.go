@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -412,4 +413,48 @@ func TestHoldForTheModelsOutputLimit(t *testing.T) {
 	is.NoErr(err)
 	_, err = f.gw.Chat(ctx, again(c), unbounded)
 	is.NoErr(err) // 1001 + 500×2 = 2001 fits
+}
+
+// Streams cut by the client at random points are each charged once,
+// exactly what their record says, and the ledger sums to the balance.
+func TestStreamsCutAtRandomPointsChargeOnce(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	ctx := context.Background()
+	f := newFixture(t)
+	c := f.prepaid(t, 1_000_000)
+	r := rand.New(rand.NewPCG(7, 7))
+	for range 30 {
+		req := capped()
+		req.Stream = true
+		s, err := f.gw.ChatStream(ctx, again(c), req)
+		is.NoErr(err)
+		for range r.IntN(5) { // 0 to 4 chunks of 3 (and the usage one), then leave or finish
+			if _, err := s.Next(); err != nil {
+				break
+			}
+		}
+		is.NoErr(s.Close())
+		_ = s.Close() // closing twice changes nothing
+	}
+	recs := f.records(t)
+	is.Equal(len(recs), 30)
+	var due gateway.Micros
+	charged := 0
+	for _, rec := range recs {
+		due += rec.Cost
+		if rec.Cost > 0 {
+			charged++
+		}
+	}
+	es := f.settled(t, c.Account.ID, charged)
+	is.Equal(len(es), charged) // one entry per charged request, none twice
+	var paid gateway.Micros
+	for _, e := range es {
+		paid -= e.Amount
+	}
+	is.Equal(paid, due) // each exactly its record's cost
+	drift, err := f.admin.CheckLedger(ctx)
+	is.NoErr(err)
+	is.Equal(len(drift), 0)
 }
