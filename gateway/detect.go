@@ -34,6 +34,10 @@ type AlertThresholds struct {
 	// Spill opens an alert while an instance holds request records in its
 	// spill file, which means the Store is not taking them.
 	Spill bool
+	// LowBalance opens an alert for a prepaid account whose available
+	// credits (balance less holds) fall below it, in micros: a warning,
+	// critical when they fall below a tenth of it.
+	LowBalance Micros
 }
 
 // Validate reports the first field at fault as a CodeInvalid error.
@@ -46,6 +50,9 @@ func (t *AlertThresholds) Validate() error {
 	}
 	if t.ErrorRatePercent < 0 || t.ErrorRatePercent > 100 {
 		return Invalid("error_rate_percent", "error_rate_percent must be between 0 and 100")
+	}
+	if t.LowBalance < 0 {
+		return Invalid("low_balance", "low_balance must not be negative")
 	}
 	if t.ErrorWindow < 0 || t.ErrorWindow > 24*time.Hour {
 		return Invalid("error_window", "error_window must be between 0 and 24h")
@@ -68,6 +75,7 @@ const (
 	AlertTrafficSpike = "traffic_spike"
 	AlertErrorRate    = "error_rate"
 	AlertSpill        = "spill_in_use"
+	AlertLowBalance   = "low_balance"
 )
 
 // finding is what one detector measured for one subject: an alert to
@@ -103,6 +111,9 @@ func (g *Gateway) DetectAlerts(ctx context.Context) error {
 		rates, err := g.detectErrorRates(ctx, t, now)
 		errs = append(errs, err)
 		findings = append(findings, rates...)
+		low, err := g.detectLowBalances(ctx, t)
+		errs = append(errs, err)
+		findings = append(findings, low...)
 	}
 	return errors.Join(append(errs, g.apply(ctx, findings))...)
 }
@@ -222,6 +233,41 @@ func (g *Gateway) detectErrorRates(ctx context.Context, t AlertThresholds, now t
 	return out, nil
 }
 
+// detectLowBalances judges each prepaid account's available credits.
+func (g *Gateway) detectLowBalances(ctx context.Context, t AlertThresholds) ([]finding, error) {
+	if t.LowBalance <= 0 {
+		return nil, nil
+	}
+	snap := g.snapshot()
+	var out []finding
+	for _, acct := range snap.accounts {
+		if !acct.Prepaid {
+			continue
+		}
+		f, err := g.cache.GetFunds(ctx, acct.ID)
+		if err != nil {
+			return out, err
+		}
+		if !f.Known {
+			f.Balance = snap.balances[acct.ID]
+		}
+		available := f.Balance - f.Held
+		fd := finding{fingerprint: AlertLowBalance + "|account:" + acct.ID}
+		if available < t.LowBalance {
+			sev := SeverityWarning
+			if available < t.LowBalance/10 {
+				sev = SeverityCritical
+			}
+			fd.alert = &Alert{Type: AlertLowBalance, Severity: sev, Subject: "account:" + acct.ID, Fingerprint: fd.fingerprint,
+				Title:   "Low credit balance on account " + acct.Name,
+				Message: fmt.Sprintf("%s credits are available, below the threshold of %s", available.String(), t.LowBalance.String()),
+				Details: AlertDetails{Metric: "available_micros", Value: float64(available), Threshold: float64(t.LowBalance)}}
+		}
+		out = append(out, fd)
+	}
+	return out, nil
+}
+
 // judge compares value with threshold: under it, a finding that resolves
 // the subject's alert; at it a warning; at twice it critical.
 func judge(typ, subject, metric string, value, threshold float64, window time.Duration, title string) finding {
@@ -270,7 +316,7 @@ func (g *Gateway) apply(ctx context.Context, findings []finding) error {
 // detectors' types by fingerprint.
 func (g *Gateway) activeDetectorAlerts(ctx context.Context) (map[string][]*Alert, error) {
 	out := make(map[string][]*Alert)
-	for _, typ := range []string{AlertTrafficSpike, AlertErrorRate, AlertSpill} {
+	for _, typ := range []string{AlertTrafficSpike, AlertErrorRate, AlertSpill, AlertLowBalance} {
 		for _, st := range []AlertStatus{AlertOpen, AlertAcknowledged} {
 			as, err := g.store.ListAlerts(ctx, AlertFilter{Type: typ, Status: st, Limit: 10000})
 			if err != nil {

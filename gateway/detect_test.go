@@ -205,3 +205,28 @@ func TestSpillAlert(t *testing.T) {
 	as = spilled()
 	is.Equal(as[0].Status, gateway.AlertResolved)
 }
+
+func TestLowBalanceAcrossItsThresholdAndBack(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	ctx := context.Background()
+	f := newFixtureWith(t, gateway.Config{Alerts: gateway.AlertThresholds{LowBalance: 5000}})
+	c := f.prepaid(t, 6000)
+	f.clock.Advance(time.Minute)
+	is.Equal(len(f.detected(t, gateway.AlertLowBalance)), 0)
+
+	_, err := f.gw.Chat(ctx, c, capped()) // 2000: 4000 left
+	is.NoErr(err)
+	f.settled(t, c.Account.ID, 1)
+	f.clock.Advance(time.Minute)
+	as := f.detected(t, gateway.AlertLowBalance)
+	is.Equal(len(as), 1)
+	is.Equal(as[0].Severity, gateway.SeverityWarning)
+	is.Equal(as[0].Details.Value, 4000.0)
+
+	_, err = f.admin.Credit(ctx, gateway.Credit{AccountID: c.Account.ID, Kind: gateway.EntryPurchase, Amount: 10_000, Actor: "admin", Reason: "topped up by card"})
+	is.NoErr(err)
+	f.clock.Advance(time.Minute)
+	as = f.detected(t, gateway.AlertLowBalance)
+	is.Equal(as[0].Status, gateway.AlertResolved)
+}

@@ -19,12 +19,14 @@ type thresholdsJSON struct {
 	ErrorWindowSeconds float64 `json:"error_window_seconds"`
 	MinRequests        int64   `json:"min_requests"`
 	Spill              bool    `json:"spill"`
+	// LowBalance is in micros.
+	LowBalance gateway.Micros `json:"low_balance"`
 }
 
 func thresholdsView(t gateway.AlertThresholds) thresholdsJSON {
 	return thresholdsJSON{GatewayRPS: t.GatewayRPS, AccountRPM: t.AccountRPM, AccountTPM: t.AccountTPM, AccountRPD: t.AccountRPD,
 		AccountTPD: t.AccountTPD, ErrorRatePercent: t.ErrorRatePercent, ErrorWindowSeconds: t.ErrorWindow.Seconds(),
-		MinRequests: t.MinRequests, Spill: t.Spill}
+		MinRequests: t.MinRequests, Spill: t.Spill, LowBalance: t.LowBalance}
 }
 
 func (s *Server) getThresholds(w http.ResponseWriter, r *http.Request) {
@@ -48,6 +50,7 @@ func (s *Server) putThresholds(w http.ResponseWriter, r *http.Request) {
 		GatewayRPS: in.GatewayRPS, AccountRPM: in.AccountRPM, AccountTPM: in.AccountTPM, AccountRPD: in.AccountRPD,
 		AccountTPD: in.AccountTPD, ErrorRatePercent: in.ErrorRatePercent,
 		ErrorWindow: time.Duration(in.ErrorWindowSeconds * float64(time.Second)), MinRequests: in.MinRequests, Spill: in.Spill,
+		LowBalance: in.LowBalance,
 	})
 	if err != nil {
 		s.writeError(w, r, err)

@@ -43,13 +43,16 @@ type thresholds struct {
 	ErrorWindow      time.Duration `json:"error_window_ns,omitempty"`
 	MinRequests      int64         `json:"min_requests,omitempty"`
 	Spill            bool          `json:"spill,omitempty"`
+	LowBalance       int64         `json:"low_balance,omitempty"`
 }
 
 func (t *thresholds) alerts() gateway.AlertThresholds {
 	if t == nil {
 		return gateway.AlertThresholds{}
 	}
-	return gateway.AlertThresholds(*t)
+	return gateway.AlertThresholds{GatewayRPS: t.GatewayRPS, AccountRPM: t.AccountRPM, AccountTPM: t.AccountTPM, AccountRPD: t.AccountRPD,
+		AccountTPD: t.AccountTPD, ErrorRatePercent: t.ErrorRatePercent, ErrorWindow: t.ErrorWindow, MinRequests: t.MinRequests,
+		Spill: t.Spill, LowBalance: gateway.Micros(t.LowBalance)}
 }
 
 // settingsID names the row: there is one set of settings.
@@ -85,7 +88,7 @@ func (s *Store) PutSettings(ctx context.Context, st *gateway.Settings) error {
 		AnonymousModels:    slices.Clone(st.Anonymous.Models),
 		AnonymousLimits:    limitsRow(st.Anonymous.Limits),
 		AnonymousNamespace: st.Anonymous.Namespace,
-		AlertThresholds:    (*thresholds)(&st.Alerts),
+		AlertThresholds:    thresholdsRow(st.Alerts),
 		GrantCaps:          &grantCaps{PerGrant: int64(st.Grants.PerGrant), PerActorPerDay: int64(st.Grants.PerActorPerDay)},
 		UpdatedAt:          dbTime(st.UpdatedAt),
 	}
@@ -110,4 +113,10 @@ func (g *grantCaps) caps() gateway.GrantCaps {
 		return gateway.GrantCaps{}
 	}
 	return gateway.GrantCaps{PerGrant: gateway.Micros(g.PerGrant), PerActorPerDay: gateway.Micros(g.PerActorPerDay)}
+}
+
+func thresholdsRow(a gateway.AlertThresholds) *thresholds {
+	return &thresholds{GatewayRPS: a.GatewayRPS, AccountRPM: a.AccountRPM, AccountTPM: a.AccountTPM, AccountRPD: a.AccountRPD,
+		AccountTPD: a.AccountTPD, ErrorRatePercent: a.ErrorRatePercent, ErrorWindow: a.ErrorWindow, MinRequests: a.MinRequests,
+		Spill: a.Spill, LowBalance: int64(a.LowBalance)}
 }

@@ -22,7 +22,7 @@ func testSettings(t *testing.T, newStore storeFactory) {
 			Anonymous: gateway.Anonymous{Models: []string{"free-*", "gpt-4o-mini"}, Limits: gateway.Limits{RequestsPerHour: 20},
 				Namespace: "public"},
 			Alerts: gateway.AlertThresholds{GatewayRPS: 100, AccountRPM: 1, AccountTPM: 2, AccountRPD: 3, AccountTPD: 4,
-				ErrorRatePercent: 25, ErrorWindow: 10 * time.Minute, MinRequests: 50, Spill: true},
+				ErrorRatePercent: 25, ErrorWindow: 10 * time.Minute, MinRequests: 50, Spill: true, LowBalance: 1_000_000},
 			Grants:    gateway.GrantCaps{PerGrant: 50_000_000, PerActorPerDay: 500_000_000},
 			UpdatedAt: at(60).In(elsewhere),
 		}

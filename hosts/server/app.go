@@ -324,7 +324,10 @@ func provideGateway(cfg config.Config, logger *slog.Logger, store gateway.Store,
 		HeaderProfiles: cfg.HeaderProfiles,
 		Presets:        openaicompat.Presets(),
 		DefaultModels:  pricetable.Models(),
-		Alerts:         gateway.AlertThresholds(cfg.Alerts),
+		Alerts: gateway.AlertThresholds{GatewayRPS: cfg.Alerts.GatewayRPS, AccountRPM: cfg.Alerts.AccountRPM, AccountTPM: cfg.Alerts.AccountTPM,
+			AccountRPD: cfg.Alerts.AccountRPD, AccountTPD: cfg.Alerts.AccountTPD, ErrorRatePercent: cfg.Alerts.ErrorRatePercent,
+			ErrorWindow: cfg.Alerts.ErrorWindow, MinRequests: cfg.Alerts.MinRequests, Spill: cfg.Alerts.Spill,
+			LowBalance: gateway.Micros(cfg.Alerts.LowBalance)},
 	}
 	if fallback != nil {
 		gcfg.LimitFallback = fallback

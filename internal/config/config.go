@@ -189,6 +189,7 @@ type AlertThresholds struct {
 	ErrorWindow      time.Duration `yaml:"error_window"`
 	MinRequests      int64         `yaml:"min_requests"`
 	Spill            bool          `yaml:"spill"`
+	LowBalance       int64         `yaml:"low_balance"`
 }
 
 // StoreDSN is the database the Store opens: PGDSN when set, else the
