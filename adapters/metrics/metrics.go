@@ -12,6 +12,7 @@
 //	upstream_attempts_total{provider,code}               counter, one per upstream call
 //	rate_limited_total{dimension}                        counter, the limit that refused a request
 //	cache_call_seconds{op,outcome}                       histogram, each Cache call (see Metrics.Cache)
+//	store_query_seconds{op,outcome}                      histogram, each Store query (see Metrics.ObserveStore)
 //	record_queue_depth                                   gauge, request records waiting to be written
 //	record_spilled                                       gauge, request records in the spill file
 //
@@ -96,6 +97,7 @@ type Metrics struct {
 	limited   *prometheus.CounterVec
 	// cacheCalls times the Cache calls of a Cache wrapped by Cache.
 	cacheCalls *prometheus.HistogramVec
+	storeCalls *prometheus.HistogramVec
 	models     models
 	handler    http.Handler
 }
@@ -153,7 +155,12 @@ func New(cfg Config) (*Metrics, error) {
 		Help:    "Time of each Cache call, by operation and outcome (ok or error; not-found counts as ok).",
 		Buckets: cacheBuckets,
 	}, []string{"op", "outcome"})
-	cs = append(cs, m.requests, m.duration, m.firstByte, m.tokens, m.cost, m.attempts, m.limited, m.cacheCalls)
+	m.storeCalls = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "tollgate_store_query_seconds",
+		Help:    "Time of each Store query, by operation (SELECT, INSERT, ...) and outcome (ok or error).",
+		Buckets: cacheBuckets,
+	}, []string{"op", "outcome"})
+	cs = append(cs, m.requests, m.duration, m.firstByte, m.tokens, m.cost, m.attempts, m.limited, m.cacheCalls, m.storeCalls)
 	if cfg.Queued != nil {
 		queued := cfg.Queued
 		cs = append(cs, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -274,4 +281,14 @@ func (s *models) label(name string, ok bool) string {
 	next[name] = struct{}{}
 	s.known.Store(&next)
 	return name
+}
+
+// ObserveStore counts one Store query in tollgate_store_query_seconds;
+// hosts hand it to the Store (sqlstore.Store.ObserveQueries).
+func (m *Metrics) ObserveStore(op string, d time.Duration, err error) {
+	outcome := "ok"
+	if err != nil {
+		outcome = "error"
+	}
+	m.storeCalls.WithLabelValues(op, outcome).Observe(d.Seconds())
 }

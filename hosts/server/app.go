@@ -337,6 +337,11 @@ func provideGateway(cfg config.Config, logger *slog.Logger, store gateway.Store,
 	}
 	if m != nil {
 		cache = m.Cache(cache) // time every Cache call
+		if o, ok := store.(interface {
+			ObserveQueries(func(string, time.Duration, error))
+		}); ok {
+			o.ObserveQueries(m.ObserveStore) // and every Store query
+		}
 	}
 	g := gateway.New(gcfg, store, cache, drivers, hasher, clock, ids, rec)
 	detect, stopDetect := context.WithCancel(context.Background())

@@ -51,6 +51,7 @@ func TestMetricsOverHTTP(t *testing.T) {
 	}
 	is.True(found) // tollgate_requests_total{code="ok",endpoint="chat",model="mock-1",...} 1
 	is.True(strings.Contains(body, "tollgate_record_queue_depth "))
+	is.True(strings.Contains(body, `tollgate_store_query_seconds_count{op="SELECT",outcome="ok"}`)) // the Store is timed
 	is.True(strings.Contains(body, "go_goroutines "))
 	is.True(!strings.Contains(body, k.Key))    // no client key
 	is.True(!strings.Contains(body, adminKey)) // nor the admin key
