@@ -20,7 +20,9 @@ func (s *Store) ObserveQueries(observe func(op string, d time.Duration, err erro
 
 type queryObserver func(op string, d time.Duration, err error)
 
-func (o queryObserver) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+func (o queryObserver) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+	return ctx
+}
 
 func (o queryObserver) AfterQuery(_ context.Context, e *bun.QueryEvent) {
 	err := e.Err
