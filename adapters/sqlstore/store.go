@@ -18,6 +18,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -74,6 +75,8 @@ type Store struct {
 	db  *bun.DB
 	pg  bool // PostgreSQL; else SQLite
 	log *slog.Logger
+	// observer is called after each query (ObserveQueries).
+	observer atomic.Pointer[queryObserver]
 	// pgMigrationDB opens the pool Migrate runs on (PostgreSQL only): two
 	// connections, one to hold the advisory lock, and no read timeout,
 	// since a migration may wait for the lock or build a large index for
@@ -124,6 +127,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		_ = s.db.Close()
 		return nil, fmt.Errorf("sqlstore: connect to %s: %w", s.dialectName(), err)
 	}
+	s.db.AddQueryHook(queryHook{observer: &s.observer})
 	if key == nil {
 		s.log.Warn("sqlstore: no encryption key: credential secrets are stored in plaintext")
 	}
