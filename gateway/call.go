@@ -109,15 +109,25 @@ func (g *Gateway) attempt(ctx context.Context, chain []hop, in *inflight, call f
 	tried := make(map[string]bool)
 	var last error
 	for _, h := range chain {
+		br := g.breakers.get(h.target.provider)
 		for len(in.rec.Attempts) < g.cfg.MaxAttempts {
 			cred := h.target.picker.pick(tried)
 			if cred == nil {
 				break
 			}
+			tk, err := br.allow(ctx, g.cache)
+			if err != nil {
+				// An open breaker skips the provider: nothing is sent,
+				// and the next provider of the chain is tried.
+				in.rec.Attempts = append(in.rec.Attempts, newAttempt(h, cred, err, 0))
+				last = err
+				break
+			}
 			tried[cred.ID] = true
 			start := g.clock.Now()
 			actx, span := g.cfg.Tracer.StartAttempt(ctx, h.target.provider.ID, cred.ID, h.model)
-			err := call(actx, h, cred)
+			err = call(actx, h, cred)
+			tk.end(err)
 			a := newAttempt(h, cred, err, g.clock.Now().Sub(start))
 			span(a.Status, err)
 			in.rec.ProviderID, in.rec.CredentialID = h.target.provider.ID, cred.ID

@@ -114,17 +114,18 @@ type Drivers map[string]Driver
 // It is safe for concurrent use. Start loads the first Snapshot; Close
 // stops the background reloads.
 type Gateway struct {
-	cfg     Config
-	store   Store
-	cache   Cache
-	drivers Drivers
-	hasher  *Hasher
-	clock   Clock
-	ids     IDs
-	rec     *Recorder
-	limiter *limiter
-	meter   *meter
-	biller  *biller
+	cfg      Config
+	store    Store
+	cache    Cache
+	drivers  Drivers
+	hasher   *Hasher
+	clock    Clock
+	ids      IDs
+	rec      *Recorder
+	limiter  *limiter
+	meter    *meter
+	biller   *biller
+	breakers breakers
 
 	snap atomic.Pointer[Snapshot]
 
@@ -183,8 +184,9 @@ func (g *Gateway) Start(ctx context.Context) error {
 		cancel()
 		return err
 	}
-	g.wg.Add(2)
+	g.wg.Add(3)
 	go g.flushMeter()
+	go g.flushBreakers()
 	go func() {
 		defer g.wg.Done()
 		defer cancel()
@@ -235,6 +237,30 @@ func (g *Gateway) flushMeter() {
 		if stopping {
 			return
 		}
+	}
+}
+
+// flushBreakers shares the breakers' figures through the Cache every
+// 250ms until Close: each instance trips, opens and closes with the
+// others within a flush or two.
+func (g *Gateway) flushBreakers() {
+	defer g.wg.Done()
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-g.stop:
+			return
+		case <-tick.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		for _, b := range g.breakers.all() {
+			if err := b.flush(ctx, g.cache); err != nil {
+				g.cfg.Logger.Warn("circuit breaker figures not shared", "provider", b.provider, "err", err)
+				break // the Cache is down: judge on local figures until it is back
+			}
+		}
+		cancel()
 	}
 }
 

@@ -22,6 +22,10 @@ func (s *Server) adminRoutes(r *mux.Router) {
 	h("/providers/{id}", s.deleteProvider, http.MethodDelete)
 	h("/providers/{id}/credentials", s.addCredentials, http.MethodPost)
 	h("/providers/{id}/credentials", s.listCredentials, http.MethodGet)
+	h("/circuit-breakers", s.listBreakers, http.MethodGet)
+	h("/circuit-breakers/reset-all", s.resetAllBreakers, http.MethodPost)
+	h("/circuit-breakers/{provider}", s.getBreaker, http.MethodGet)
+	h("/circuit-breakers/{provider}/reset", s.resetBreaker, http.MethodPost)
 	h("/credentials/{id}", s.updateCredential, http.MethodPatch)
 	h("/credentials/{id}", s.deleteCredential, http.MethodDelete)
 
