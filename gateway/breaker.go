@@ -66,6 +66,7 @@ type breaker struct {
 	opened                   atomic.Bool  // opened here: write the marker
 	closed                   atomic.Bool  // closed here by a probe: remove it
 	resets                   atomic.Int64 // the reset generation seen
+	opens                    atomic.Int64 // times it opened on this instance
 }
 
 func newBreaker(provider string, s BreakerSettings) *breaker {
@@ -85,6 +86,7 @@ func (b *breaker) newCB() *gobreaker.TwoStepCircuitBreaker[struct{}] {
 			if to == gobreaker.StateOpen {
 				b.openUntil.Store(time.Now().Add(b.settings.Open).UnixNano())
 				b.opened.Store(true)
+				b.opens.Add(1)
 			}
 		},
 		IsExcluded: excludedFromBreaker,
@@ -198,6 +200,7 @@ func (b *breaker) flush(ctx context.Context, cache Cache) error {
 		// them saw enough to trip on its own.
 		b.openUntil.Store(time.Now().Add(b.settings.Open).UnixNano())
 		b.opened.Store(true)
+		b.opens.Add(1)
 	}
 	if b.opened.Swap(false) {
 		until := b.openUntil.Load()
@@ -270,13 +273,15 @@ type BreakerState struct {
 	// FailureRate is Failures over Requests, 0 to 1.
 	FailureRate float64
 	// RetryIn is how long until an open breaker lets probes through.
-	RetryIn  time.Duration
+	RetryIn time.Duration
+	// Opens counts the times it opened on this instance.
+	Opens    int64
 	Settings BreakerSettings
 }
 
 func (b *breaker) state(id, name string) BreakerState {
 	now := time.Now()
-	s := BreakerState{ProviderID: id, Provider: name, Settings: b.settings}
+	s := BreakerState{ProviderID: id, Provider: name, Settings: b.settings, Opens: b.opens.Load()}
 	s.Requests = b.sharedOK.Load() + b.sharedFailed.Load() + b.pendingOK.Load() + b.pendingFailed.Load()
 	s.Failures = b.sharedFailed.Load() + b.pendingFailed.Load()
 	if s.Requests > 0 {

@@ -171,3 +171,28 @@ func within(d time.Duration, cond func() bool) bool {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// An open breaker opens a critical alert; once it closes, the alert is
+// resolved.
+func TestBreakerAlert(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	ctx := context.Background()
+	f := newFixture(t)
+	f.breakerProvider(t, "flaky", []string{"m"})
+	c := f.caller(t, gateway.KeySpec{})
+	failed := upstreamErr(gateway.CodeUpstream, 503, false)
+	f.fakes.get("flaky").fail(failed, failed, failed, failed)
+	for range 4 {
+		_, _ = f.gw.Chat(ctx, again(c), userChat("m", "hi"))
+	}
+	f.clock.Advance(time.Minute)
+	as := f.detected(t, gateway.AlertBreakerOpen)
+	is.Equal(len(as), 1)
+	is.Equal(as[0].Severity, gateway.SeverityCritical)
+	_, err := f.admin.ResetBreaker(ctx, "flaky")
+	is.NoErr(err)
+	f.clock.Advance(time.Minute)
+	as = f.detected(t, gateway.AlertBreakerOpen)
+	is.Equal(as[0].Status, gateway.AlertResolved)
+}

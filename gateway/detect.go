@@ -76,6 +76,7 @@ const (
 	AlertErrorRate    = "error_rate"
 	AlertSpill        = "spill_in_use"
 	AlertLowBalance   = "low_balance"
+	AlertBreakerOpen  = "breaker_open"
 )
 
 // finding is what one detector measured for one subject: an alert to
@@ -114,6 +115,7 @@ func (g *Gateway) DetectAlerts(ctx context.Context) error {
 		low, err := g.detectLowBalances(ctx, t)
 		errs = append(errs, err)
 		findings = append(findings, low...)
+		findings = append(findings, g.detectOpenBreakers()...)
 	}
 	return errors.Join(append(errs, g.apply(ctx, findings))...)
 }
@@ -233,6 +235,25 @@ func (g *Gateway) detectErrorRates(ctx context.Context, t AlertThresholds, now t
 	return out, nil
 }
 
+// detectOpenBreakers reports every provider whose circuit breaker is
+// open or probing; always on, as an open breaker always matters.
+func (g *Gateway) detectOpenBreakers() []finding {
+	var out []finding
+	for _, t := range g.snapshot().ordered {
+		p := t.provider
+		st := g.breakers.get(p).state(p.ID, p.Name)
+		f := finding{fingerprint: AlertBreakerOpen + "|provider:" + p.ID}
+		if st.State != "closed" {
+			f.alert = &Alert{Type: AlertBreakerOpen, Severity: SeverityCritical, Subject: "provider:" + p.ID, Fingerprint: f.fingerprint,
+				Title:   "Circuit breaker open on provider " + p.Name,
+				Message: fmt.Sprintf("%d of %d requests failed in the last minute; requests skip the provider until it recovers", st.Failures, st.Requests),
+				Details: AlertDetails{Metric: "failure_rate", Value: st.FailureRate, Threshold: float64(st.Settings.FailurePercent) / 100, Window: breakerWindow}}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
 // detectLowBalances judges each prepaid account's available credits.
 func (g *Gateway) detectLowBalances(ctx context.Context, t AlertThresholds) ([]finding, error) {
 	if t.LowBalance <= 0 {
@@ -316,7 +337,7 @@ func (g *Gateway) apply(ctx context.Context, findings []finding) error {
 // detectors' types by fingerprint.
 func (g *Gateway) activeDetectorAlerts(ctx context.Context) (map[string][]*Alert, error) {
 	out := make(map[string][]*Alert)
-	for _, typ := range []string{AlertTrafficSpike, AlertErrorRate, AlertSpill, AlertLowBalance} {
+	for _, typ := range []string{AlertTrafficSpike, AlertErrorRate, AlertSpill, AlertLowBalance, AlertBreakerOpen} {
 		for _, st := range []AlertStatus{AlertOpen, AlertAcknowledged} {
 			as, err := g.store.ListAlerts(ctx, AlertFilter{Type: typ, Status: st, Limit: 10000})
 			if err != nil {

@@ -13,6 +13,8 @@
 //	rate_limited_total{dimension}                        counter, the limit that refused a request
 //	cache_call_seconds{op,outcome}                       histogram, each Cache call (see Metrics.Cache)
 //	store_query_seconds{op,outcome}                      histogram, each Store query (see Metrics.ObserveStore)
+//	breaker_state{provider}                              gauge, 0 closed, 1 half-open, 2 open (see Metrics.WatchBreakers)
+//	breaker_opens_total{provider}                        counter, times the breaker opened on this instance
 //	record_queue_depth                                   gauge, request records waiting to be written
 //	record_spilled                                       gauge, request records in the spill file
 //
@@ -88,6 +90,7 @@ type Config struct {
 // (label lookups and atomic adds, no I/O) and, like every method, safe
 // for concurrent use.
 type Metrics struct {
+	registry  *prometheus.Registry
 	requests  *prometheus.CounterVec
 	duration  *prometheus.HistogramVec
 	firstByte *prometheus.HistogramVec
@@ -180,6 +183,7 @@ func New(cfg Config) (*Metrics, error) {
 			return nil, err
 		}
 	}
+	m.registry = reg
 	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{
 		Registry:      reg, // counts failed scrapes in promhttp_metric_handler_errors_total
 		ErrorHandling: promhttp.ContinueOnError,

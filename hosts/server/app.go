@@ -344,6 +344,11 @@ func provideGateway(cfg config.Config, logger *slog.Logger, store gateway.Store,
 		}
 	}
 	g := gateway.New(gcfg, store, cache, drivers, hasher, clock, ids, rec)
+	if m != nil {
+		if err := m.WatchBreakers(gateway.NewAdmin(g).Breakers); err != nil {
+			logger.Error("circuit breaker metrics", "err", err)
+		}
+	}
 	detect, stopDetect := context.WithCancel(context.Background())
 	go g.RunDetectors(detect, cfg.AlertInterval)
 	go g.RunReconciler(detect, cfg.ReconcileInterval)

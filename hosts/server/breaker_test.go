@@ -52,6 +52,8 @@ func TestCircuitBreakersAcrossInstances(t *testing.T) {
 	is.Equal(call(t, "GET", b+"/admin/circuit-breakers", adminKey, nil, &list), http.StatusOK)
 	is.Equal(list.Data[0].State, "open")
 	is.Equal(call(t, "GET", b+"/admin/circuit-breakers", "", nil, nil), http.StatusUnauthorized) // admins only
+	_, body := get(t, b+"/metrics")
+	is.True(strings.Contains(body, `tollgate_breaker_state{provider="openai"} 2`)) // open, in the metrics too
 
 	is.Equal(call(t, "POST", a+"/admin/circuit-breakers/openai/reset", adminKey, nil, nil), http.StatusOK)
 	is.True(within(time.Second, func() bool { return state(a).State == "closed" && state(b).State == "closed" }))
