@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // ProviderUpdate changes the fields that are set; nil fields stay.
@@ -167,4 +168,67 @@ func setIf[T any](dst *T, v *T) {
 	if v != nil {
 		*dst = *v
 	}
+}
+
+// CredentialEvents returns a credential's status changes, newest first.
+func (a *Admin) CredentialEvents(ctx context.Context, id string) ([]*CredentialEvent, error) {
+	return a.g.store.ListCredentialEvents(ctx, id, 100)
+}
+
+// SetCredentialStatus moves a credential to a status by hand (enable,
+// disable, invalidate, or pending), with the reason kept in its events;
+// a credential disabled by hand stays so until an admin enables it.
+// CodeInvalid for an unknown status; CodeNotFound if there is none.
+func (a *Admin) SetCredentialStatus(ctx context.Context, id string, to Status, reason string) (*Credential, error) {
+	switch to {
+	case StatusActive, StatusDisabled, StatusInvalid, StatusPending:
+	default:
+		return nil, Invalid("status", "status must be active, disabled, invalid or pending")
+	}
+	if reason == "" {
+		reason = "set by an admin"
+	}
+	if err := a.g.setCredentialStatus(ctx, id, to, time.Time{}, reason); err != nil {
+		return nil, err
+	}
+	if to == StatusActive {
+		_ = a.g.cache.Delete(ctx, disablesKey(id)) // a fresh start: the next backoff is the first
+		_ = a.g.cache.Delete(ctx, failuresKey(id))
+	}
+	cs, err := a.g.store.ListCredentials(ctx, CredentialFilter{})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		if c.ID == id {
+			return c, nil
+		}
+	}
+	return nil, Errorf(CodeNotFound, "credential %q not found", id)
+}
+
+// CredentialStates counts the credentials of each provider by status,
+// keyed by provider name, then status.
+func (a *Admin) CredentialStates(ctx context.Context) (map[string]map[Status]int, error) {
+	ps, err := a.g.store.ListProviders(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[string]string, len(ps))
+	for _, p := range ps {
+		names[p.ID] = p.Name
+	}
+	cs, err := a.g.store.ListCredentials(ctx, CredentialFilter{})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]map[Status]int)
+	for _, c := range cs {
+		name := names[c.ProviderID]
+		if out[name] == nil {
+			out[name] = make(map[Status]int)
+		}
+		out[name][c.Status]++
+	}
+	return out, nil
 }

@@ -111,7 +111,7 @@ func (g *Gateway) attempt(ctx context.Context, chain []hop, in *inflight, call f
 	for _, h := range chain {
 		br := g.breakers.get(h.target.provider)
 		for len(in.rec.Attempts) < g.cfg.MaxAttempts {
-			cred := h.target.picker.pick(tried)
+			cred := h.target.picker.pick(tried, g.clock.Now())
 			if cred == nil {
 				break
 			}
@@ -128,6 +128,7 @@ func (g *Gateway) attempt(ctx context.Context, chain []hop, in *inflight, call f
 			actx, span := g.cfg.Tracer.StartAttempt(ctx, h.target.provider.ID, cred.ID, h.model)
 			err = call(actx, h, cred)
 			tk.end(err)
+			g.credentialOutcome(ctx, h.target, br, cred, err)
 			a := newAttempt(h, cred, err, g.clock.Now().Sub(start))
 			span(a.Status, err)
 			in.rec.ProviderID, in.rec.CredentialID = h.target.provider.ID, cred.ID

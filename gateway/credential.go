@@ -7,6 +7,13 @@ import (
 
 // Credential is one upstream secret (an API key) within a provider. Among a
 // provider's active credentials, requests are spread by Weight.
+//
+// A credential's Status follows its health (see the package doc's
+// credential lifecycle): active; disabled, after consecutive failures,
+// until DisabledUntil (then tried again) or for good when set by an
+// admin (zero DisabledUntil); invalid, once the provider refused it as a
+// credential (401, 403), until an admin acts; pending, set by an admin,
+// not used until made active.
 type Credential struct {
 	ID         string
 	ProviderID string
@@ -14,8 +21,29 @@ type Credential struct {
 	Secret     Secret
 	Weight     int // > 0
 	Status     Status
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// DisabledUntil is when a credential disabled by its failures is
+	// tried again; zero for one disabled by hand.
+	DisabledUntil time.Time
+	// StatusReason says why the status is what it is.
+	StatusReason string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// The states of a credential besides active and disabled.
+const (
+	StatusInvalid Status = "invalid"
+	StatusPending Status = "pending"
+)
+
+// CredentialEvent is one change of a credential's status, kept for the
+// operator to see why.
+type CredentialEvent struct {
+	CredentialID string
+	From, To     Status
+	Reason       string
+	Until        time.Time // DisabledUntil, when disabled for a time
+	Time         time.Time
 }
 
 // Validate reports the first field at fault as a CodeInvalid error.
@@ -30,9 +58,9 @@ func (c *Credential) Validate() error {
 		return Invalid("weight", "weight must be between 1 and 1000")
 	}
 	switch c.Status {
-	case StatusActive, StatusDisabled:
+	case StatusActive, StatusDisabled, StatusInvalid, StatusPending:
 	default:
-		return Invalid("status", "status must be active or disabled")
+		return Invalid("status", "status must be active, disabled, invalid or pending")
 	}
 	return nil
 }
@@ -57,4 +85,9 @@ type CredentialStore interface {
 	UpdateCredential(ctx context.Context, id string, fn func(*Credential) error) (*Credential, error)
 	// DeleteCredential removes the credential. CodeNotFound if there is none.
 	DeleteCredential(ctx context.Context, id string) error
+	// AddCredentialEvent keeps a change of a credential's status.
+	AddCredentialEvent(ctx context.Context, e *CredentialEvent) error
+	// ListCredentialEvents returns a credential's events, newest first,
+	// at most limit (100 when not positive).
+	ListCredentialEvents(ctx context.Context, credentialID string, limit int) ([]*CredentialEvent, error)
 }

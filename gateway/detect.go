@@ -77,6 +77,7 @@ const (
 	AlertSpill        = "spill_in_use"
 	AlertLowBalance   = "low_balance"
 	AlertBreakerOpen  = "breaker_open"
+	AlertCredential   = "credential_invalid"
 )
 
 // finding is what one detector measured for one subject: an alert to
@@ -116,6 +117,9 @@ func (g *Gateway) DetectAlerts(ctx context.Context) error {
 		errs = append(errs, err)
 		findings = append(findings, low...)
 		findings = append(findings, g.detectOpenBreakers()...)
+		creds, err := g.detectInvalidCredentials(ctx)
+		errs = append(errs, err)
+		findings = append(findings, creds...)
 	}
 	return errors.Join(append(errs, g.apply(ctx, findings))...)
 }
@@ -254,6 +258,27 @@ func (g *Gateway) detectOpenBreakers() []finding {
 	return out
 }
 
+// detectInvalidCredentials reports every credential the provider
+// refused (invalid); always on: requests no longer use it until an admin
+// acts.
+func (g *Gateway) detectInvalidCredentials(ctx context.Context) ([]finding, error) {
+	cs, err := g.store.ListCredentials(ctx, CredentialFilter{})
+	if err != nil {
+		return nil, err
+	}
+	var out []finding
+	for _, c := range cs {
+		f := finding{fingerprint: AlertCredential + "|credential:" + c.ID}
+		if c.Status == StatusInvalid {
+			f.alert = &Alert{Type: AlertCredential, Severity: SeverityWarning, Subject: "credential:" + c.ID, Fingerprint: f.fingerprint,
+				Title:   "Credential " + c.Name + " was invalidated",
+				Message: c.StatusReason + "; it is not used until an admin enables it"}
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
 // detectLowBalances judges each prepaid account's available credits.
 func (g *Gateway) detectLowBalances(ctx context.Context, t AlertThresholds) ([]finding, error) {
 	if t.LowBalance <= 0 {
@@ -337,7 +362,7 @@ func (g *Gateway) apply(ctx context.Context, findings []finding) error {
 // detectors' types by fingerprint.
 func (g *Gateway) activeDetectorAlerts(ctx context.Context) (map[string][]*Alert, error) {
 	out := make(map[string][]*Alert)
-	for _, typ := range []string{AlertTrafficSpike, AlertErrorRate, AlertSpill, AlertLowBalance, AlertBreakerOpen} {
+	for _, typ := range []string{AlertTrafficSpike, AlertErrorRate, AlertSpill, AlertLowBalance, AlertBreakerOpen, AlertCredential} {
 		for _, st := range []AlertStatus{AlertOpen, AlertAcknowledged} {
 			as, err := g.store.ListAlerts(ctx, AlertFilter{Type: typ, Status: st, Limit: 10000})
 			if err != nil {

@@ -126,6 +126,7 @@ type Gateway struct {
 	meter    *meter
 	biller   *biller
 	breakers breakers
+	health   health
 
 	snap atomic.Pointer[Snapshot]
 
@@ -259,6 +260,9 @@ func (g *Gateway) flushBreakers() {
 				g.cfg.Logger.Warn("circuit breaker figures not shared", "provider", b.provider, "err", err)
 				break // the Cache is down: judge on local figures until it is back
 			}
+		}
+		if err := g.health.flush(ctx, g.cache); err != nil {
+			g.cfg.Logger.Warn("credential successes not shared", "err", err)
 		}
 		cancel()
 	}

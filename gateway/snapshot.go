@@ -103,7 +103,7 @@ func loadSnapshot(ctx context.Context, s Store, open openUpstream, pick reusePic
 	}
 	byProvider := make(map[string][]*Credential)
 	for _, c := range creds {
-		if c.Status == StatusActive {
+		if c.Status == StatusActive || c.Status == StatusDisabled && !c.DisabledUntil.IsZero() {
 			byProvider[c.ProviderID] = append(byProvider[c.ProviderID], c)
 		}
 	}
@@ -167,18 +167,23 @@ func pickerSignature(creds []*Credential) string {
 		b.WriteString(c.ID)
 		b.WriteByte(':')
 		b.WriteString(strconv.Itoa(c.Weight))
+		b.WriteByte(':')
+		b.WriteString(string(c.Status))
+		b.WriteByte(':')
+		b.WriteString(strconv.FormatInt(c.DisabledUntil.UnixNano(), 10))
 		b.WriteByte(',')
 	}
 	return b.String()
 }
 
-// pick returns the next credential not in tried, or nil when none is left.
-func (p *picker) pick(tried map[string]bool) *Credential {
+// pick returns the next credential not in tried and usable at now, or
+// nil when none is left.
+func (p *picker) pick(tried map[string]bool, now time.Time) *Credential {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	best, total := -1, 0
 	for i, c := range p.creds {
-		if tried[c.ID] {
+		if tried[c.ID] || !c.usable(now) {
 			continue
 		}
 		p.current[i] += c.Weight

@@ -27,6 +27,11 @@ func (s *Server) adminRoutes(r *mux.Router) {
 	h("/circuit-breakers/{provider}", s.getBreaker, http.MethodGet)
 	h("/circuit-breakers/{provider}/reset", s.resetBreaker, http.MethodPost)
 	h("/credentials/{id}", s.updateCredential, http.MethodPatch)
+	h("/credentials/{id}/enable", s.setCredentialStatus(gateway.StatusActive), http.MethodPost)
+	h("/credentials/{id}/disable", s.setCredentialStatus(gateway.StatusDisabled), http.MethodPost)
+	h("/credentials/{id}/invalidate", s.setCredentialStatus(gateway.StatusInvalid), http.MethodPost)
+	h("/credentials/{id}/pending", s.setCredentialStatus(gateway.StatusPending), http.MethodPost)
+	h("/credentials/{id}/events", s.credentialEvents, http.MethodGet)
 	h("/credentials/{id}", s.deleteCredential, http.MethodDelete)
 
 	h("/accounts", s.createAccount, http.MethodPost)

@@ -58,12 +58,16 @@ type credentialJSON struct {
 	SecretHint string         `json:"secret_hint"`
 	Weight     int            `json:"weight"`
 	Status     gateway.Status `json:"status"`
-	CreatedAt  time.Time      `json:"created_at"`
-	UpdatedAt  time.Time      `json:"updated_at"`
+	// DisabledUntil is when a credential disabled by its failures is
+	// tried again.
+	DisabledUntil *time.Time `json:"disabled_until,omitempty"`
+	StatusReason  string     `json:"status_reason,omitempty"`
+	CreatedAt     time.Time  `json:"created_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
 }
 
 func credentialView(c *gateway.Credential) credentialJSON {
-	return credentialJSON{
+	return credentialJSON{DisabledUntil: timeOrNil(c.DisabledUntil), StatusReason: c.StatusReason,
 		ID: c.ID, ProviderID: c.ProviderID, Name: c.Name, SecretHint: c.Secret.Hint(),
 		Weight: c.Weight, Status: c.Status, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 	}

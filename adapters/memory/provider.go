@@ -162,3 +162,30 @@ func (s *Store) DeleteCredential(_ context.Context, id string) error {
 	delete(s.credentials, id)
 	return nil
 }
+
+// AddCredentialEvent keeps a copy of e.
+func (s *Store) AddCredentialEvent(_ context.Context, e *gateway.CredentialEvent) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := *e
+	s.credentialEvents = append(s.credentialEvents, &c)
+	return nil
+}
+
+// ListCredentialEvents returns copies of a credential's events, newest
+// first, at most limit (100 when not positive).
+func (s *Store) ListCredentialEvents(_ context.Context, credentialID string, limit int) ([]*gateway.CredentialEvent, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []*gateway.CredentialEvent
+	for i := len(s.credentialEvents) - 1; i >= 0 && len(out) < limit; i-- {
+		if e := s.credentialEvents[i]; e.CredentialID == credentialID {
+			c := *e
+			out = append(out, &c)
+		}
+	}
+	return out, nil
+}

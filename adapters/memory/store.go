@@ -46,9 +46,11 @@ type Store struct {
 	records     map[string]*gateway.RequestRecord
 	ledger      ledger
 	coupons     coupons
-	stats       map[gateway.StatKey]*gateway.StatCounts
-	settings    *gateway.Settings
-	alerts      map[string]*gateway.Alert
+	// credentialEvents are kept in the order they were added.
+	credentialEvents []*gateway.CredentialEvent
+	stats            map[gateway.StatKey]*gateway.StatCounts
+	settings         *gateway.Settings
+	alerts           map[string]*gateway.Alert
 }
 
 // NewStore returns an empty Store.

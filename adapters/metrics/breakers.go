@@ -45,3 +45,33 @@ func (c breakerCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(breakerFailureDesc, prometheus.GaugeValue, b.FailureRate, b.Provider)
 	}
 }
+
+var credentialsDesc = prometheus.NewDesc("tollgate_credentials",
+	"Upstream credentials by provider and status (active, disabled, invalid, pending).", []string{"provider", "status"}, nil)
+
+// WatchCredentials exports how many credentials each provider has in each
+// status, read at each scrape from states (pass a function over
+// (*gateway.Admin).CredentialStates): one Store query per scrape, never
+// on the request path.
+func (m *Metrics) WatchCredentials(states func() (map[string]map[gateway.Status]int, error)) error {
+	return m.registry.Register(credentialCollector{states})
+}
+
+type credentialCollector struct {
+	states func() (map[string]map[gateway.Status]int, error)
+}
+
+func (c credentialCollector) Describe(ch chan<- *prometheus.Desc) { ch <- credentialsDesc }
+
+func (c credentialCollector) Collect(ch chan<- prometheus.Metric) {
+	states, err := c.states()
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(credentialsDesc, err)
+		return
+	}
+	for provider, by := range states {
+		for _, st := range []gateway.Status{gateway.StatusActive, gateway.StatusDisabled, gateway.StatusInvalid, gateway.StatusPending} {
+			ch <- prometheus.MustNewConstMetric(credentialsDesc, prometheus.GaugeValue, float64(by[st]), provider, string(st))
+		}
+	}
+}

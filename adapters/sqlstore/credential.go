@@ -17,27 +17,32 @@ import (
 type credentialRow struct {
 	bun.BaseModel `bun:"table:credentials"`
 
-	ID         string    `bun:"id,pk"`
-	ProviderID string    `bun:"provider_id"`
-	Name       string    `bun:"name"`
-	Secret     string    `bun:"secret"`
-	Weight     int       `bun:"weight"`
-	Status     string    `bun:"status"`
-	CreatedAt  time.Time `bun:"created_at,nullzero"`
-	UpdatedAt  time.Time `bun:"updated_at,nullzero"`
+	ID         string `bun:"id,pk"`
+	ProviderID string `bun:"provider_id"`
+	Name       string `bun:"name"`
+	Secret     string `bun:"secret"`
+	Weight     int    `bun:"weight"`
+	Status     string `bun:"status"`
+	// DisabledUntil and StatusReason follow the credential's health.
+	DisabledUntil time.Time `bun:"disabled_until,nullzero"`
+	StatusReason  string    `bun:"status_reason"`
+	CreatedAt     time.Time `bun:"created_at,nullzero"`
+	UpdatedAt     time.Time `bun:"updated_at,nullzero"`
 }
 
 // newCredentialRow returns c as stored, its secret sealed by key.
 func newCredentialRow(c *gateway.Credential, key *sealer) *credentialRow {
 	return &credentialRow{
-		ID:         c.ID,
-		ProviderID: c.ProviderID,
-		Name:       c.Name,
-		Secret:     key.seal(c.ID, c.Secret),
-		Weight:     c.Weight,
-		Status:     string(c.Status),
-		CreatedAt:  dbTime(c.CreatedAt),
-		UpdatedAt:  dbTime(c.UpdatedAt),
+		ID:            c.ID,
+		ProviderID:    c.ProviderID,
+		Name:          c.Name,
+		Secret:        key.seal(c.ID, c.Secret),
+		Weight:        c.Weight,
+		Status:        string(c.Status),
+		DisabledUntil: dbTime(c.DisabledUntil),
+		StatusReason:  c.StatusReason,
+		CreatedAt:     dbTime(c.CreatedAt),
+		UpdatedAt:     dbTime(c.UpdatedAt),
 	}
 }
 
@@ -48,14 +53,16 @@ func (r *credentialRow) credential(key *sealer) (*gateway.Credential, error) {
 		return nil, err
 	}
 	return &gateway.Credential{
-		ID:         r.ID,
-		ProviderID: r.ProviderID,
-		Name:       r.Name,
-		Secret:     secret,
-		Weight:     r.Weight,
-		Status:     gateway.Status(r.Status),
-		CreatedAt:  dbTime(r.CreatedAt),
-		UpdatedAt:  dbTime(r.UpdatedAt),
+		ID:            r.ID,
+		ProviderID:    r.ProviderID,
+		Name:          r.Name,
+		Secret:        secret,
+		Weight:        r.Weight,
+		Status:        gateway.Status(r.Status),
+		DisabledUntil: dbTime(r.DisabledUntil),
+		StatusReason:  r.StatusReason,
+		CreatedAt:     dbTime(r.CreatedAt),
+		UpdatedAt:     dbTime(r.UpdatedAt),
 	}, nil
 }
 
@@ -165,4 +172,45 @@ func (s *Store) DeleteCredential(ctx context.Context, id string) error {
 		return notFound("credential", id)
 	}
 	return nil
+}
+
+// credentialEventRow is a row of credential_events.
+type credentialEventRow struct {
+	bun.BaseModel `bun:"table:credential_events"`
+
+	ID           int64     `bun:"id,pk,autoincrement"`
+	CredentialID string    `bun:"credential_id"`
+	FromStatus   string    `bun:"from_status"`
+	ToStatus     string    `bun:"to_status"`
+	Reason       string    `bun:"reason"`
+	Until        time.Time `bun:"until_time,nullzero"`
+	Time         time.Time `bun:"time,nullzero"`
+}
+
+// AddCredentialEvent keeps a change of a credential's status.
+func (s *Store) AddCredentialEvent(ctx context.Context, e *gateway.CredentialEvent) error {
+	row := &credentialEventRow{CredentialID: e.CredentialID, FromStatus: string(e.From), ToStatus: string(e.To), Reason: e.Reason,
+		Until: dbTime(e.Until), Time: dbTime(e.Time)}
+	if _, err := s.db.NewInsert().Model(row).Exec(ctx); err != nil {
+		return internal("add credential event", err)
+	}
+	return nil
+}
+
+// ListCredentialEvents returns a credential's events, newest first.
+func (s *Store) ListCredentialEvents(ctx context.Context, credentialID string, limit int) ([]*gateway.CredentialEvent, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	var rows []credentialEventRow
+	err := s.db.NewSelect().Model(&rows).Where("credential_id = ?", credentialID).OrderExpr("id DESC").Limit(int64(limit)).Scan(ctx)
+	if err != nil {
+		return nil, internal("list credential events", err)
+	}
+	out := make([]*gateway.CredentialEvent, len(rows))
+	for i, r := range rows {
+		out[i] = &gateway.CredentialEvent{CredentialID: r.CredentialID, From: gateway.Status(r.FromStatus), To: gateway.Status(r.ToStatus),
+			Reason: r.Reason, Until: dbTime(r.Until), Time: dbTime(r.Time)}
+	}
+	return out, nil
 }

@@ -29,6 +29,8 @@ const (
 //	       times in one layout, so text order is time order)
 //	{nf}   " NULLS FIRST" on PostgreSQL, where a NULL (zero) time
 //	       otherwise sorts last; nothing on SQLite, which sorts it first
+//	{serial} an increasing integer key: BIGSERIAL on PostgreSQL, INTEGER
+//	       (the rowid) on SQLite
 type schemaVersion struct {
 	name, comment string
 	statements    []string
@@ -307,6 +309,21 @@ func schemaVersions() []schemaVersion {
 		statements: []string{
 			`ALTER TABLE models ADD COLUMN max_output BIGINT NOT NULL DEFAULT 0`,
 		},
+	}, {
+		name: "20261124000018", comment: "credential_lifecycle",
+		statements: []string{
+			`ALTER TABLE credentials ADD COLUMN disabled_until {time}`,
+			`ALTER TABLE credentials ADD COLUMN status_reason TEXT NOT NULL DEFAULT ''`,
+			`CREATE TABLE IF NOT EXISTS credential_events (
+				id {serial} PRIMARY KEY,
+				credential_id TEXT NOT NULL DEFAULT '',
+				from_status TEXT NOT NULL DEFAULT '',
+				to_status TEXT NOT NULL DEFAULT '',
+				reason TEXT NOT NULL DEFAULT '',
+				until_time {time},
+				time {time})`,
+			`CREATE INDEX IF NOT EXISTS credential_events_idx ON credential_events (credential_id, id)`,
+		},
 	}}
 }
 
@@ -379,9 +396,9 @@ func (s *Store) migrate(ctx context.Context, n int, progress func(string)) error
 
 // up returns the function that applies v.
 func (s *Store) up(v schemaVersion, progress func(string)) func(context.Context, *migrate.Migrator, *migrate.Migration) error {
-	types := strings.NewReplacer("{id}", "TEXT", "{json}", "TEXT", "{time}", "TEXT", "{nf}", "")
+	types := strings.NewReplacer("{id}", "TEXT", "{json}", "TEXT", "{time}", "TEXT", "{nf}", "", "{serial}", "INTEGER")
 	if s.pg {
-		types = strings.NewReplacer("{id}", `TEXT COLLATE "C"`, "{json}", "JSONB", "{time}", "TIMESTAMPTZ", "{nf}", " NULLS FIRST")
+		types = strings.NewReplacer("{id}", `TEXT COLLATE "C"`, "{json}", "JSONB", "{time}", "TIMESTAMPTZ", "{nf}", " NULLS FIRST", "{serial}", "BIGSERIAL")
 	}
 	return func(ctx context.Context, m *migrate.Migrator, _ *migrate.Migration) error {
 		err := m.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {

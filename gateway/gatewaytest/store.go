@@ -64,6 +64,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"Alerts", testAlerts},
 		{"Ledger", testLedger},
 		{"Coupons", testCoupons},
+		{"CredentialEvents", testCredentialEvents},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

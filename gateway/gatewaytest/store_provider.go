@@ -37,20 +37,22 @@ func normProvider(p *gateway.Provider) gateway.Provider {
 // newCredential returns a valid credential with every field set.
 func newCredential(id, provider string, created time.Time) *gateway.Credential {
 	return &gateway.Credential{
-		ID:         id,
-		ProviderID: provider,
-		Name:       "cred " + id,
-		Secret:     gateway.Secret("sk-secret-" + id),
-		Weight:     3,
-		Status:     gateway.StatusActive,
-		CreatedAt:  created,
-		UpdatedAt:  created.Add(time.Minute).In(elsewhere),
+		ID:            id,
+		ProviderID:    provider,
+		Name:          "cred " + id,
+		Secret:        gateway.Secret("sk-secret-" + id),
+		Weight:        3,
+		Status:        gateway.StatusDisabled,
+		DisabledUntil: created.Add(time.Hour),
+		StatusReason:  "3 failures in a row",
+		CreatedAt:     created,
+		UpdatedAt:     created.Add(time.Minute).In(elsewhere),
 	}
 }
 
 func normCredential(c *gateway.Credential) gateway.Credential {
 	n := *c
-	n.CreatedAt, n.UpdatedAt = normTime(n.CreatedAt), normTime(n.UpdatedAt)
+	n.CreatedAt, n.UpdatedAt, n.DisabledUntil = normTime(n.CreatedAt), normTime(n.UpdatedAt), normTime(n.DisabledUntil)
 	return n
 }
 

@@ -345,8 +345,16 @@ func provideGateway(cfg config.Config, logger *slog.Logger, store gateway.Store,
 	}
 	g := gateway.New(gcfg, store, cache, drivers, hasher, clock, ids, rec)
 	if m != nil {
-		if err := m.WatchBreakers(gateway.NewAdmin(g).Breakers); err != nil {
+		admin := gateway.NewAdmin(g)
+		if err := m.WatchBreakers(admin.Breakers); err != nil {
 			logger.Error("circuit breaker metrics", "err", err)
+		}
+		if err := m.WatchCredentials(func() (map[string]map[gateway.Status]int, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			return admin.CredentialStates(ctx)
+		}); err != nil {
+			logger.Error("credential metrics", "err", err)
 		}
 	}
 	detect, stopDetect := context.WithCancel(context.Background())

@@ -1,0 +1,162 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// CredentialPolicy is when a provider's credentials are disabled, read
+// from the provider's Options (credential_failures,
+// credential_backoff_seconds, credential_backoff_max_seconds).
+type CredentialPolicy struct {
+	// Failures in a row disable a credential. Default 3.
+	Failures int64
+	// Backoff is the first disable's length; each next one in a day
+	// doubles it, up to MaxBackoff. Defaults 1m and 30m.
+	Backoff, MaxBackoff time.Duration
+}
+
+func credentialPolicy(p *Provider) CredentialPolicy {
+	num := func(key string, def int64) int64 {
+		if v, err := strconv.ParseInt(p.Options[key], 10, 64); err == nil && v > 0 {
+			return v
+		}
+		return def
+	}
+	return CredentialPolicy{
+		Failures:   num("credential_failures", 3),
+		Backoff:    time.Duration(num("credential_backoff_seconds", 60)) * time.Second,
+		MaxBackoff: time.Duration(num("credential_backoff_max_seconds", 1800)) * time.Second,
+	}
+}
+
+// usable reports whether the picker may choose c at now: active, or
+// disabled by its failures with the backoff over (then it is tried
+// again, and a success makes it active).
+func (c *Credential) usable(now time.Time) bool {
+	return c.Status == StatusActive || (c.Status == StatusDisabled && !c.DisabledUntil.IsZero() && !now.Before(c.DisabledUntil))
+}
+
+// health follows credentials' outcomes. Failures in a row are counted in
+// the Cache, so every instance's count toward the same disable; the
+// successes that reset them are flushed with the breakers' figures, off
+// the request path.
+type health struct {
+	mu        sync.Mutex
+	succeeded map[string]bool // credentials that succeeded since the last flush
+}
+
+func (h *health) success(credID string) {
+	h.mu.Lock()
+	if h.succeeded == nil {
+		h.succeeded = make(map[string]bool)
+	}
+	h.succeeded[credID] = true
+	h.mu.Unlock()
+}
+
+// flush resets the failure count of every credential that succeeded.
+func (h *health) flush(ctx context.Context, cache Cache) error {
+	h.mu.Lock()
+	done := h.succeeded
+	h.succeeded = nil
+	h.mu.Unlock()
+	for id := range done {
+		if err := cache.Delete(ctx, failuresKey(id)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func failuresKey(credID string) string { return "cf:{" + credID + "}" }
+func disablesKey(credID string) string { return "cd:{" + credID + "}" }
+
+// credentialOutcome follows one attempt's outcome for its credential: a
+// success resets its failures (and brings back one that was disabled); a
+// refusal of the credential itself (401, 403) makes it invalid; the
+// provider's failures (429, 5xx, timeouts) count, and enough in a row
+// disable it for a backoff, unless the whole provider is failing (no
+// request succeeded over the breaker's window), which is the breaker's
+// business, not the credential's. Status changes are written off the
+// request path.
+func (g *Gateway) credentialOutcome(ctx context.Context, t *target, br *breaker, cred *Credential, err error) {
+	if err == nil {
+		g.health.success(cred.ID)
+		if cred.Status != StatusActive {
+			g.changeCredential(cred.ID, StatusActive, time.Time{}, "a request succeeded after its backoff")
+		}
+		return
+	}
+	e := AsError(err)
+	if e.Code != CodeUpstream && e.Code != CodeUpstreamTimeout && e.Code != CodeRateLimited {
+		return // the request's fault, or the client's cancellation
+	}
+	if e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden {
+		g.changeCredential(cred.ID, StatusInvalid, time.Time{}, fmt.Sprintf("the provider refused it (status %d)", e.Status))
+		return
+	}
+	pol := credentialPolicy(t.provider)
+	n, ierr := g.cache.Incr(ctx, failuresKey(cred.ID), 1, 10*time.Minute)
+	if ierr != nil || n != pol.Failures {
+		return // counting on; or, past the threshold, disabled already
+	}
+	if br.sharedOK.Load()+br.pendingOK.Load() == 0 {
+		return // nothing succeeds on this provider: an outage, not this key
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		times, err := g.cache.Incr(ctx, disablesKey(cred.ID), 1, 24*time.Hour)
+		if err != nil {
+			times = 1
+		}
+		backoff := pol.Backoff << min(times-1, 30)
+		if backoff <= 0 || backoff > pol.MaxBackoff {
+			backoff = pol.MaxBackoff
+		}
+		_ = g.cache.Delete(ctx, failuresKey(cred.ID))
+		g.setCredentialStatus(ctx, cred.ID, StatusDisabled, g.clock.Now().Add(backoff),
+			fmt.Sprintf("%d failures in a row (last: %s); disabled for %s", pol.Failures, e.Message, backoff))
+	}()
+}
+
+// changeCredential writes a status change in the background.
+func (g *Gateway) changeCredential(id string, to Status, until time.Time, reason string) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		g.setCredentialStatus(ctx, id, to, until, reason)
+	}()
+}
+
+// setCredentialStatus moves a credential to a status, keeps the event and
+// tells every instance; a credential already there is left alone.
+func (g *Gateway) setCredentialStatus(ctx context.Context, id string, to Status, until time.Time, reason string) error {
+	var from Status
+	changed := false
+	now := g.clock.Now()
+	_, err := g.store.UpdateCredential(ctx, id, func(c *Credential) error {
+		from = c.Status
+		if c.Status == to && c.DisabledUntil.Equal(until) {
+			return nil
+		}
+		changed = true
+		c.Status, c.DisabledUntil, c.StatusReason, c.UpdatedAt = to, until, reason, now
+		return nil
+	})
+	if err == nil && changed {
+		err = g.store.AddCredentialEvent(ctx, &CredentialEvent{CredentialID: id, From: from, To: to, Reason: reason, Until: until, Time: now})
+		if cerr := g.Changed(ctx); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		g.cfg.Logger.Error("credential status not changed", "credential", id, "to", to, "err", err)
+	}
+	return err
+}

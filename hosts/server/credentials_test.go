@@ -1,0 +1,63 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/matryer/is"
+	"github.com/tollgate-ai/tollgate/internal/openaitest"
+)
+
+// A credential the provider refuses (401) is invalidated at once, with the
+// reason in its events; requests go on with the others; an admin brings
+// it back.
+func TestCredentialLifecycleOverHTTP(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	upstream := openaitest.New(t, "sk-good-key")
+	_, base := gatewayServer(t, map[string]string{})
+	var prov struct {
+		ID          string
+		Credentials []struct{ ID, Name string }
+	}
+	is.Equal(call(t, "POST", base+"/admin/providers", adminKey, map[string]any{
+		"name": "openai", "type": "openai", "base_url": upstream.URL, "models": []string{"gpt-*"},
+		"credentials": []map[string]any{{"name": "revoked", "secret": "sk-revoked-key", "weight": 100}, {"name": "good", "secret": "sk-good-key"}},
+	}, &prov), http.StatusCreated)
+	revoked := prov.Credentials[0].ID
+	key := clientKey(t, base)
+	is.Equal(chatStatus(t, base, key, "gpt-4o"), http.StatusOK) // the revoked key fails over to the good one
+
+	type credential struct {
+		ID, Status   string
+		StatusReason string `json:"status_reason"`
+	}
+	status := func() credential {
+		var list struct{ Data []credential }
+		is.Equal(call(t, "GET", base+"/admin/providers/"+prov.ID+"/credentials", adminKey, nil, &list), http.StatusOK)
+		for _, c := range list.Data {
+			if c.ID == revoked {
+				return c
+			}
+		}
+		t.Fatal("credential gone")
+		return credential{}
+	}
+	is.True(within(2*time.Second, func() bool { return status().Status == "invalid" }))
+	var events struct {
+		Data []struct{ From, To, Reason string }
+	}
+	is.Equal(call(t, "GET", base+"/admin/credentials/"+revoked+"/events", adminKey, nil, &events), http.StatusOK)
+	is.Equal(events.Data[0].To, "invalid")
+	_, body := get(t, base+"/metrics")
+	is.True(strings.Contains(body, `tollgate_credentials{provider="openai",status="invalid"} 1`))
+
+	var c credential
+	is.Equal(call(t, "POST", base+"/admin/credentials/"+revoked+"/enable", adminKey, map[string]any{"reason": "the key was rotated"}, &c), http.StatusOK)
+	is.Equal(c.Status, "active")
+	is.Equal(c.StatusReason, "the key was rotated")
+	is.Equal(call(t, "POST", base+"/admin/credentials/"+revoked+"/disable", adminKey, nil, &c), http.StatusOK)
+	is.Equal(c.Status, "disabled")
+}
