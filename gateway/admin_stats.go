@@ -53,12 +53,10 @@ type StatsSummary struct {
 	// ActiveProviders counts the providers the gateway routes to now:
 	// active, and opened by their Driver.
 	ActiveProviders int
-	// HealthyCredentials counts the active credentials of those
-	// providers, the ones requests may use now.
+	// HealthyCredentials counts the credentials of those providers that
+	// requests may use now (active, or back from a backoff).
 	HealthyCredentials int
-	// OpenBreakers counts the circuit breakers open now. It is 0 until
-	// the gateway has circuit breakers (they come with the routing work);
-	// the field is here so that a dashboard need not change then.
+	// OpenBreakers counts the circuit breakers open or probing now.
 	OpenBreakers int
 }
 
@@ -79,7 +77,12 @@ func (a *Admin) Summary(ctx context.Context, since, until time.Time) (*StatsSumm
 	for _, p := range points {
 		s.Totals.Add(p.StatCounts)
 	}
-	s.ActiveProviders, s.HealthyCredentials = a.g.snapshot().health()
+	s.ActiveProviders, s.HealthyCredentials = a.g.snapshot().health(a.g.clock.Now())
+	for _, b := range a.Breakers() {
+		if b.State != "closed" {
+			s.OpenBreakers++
+		}
+	}
 	return s, nil
 }
 
@@ -91,12 +94,18 @@ func (a *Admin) PruneStats(ctx context.Context, before time.Time) (int, error) {
 	return a.g.store.DeleteStatsBefore(ctx, before)
 }
 
-// health counts the providers s routes to and their credentials.
-func (s *Snapshot) health() (providers, credentials int) {
+// health counts the providers s routes to and their credentials usable
+// at now.
+func (s *Snapshot) health(now time.Time) (providers, credentials int) {
 	for _, t := range s.providers {
 		providers++
-		if t.picker != nil {
-			credentials += len(t.picker.creds) // set when the picker is made, never changed
+		if t.picker == nil {
+			continue
+		}
+		for _, c := range t.picker.creds { // set when the picker is made, never changed
+			if c.usable(now) {
+				credentials++
+			}
 		}
 	}
 	return providers, credentials

@@ -196,3 +196,21 @@ func TestBreakerAlert(t *testing.T) {
 	as = f.detected(t, gateway.AlertBreakerOpen)
 	is.Equal(as[0].Status, gateway.AlertResolved)
 }
+
+func TestSummaryCountsOpenBreakers(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	ctx := context.Background()
+	f := newFixture(t)
+	f.breakerProvider(t, "flaky", []string{"m"})
+	c := f.caller(t, gateway.KeySpec{})
+	failed := upstreamErr(gateway.CodeUpstream, 503, false)
+	f.fakes.get("flaky").fail(failed, failed, failed, failed)
+	for range 4 {
+		_, _ = f.gw.Chat(ctx, again(c), userChat("m", "hi"))
+	}
+	sum, err := f.admin.Summary(ctx, time.Time{}, time.Time{})
+	is.NoErr(err)
+	is.Equal(sum.OpenBreakers, 1)
+	is.Equal(sum.HealthyCredentials, 1)
+}
