@@ -113,6 +113,10 @@ func New(p *gateway.Provider, cfg Config) (*Upstream, error) {
 		up.static.Set(k, v)
 		up.headers.Set(k, v)
 	}
+	cfg, err = cfg.ForProvider(p.Options)
+	if err != nil {
+		return nil, err
+	}
 	up.client = httpx.NewClient("anthropic", cfg)
 	up.base = base
 	up.messagesURL = base + "/v1/messages"

@@ -151,6 +151,10 @@ func New(p *gateway.Provider, cfg Config) (*Upstream, error) {
 	for k, v := range p.Headers {
 		up.static.Set(k, v)
 	}
+	cfg, err = cfg.ForProvider(p.Options)
+	if err != nil {
+		return nil, err
+	}
 	up.client = httpx.NewClient("gemini", cfg)
 	return up, nil
 }

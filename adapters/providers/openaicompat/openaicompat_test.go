@@ -107,14 +107,18 @@ type host struct {
 func newHost(t *testing.T, basePath string) (*host, string) {
 	h := &host{srv: openaitest.New(t), basePath: basePath}
 	target, _ := url.Parse(h.srv.URL)
-	proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
-		r.SetURL(target)
-		r.Out.URL.Path = "/v1" + strings.TrimPrefix(r.In.URL.Path, basePath)
-		r.Out.URL.RawPath = ""
-		if r.Out.Header.Get("Authorization") == "" {
-			r.Out.Header.Set("Authorization", "Bearer local") // a keyless server takes anything
-		}
-	}}
+	proxy := &httputil.ReverseProxy{
+		// A fresh connection per request: a reused one that the test
+		// server closes while idle cut a stream short under load.
+		Transport: &http.Transport{DisableKeepAlives: true},
+		Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(target)
+			r.Out.URL.Path = "/v1" + strings.TrimPrefix(r.In.URL.Path, basePath)
+			r.Out.URL.RawPath = ""
+			if r.Out.Header.Get("Authorization") == "" {
+				r.Out.Header.Set("Authorization", "Bearer local") // a keyless server takes anything
+			}
+		}}
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.mu.Lock()
 		h.seen = append(h.seen, r.Clone(context.Background()))

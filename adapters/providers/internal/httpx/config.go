@@ -1,6 +1,9 @@
 package httpx
 
 import (
+	"strconv"
+
+	"github.com/tollgate-ai/tollgate/gateway"
 	"net"
 	"net/http"
 	"net/url"
@@ -88,4 +91,27 @@ func NewTransport(cfg Config) *http.Transport {
 		WriteBufferSize: 32 << 10,
 		ReadBufferSize:  32 << 10,
 	}
+}
+
+// ForProvider returns cfg with the timeouts a provider's Options set, in
+// whole seconds: timeout_seconds (Timeout: a whole non-streaming call),
+// connect_timeout_seconds (DialTimeout) and header_timeout_seconds
+// (ResponseHeaderTimeout). CodeInvalid, naming the option, for a value
+// that is not a positive integer.
+func (cfg Config) ForProvider(opts map[string]string) (Config, error) {
+	for _, o := range []struct {
+		name string
+		dst  *time.Duration
+	}{{"timeout_seconds", &cfg.Timeout}, {"connect_timeout_seconds", &cfg.DialTimeout}, {"header_timeout_seconds", &cfg.ResponseHeaderTimeout}} {
+		v, ok := opts[o.name]
+		if !ok || v == "" {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 || n > 24*3600 {
+			return cfg, gateway.Invalid("options."+o.name, "%s must be a whole number of seconds, 1 to 86400", o.name)
+		}
+		*o.dst = time.Duration(n) * time.Second
+	}
+	return cfg, nil
 }

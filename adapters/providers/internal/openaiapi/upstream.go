@@ -78,6 +78,10 @@ func New(p *gateway.Provider, cfg Config, opts ...Option) (*Upstream, error) {
 		static.Set(k, v)
 	}
 
+	cfg, err = cfg.ForProvider(p.Options)
+	if err != nil {
+		return nil, err
+	}
 	return &Upstream{
 		client:   httpx.NewClient(s.name, cfg),
 		base:     base,
