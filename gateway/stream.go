@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"strconv"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // ChatStream answers a chat request with a stream of chunks.
@@ -50,7 +53,8 @@ func (g *Gateway) chatStream(ctx context.Context, c *Caller, req *ChatRequest, i
 		if err != nil {
 			return err
 		}
-		first, err := up.Next()
+		idle := streamIdle(h.target.provider)
+		first, err := nextWithin(up, idle)
 		if err != nil {
 			_ = up.Close()
 			if errors.Is(err, io.EOF) {
@@ -60,7 +64,7 @@ func (g *Gateway) chatStream(ctx context.Context, c *Caller, req *ChatRequest, i
 		}
 		in.rec.FirstByte = g.clock.Now().Sub(in.start)
 		out = &meteredStream{g: g, in: in, up: up, first: first, wantUsage: req.WantsUsageInStream(),
-			keep: g.wantsBodies(h.target.provider.ID), promptBytes: chatEstimate(req).promptBytes}
+			keep: g.wantsBodies(h.target.provider.ID), promptBytes: chatEstimate(req).promptBytes, idle: idle}
 		return nil
 	})
 	return out, err
@@ -83,6 +87,9 @@ type meteredStream struct {
 	delivered   int64
 	promptBytes int64
 	reported    bool
+	// idle bounds the wait for each chunk (the provider's
+	// stream_idle_seconds); zero waits as long as the client does.
+	idle time.Duration
 
 	mu  sync.Mutex // Close may come from another goroutine than Next
 	end error
@@ -96,7 +103,7 @@ func (s *meteredStream) Next() (*ChatChunk, error) {
 		if s.first != nil {
 			c, s.first = s.first, nil
 		} else {
-			c, err = s.up.Next()
+			c, err = nextWithin(s.up, s.idle)
 		}
 		if err != nil {
 			s.stop(err)
@@ -157,4 +164,38 @@ func (s *meteredStream) stop(err error) {
 		s.in.rec.Usage = Usage{PromptTokens: prompt, CompletionTokens: completion, TotalTokens: prompt + completion}
 	}
 	s.g.finish(s.in, err)
+}
+
+// DefaultStreamIdle is how long a stream may go without a chunk before it
+// is cut as timed out, unless the provider's stream_idle_seconds says
+// otherwise.
+const DefaultStreamIdle = 5 * time.Minute
+
+// streamIdle is a provider's stream_idle_seconds, or DefaultStreamIdle.
+func streamIdle(p *Provider) time.Duration {
+	if n, err := strconv.Atoi(p.Options["stream_idle_seconds"]); err == nil && n > 0 {
+		return time.Duration(n) * time.Second
+	}
+	return DefaultStreamIdle
+}
+
+// nextWithin is up.Next bounded by idle: when no chunk comes in time the
+// upstream stream is closed (which ends the provider's generation) and
+// the error is CodeUpstreamTimeout, Delivered.
+func nextWithin(up ChatStream, idle time.Duration) (*ChatChunk, error) {
+	if idle <= 0 {
+		return up.Next()
+	}
+	var idled atomic.Bool
+	t := time.AfterFunc(idle, func() {
+		idled.Store(true)
+		_ = up.Close()
+	})
+	c, err := up.Next()
+	t.Stop()
+	if err != nil && idled.Load() {
+		return nil, &Error{Code: CodeUpstreamTimeout, Delivered: true, Err: err,
+			Message: "the upstream sent nothing for " + idle.String()}
+	}
+	return c, err
 }
