@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -173,21 +174,34 @@ func excludedFromBreaker(err error) bool {
 
 func (b *breaker) key(what string) string { return "brk:{" + b.provider + "}:" + what }
 
+// outcomesKey names the figures of the current reset generation: a reset
+// starts new figures, leaving the old ones to lapse.
+func (b *breaker) outcomesKey() string {
+	return b.key("outcomes:" + strconv.FormatInt(b.resets.Load(), 10))
+}
+
 // flush adds this instance's outcomes to the Cache and reads back the
 // cluster's figures, the "open until" marker and the reset generation.
 func (b *breaker) flush(ctx context.Context, cache Cache) error {
+	// A reset anywhere comes first: what this instance was about to share
+	// belongs to the breaker before it.
+	gen, err := cache.Incr(ctx, b.key("resets"), 0, 0)
+	if err != nil {
+		return err
+	}
+	if gen > b.resets.Swap(gen) {
+		b.resetLocal()
+	}
 	if b.closed.Swap(false) {
-		// The probes passed: the failures that opened it are history.
-		if err := cache.Delete(ctx, b.key("open")); err != nil {
+		// The probes passed: closed everywhere, and the failures that
+		// opened it are history.
+		if err := b.reset(ctx, cache); err != nil {
 			b.closed.Store(true)
-			return err
-		}
-		if err := cache.Delete(ctx, b.key("outcomes")); err != nil {
 			return err
 		}
 	}
 	ok, failed := b.pendingOK.Swap(0), b.pendingFailed.Swap(0)
-	o, err := cache.AddOutcomes(ctx, b.key("outcomes"), ok, failed, breakerWindow)
+	o, err := cache.AddOutcomes(ctx, b.outcomesKey(), ok, failed, breakerWindow)
 	if err != nil {
 		b.pendingOK.Add(ok)
 		b.pendingFailed.Add(failed)
@@ -204,7 +218,8 @@ func (b *breaker) flush(ctx context.Context, cache Cache) error {
 	}
 	if b.opened.Swap(false) {
 		until := b.openUntil.Load()
-		if err := cache.Set(ctx, b.key("open"), []byte(strconv.FormatInt(until, 10)), time.Until(time.Unix(0, until))+time.Minute); err != nil {
+		marker := strconv.FormatInt(until, 10) + ":" + strconv.FormatInt(gen, 10)
+		if err := cache.Set(ctx, b.key("open"), []byte(marker), time.Until(time.Unix(0, until))+time.Minute); err != nil {
 			b.opened.Store(true)
 			return err
 		}
@@ -212,7 +227,12 @@ func (b *breaker) flush(ctx context.Context, cache Cache) error {
 	raw, err := cache.Get(ctx, b.key("open"))
 	switch {
 	case err == nil:
-		if until, perr := strconv.ParseInt(string(raw), 10, 64); perr == nil && until > b.openUntil.Load() {
+		// A marker from before the last reset (written by an instance
+		// that had not seen it yet) is stale.
+		u, g, _ := strings.Cut(string(raw), ":")
+		until, perr := strconv.ParseInt(u, 10, 64)
+		markGen, gerr := strconv.ParseInt(g, 10, 64)
+		if perr == nil && gerr == nil && markGen >= b.resets.Load() && until > b.openUntil.Load() {
 			b.openUntil.Store(until) // opened elsewhere
 		}
 	case IsCode(err, CodeNotFound):
@@ -221,13 +241,6 @@ func (b *breaker) flush(ctx context.Context, cache Cache) error {
 		}
 	default:
 		return err
-	}
-	gen, err := cache.Incr(ctx, b.key("resets"), 0, 0)
-	if err != nil {
-		return err
-	}
-	if gen > b.resets.Swap(gen) {
-		b.resetLocal()
 	}
 	return nil
 }
@@ -243,14 +256,11 @@ func (b *breaker) resetLocal() {
 	b.sharedFailed.Store(0)
 }
 
-// reset closes the breaker on every instance: the marker and the figures
-// go, and the reset generation moves, which each instance sees at its
-// next flush.
+// reset closes the breaker on every instance: the marker goes, and the
+// reset generation moves, which each instance sees at its next flush and
+// which starts new figures.
 func (b *breaker) reset(ctx context.Context, cache Cache) error {
 	if err := cache.Delete(ctx, b.key("open")); err != nil {
-		return err
-	}
-	if err := cache.Delete(ctx, b.key("outcomes")); err != nil {
 		return err
 	}
 	gen, err := cache.Incr(ctx, b.key("resets"), 1, 0)
