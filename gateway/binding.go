@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"path"
 	"time"
 )
 
@@ -26,8 +25,8 @@ func (b *Binding) Validate() error {
 	if b.Namespace == "" {
 		return Invalid("namespace", "namespace is required")
 	}
-	if _, err := path.Match(b.Model, ""); err != nil || b.Model == "" {
-		return Invalid("model", "model must be a name or a valid pattern")
+	if !validPattern(b.Model) {
+		return Invalid("model", "model must be a name, a wildcard pattern, or re: and a regular expression")
 	}
 	if b.ProviderID == "" {
 		return Invalid("provider_id", "provider_id is required")
@@ -40,8 +39,7 @@ func (b *Binding) Matches(namespace, model string) bool {
 	if b.Namespace != namespace {
 		return false
 	}
-	ok, _ := path.Match(b.Model, model)
-	return ok
+	return matchModel(b.Model, model)
 }
 
 // BindingStore keeps bindings.

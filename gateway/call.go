@@ -111,6 +111,9 @@ func (g *Gateway) attempt(ctx context.Context, chain []hop, in *inflight, call f
 	for _, h := range chain {
 		br := g.breakers.get(h.target.provider)
 		for len(in.rec.Attempts) < g.cfg.MaxAttempts {
+			if d := g.cfg.FailoverDeadline; d > 0 && last != nil && g.clock.Now().Sub(in.start) >= d {
+				return last // no time left to try another
+			}
 			cred := h.target.picker.pick(tried, g.clock.Now())
 			if cred == nil {
 				break

@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/matryer/is"
 	"github.com/tollgate-ai/tollgate/gateway"
@@ -119,4 +120,19 @@ func TestEmbeddings(t *testing.T) {
 
 	_, err = f.gw.Embeddings(context.Background(), c, &gateway.EmbedRequest{Model: "emb-1"})
 	is.Equal(gateway.AsError(err).Field, "input")
+}
+
+// No new attempt starts once the failover deadline has passed.
+func TestFailoverDeadline(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	f := newFixtureWith(t, gateway.Config{FailoverDeadline: time.Second, MaxAttempts: 5})
+	f.provider(t, "p", []string{"m"}, 1, 1, 1)
+	c := f.caller(t, gateway.KeySpec{})
+	up := f.fakes.get("p")
+	up.slow = func() { f.clock.Advance(2 * time.Second) } // each attempt takes two seconds
+	up.fail(upstreamErr(gateway.CodeUpstream, 503, false), upstreamErr(gateway.CodeUpstream, 503, false))
+	_, err := f.gw.Chat(context.Background(), c, userChat("m", "hi"))
+	is.Equal(gateway.ErrorCode(err), gateway.CodeUpstream)
+	is.Equal(len(up.callLog()), 1) // the first failed past the deadline: no second try
 }

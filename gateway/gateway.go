@@ -18,6 +18,10 @@ type Config struct {
 	// credentials and providers when calls fail before the provider could
 	// have processed them. Default 3.
 	MaxAttempts int
+	// FailoverDeadline bounds failover: no new attempt starts once a
+	// request is this old, and the last error is returned. Zero means no
+	// bound besides MaxAttempts and the client's context.
+	FailoverDeadline time.Duration
 	// ReloadInterval is how often the Snapshot is rebuilt from the Store
 	// even without a change event, to heal a missed event. Default 1m.
 	ReloadInterval time.Duration

@@ -171,6 +171,7 @@ type fakeUpstream struct {
 	calls    []fakeCall
 	answers  []int           // statuses of the next pass-through answers
 	sent     []*http.Request // pass-through requests as forwarded
+	slow     func()          // runs in each call, as the time it takes
 }
 
 type fakeCall struct {
@@ -186,6 +187,9 @@ func (u *fakeUpstream) fail(errs ...error) {
 }
 
 func (u *fakeUpstream) called(cred *gateway.Credential, req *gateway.ChatRequest) error {
+	if u.slow != nil {
+		u.slow()
+	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	u.calls = append(u.calls, fakeCall{cred: cred.Name, model: req.Model, req: *req})

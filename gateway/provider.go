@@ -3,8 +3,8 @@ package gateway
 import (
 	"context"
 	"net/url"
-	"path"
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -48,8 +48,13 @@ func (p *Provider) Validate() error {
 		}
 	}
 	for _, m := range p.Models {
-		if _, err := path.Match(m, ""); err != nil || m == "" {
+		if !validPattern(m) {
 			return Invalid("models", "model pattern %q is not valid", m)
+		}
+	}
+	for _, m := range strings.Split(p.Options["models_exclude"], ",") {
+		if m = strings.TrimSpace(m); m != "" && !validPattern(m) {
+			return Invalid("options.models_exclude", "model pattern %q is not valid", m)
 		}
 	}
 	switch p.Status {
@@ -61,9 +66,24 @@ func (p *Provider) Validate() error {
 }
 
 // Serves reports whether one of the provider's model patterns matches model.
+//
+// Patterns are wildcards or, with the "re:" prefix, regular expressions;
+// the "models_exclude" option (comma-separated patterns) takes models out
+// of what the include patterns let in.
 func (p *Provider) Serves(model string) bool {
 	for _, pat := range p.Models {
-		if ok, _ := path.Match(pat, model); ok {
+		if matchModel(pat, model) {
+			return !p.excludes(model)
+		}
+	}
+	return false
+}
+
+// excludes reports whether the provider's models_exclude option names
+// model.
+func (p *Provider) excludes(model string) bool {
+	for _, pat := range strings.Split(p.Options["models_exclude"], ",") {
+		if pat = strings.TrimSpace(pat); pat != "" && matchModel(pat, model) {
 			return true
 		}
 	}

@@ -127,3 +127,34 @@ func TestCredentialWeights(t *testing.T) {
 	is.Equal(count["alpha-b"], 2)
 	is.Equal(order, "aabaaaba") // smooth: never three of a in a row here
 }
+
+func TestModelPatterns(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	ctx := context.Background()
+	f := newFixture(t)
+	_, err := f.admin.CreateProvider(ctx, &gateway.Provider{Name: "bad", Type: "fake", Models: []string{"re:(("}})
+	is.Equal(gateway.AsError(err).Field, "models")
+	p := f.provider(t, "wide", []string{"gpt-*", "re:^o[0-9]+(-mini)?$"}, 1)
+	opts := map[string]string{"models_exclude": "gpt-*-audio*, gpt-4o-realtime*"}
+	_, err = f.admin.UpdateProvider(ctx, p.ID, gateway.ProviderUpdate{Options: &opts})
+	is.NoErr(err)
+	other := f.provider(t, "other", nil, 1)
+	_, err = f.admin.CreateBinding(ctx, &gateway.Binding{Model: "re:^claude-(sonnet|opus)-4", ProviderID: other.ID})
+	is.NoErr(err)
+	_, err = f.admin.CreateBinding(ctx, &gateway.Binding{Model: "re:[", ProviderID: other.ID})
+	is.Equal(gateway.AsError(err).Field, "model")
+	c := f.caller(t, gateway.KeySpec{})
+	for model, want := range map[string]string{
+		"gpt-4o": "wide", "o3": "wide", "o4-mini": "wide", "claude-sonnet-4-5": "other", "claude-opus-4-1": "other",
+		"gpt-4o-audio-preview": "", "o3-pro": "", "claude-haiku-4": "",
+	} {
+		route, err := f.gw.RouteOf(c, model)
+		if want == "" {
+			is.Equal(gateway.ErrorCode(err), gateway.CodeNotFound) // excluded, or no pattern matches
+			continue
+		}
+		is.NoErr(err)
+		is.Equal(route.Provider, want)
+	}
+}

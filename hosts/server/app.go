@@ -310,14 +310,15 @@ func provideGateway(cfg config.Config, logger *slog.Logger, store gateway.Store,
 		fallback = memory.NewCache(clock)
 	}
 	gcfg := gateway.Config{
-		MaxAttempts:    cfg.MaxAttempts,
-		ReloadInterval: cfg.ReloadInterval,
-		Logger:         logger,
-		Limits:         gateway.Limits(cfg.Limits),
-		Instances:      cfg.Instances,
-		LogBodies:      cfg.LogBodies,
-		Notifier:       notifier,
-		Tracer:         tracer, // nil when tracing is off
+		MaxAttempts:      cfg.MaxAttempts,
+		FailoverDeadline: cfg.FailoverDeadline,
+		ReloadInterval:   cfg.ReloadInterval,
+		Logger:           logger,
+		Limits:           gateway.Limits(cfg.Limits),
+		Instances:        cfg.Instances,
+		LogBodies:        cfg.LogBodies,
+		Notifier:         notifier,
+		Tracer:           tracer, // nil when tracing is off
 		Anonymous: gateway.Anonymous{
 			Models: cfg.Anonymous.Models, Limits: gateway.Limits(cfg.Anonymous.Limits), Namespace: cfg.Anonymous.Namespace,
 		},

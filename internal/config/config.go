@@ -131,6 +131,9 @@ type Config struct {
 	// client address limited on its own. Off unless models are listed;
 	// TOLLGATE_ANONYMOUS_MODELS takes a comma-separated list.
 	Anonymous Anonymous `yaml:"anonymous"`
+	// FailoverDeadline stops failover once a request is this old.
+	// TOLLGATE_FAILOVER_DEADLINE, default 0: no bound but max_attempts.
+	FailoverDeadline time.Duration `yaml:"failover_deadline"`
 	// AlertInterval is how often the alert detectors run.
 	// TOLLGATE_ALERT_INTERVAL, default 1m.
 	AlertInterval time.Duration `yaml:"alert_interval"`
@@ -316,6 +319,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	}{
 		{"TOLLGATE_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout},
 		{"TOLLGATE_RELOAD_INTERVAL", &c.ReloadInterval},
+		{"TOLLGATE_FAILOVER_DEADLINE", &c.FailoverDeadline},
 		{"TOLLGATE_ALERT_INTERVAL", &c.AlertInterval},
 		{"TOLLGATE_RECONCILE_INTERVAL", &c.ReconcileInterval},
 		{"TOLLGATE_RECORD_INTERVAL", &c.RecordInterval},
