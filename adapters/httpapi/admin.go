@@ -25,6 +25,8 @@ func (s *Server) adminRoutes(r *mux.Router) {
 	h("/providers/{id}/credentials/import", s.importCredentials, http.MethodPost)
 	h("/providers/{id}/credentials/delete", s.deleteCredentials, http.MethodPost)
 	h("/providers/{id}/credentials/export", s.exportCredentials, http.MethodGet)
+	h("/validation/providers/{id}", s.validateProvider, http.MethodPost)
+	h("/validation/history", s.validationHistory, http.MethodGet)
 	h("/circuit-breakers", s.listBreakers, http.MethodGet)
 	h("/circuit-breakers/reset-all", s.resetAllBreakers, http.MethodPost)
 	h("/circuit-breakers/{provider}", s.getBreaker, http.MethodGet)

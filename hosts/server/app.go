@@ -361,6 +361,9 @@ func provideGateway(cfg config.Config, logger *slog.Logger, store gateway.Store,
 	detect, stopDetect := context.WithCancel(context.Background())
 	go g.RunDetectors(detect, cfg.AlertInterval)
 	go g.RunReconciler(detect, cfg.ReconcileInterval)
+	if cfg.ValidationInterval > 0 {
+		go g.RunValidation(detect, cfg.ValidationInterval)
+	}
 	return g, func() {
 		stopDetect()
 		if err := g.Close(); err != nil {

@@ -61,3 +61,50 @@ func TestCredentialLifecycleOverHTTP(t *testing.T) {
 	is.Equal(call(t, "POST", base+"/admin/credentials/"+revoked+"/disable", adminKey, nil, &c), http.StatusOK)
 	is.Equal(c.Status, "disabled")
 }
+
+// Validation checks each credential with a models listing: a refused key
+// is invalidated, a good one disabled by hand comes back, and the run is
+// in the history.
+func TestValidationOverHTTP(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	upstream := openaitest.New(t, "sk-good-key", "sk-other-good")
+	_, base := gatewayServer(t, map[string]string{})
+	var prov struct {
+		ID          string
+		Credentials []struct{ ID string }
+	}
+	is.Equal(call(t, "POST", base+"/admin/providers", adminKey, map[string]any{
+		"name": "openai", "type": "openai", "base_url": upstream.URL, "models": []string{"gpt-*"},
+		"credentials": []map[string]any{{"secret": "sk-good-key"}, {"secret": "sk-revoked"}, {"secret": "sk-other-good"}},
+	}, &prov), http.StatusCreated)
+	parked := prov.Credentials[2].ID
+	is.Equal(call(t, "POST", base+"/admin/credentials/"+parked+"/disable", adminKey, nil, nil), http.StatusOK)
+
+	var run struct {
+		Checked, Valid int
+		Results        []struct {
+			CredentialID string `json:"credential_id"`
+			OK           bool
+			Status       string
+		}
+	}
+	is.Equal(call(t, "POST", base+"/admin/validation/providers/"+prov.ID, adminKey, map[string]any{"concurrency": 2}, &run), http.StatusOK)
+	is.Equal(run.Checked, 3)
+	is.Equal(run.Valid, 2)
+	status := map[string]string{}
+	for _, r := range run.Results {
+		status[r.CredentialID] = r.Status
+	}
+	is.Equal(status[prov.Credentials[1].ID], "invalid") // refused
+	is.Equal(status[parked], "active")                  // validated, so back in use
+
+	var again struct{ Checked, Skipped int }
+	is.Equal(call(t, "POST", base+"/admin/validation/providers/"+prov.ID, adminKey, map[string]any{"skip_validated_within_seconds": 3600}, &again), http.StatusOK)
+	is.Equal(again.Checked, 0)
+	is.Equal(again.Skipped, 3)
+	var history struct{ Data []struct{ Checked int } }
+	is.Equal(call(t, "GET", base+"/admin/validation/history", adminKey, nil, &history), http.StatusOK)
+	is.Equal(len(history.Data), 2)
+	is.Equal(history.Data[1].Checked, 3) // newest first
+}

@@ -131,6 +131,10 @@ type Config struct {
 	// client address limited on its own. Off unless models are listed;
 	// TOLLGATE_ANONYMOUS_MODELS takes a comma-separated list.
 	Anonymous Anonymous `yaml:"anonymous"`
+	// ValidationInterval is how often every credential is checked in the
+	// background (a models listing); 0 turns it off.
+	// TOLLGATE_VALIDATION_INTERVAL, default 1h.
+	ValidationInterval time.Duration `yaml:"validation_interval"`
 	// FailoverDeadline stops failover once a request is this old.
 	// TOLLGATE_FAILOVER_DEADLINE, default 0: no bound but max_attempts.
 	FailoverDeadline time.Duration `yaml:"failover_deadline"`
@@ -207,25 +211,26 @@ func (c *Config) StoreDSN() string {
 // Default returns the configuration with nothing set.
 func Default() Config {
 	return Config{
-		Addr:              ":8080",
-		DataDir:           "./data",
-		RedisPrefix:       "tollgate:",
-		LimitFallback:     "local",
-		Instances:         1,
-		ShutdownTimeout:   30 * time.Second,
-		MaxBodyBytes:      16 << 20,
-		LogLevel:          "info",
-		LogFormat:         "text",
-		MaxAttempts:       3,
-		ReloadInterval:    time.Minute,
-		AlertInterval:     time.Minute,
-		ReconcileInterval: 5 * time.Minute,
-		RecordBatch:       500,
-		RecordInterval:    time.Second,
-		RecordRetention:   30 * 24 * time.Hour,
-		StatsRetention:    90 * 24 * time.Hour,
-		MetricsEnabled:    true,
-		TraceSample:       1,
+		Addr:               ":8080",
+		DataDir:            "./data",
+		RedisPrefix:        "tollgate:",
+		LimitFallback:      "local",
+		Instances:          1,
+		ShutdownTimeout:    30 * time.Second,
+		MaxBodyBytes:       16 << 20,
+		LogLevel:           "info",
+		LogFormat:          "text",
+		MaxAttempts:        3,
+		ReloadInterval:     time.Minute,
+		AlertInterval:      time.Minute,
+		ReconcileInterval:  5 * time.Minute,
+		ValidationInterval: time.Hour,
+		RecordBatch:        500,
+		RecordInterval:     time.Second,
+		RecordRetention:    30 * 24 * time.Hour,
+		StatsRetention:     90 * 24 * time.Hour,
+		MetricsEnabled:     true,
+		TraceSample:        1,
 	}
 }
 
@@ -320,6 +325,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 		{"TOLLGATE_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout},
 		{"TOLLGATE_RELOAD_INTERVAL", &c.ReloadInterval},
 		{"TOLLGATE_FAILOVER_DEADLINE", &c.FailoverDeadline},
+		{"TOLLGATE_VALIDATION_INTERVAL", &c.ValidationInterval},
 		{"TOLLGATE_ALERT_INTERVAL", &c.AlertInterval},
 		{"TOLLGATE_RECONCILE_INTERVAL", &c.ReconcileInterval},
 		{"TOLLGATE_RECORD_INTERVAL", &c.RecordInterval},
