@@ -104,12 +104,16 @@ func (g *Gateway) prepare(ctx context.Context, c *Caller, in *inflight, model st
 // attempt runs call on the chain's credentials until one succeeds, an
 // error may not be retried, or MaxAttempts calls were made. Within a
 // provider the credentials are tried in the picker's order before the
-// next provider of the chain. Each call runs in its attempt's span.
+// next provider of the chain. A failure the provider's retry policies
+// match is handled as its rule says (see RetryPolicy); the rest as
+// retryable says. Each call runs in its attempt's span.
 func (g *Gateway) attempt(ctx context.Context, chain []hop, in *inflight, call func(context.Context, hop, *Credential) error) error {
 	tried := make(map[string]bool)
+	snap := g.snapshot()
 	var last error
 	for _, h := range chain {
 		br := g.breakers.get(h.target.provider)
+	provider:
 		for len(in.rec.Attempts) < g.cfg.MaxAttempts {
 			if d := g.cfg.FailoverDeadline; d > 0 && last != nil && g.clock.Now().Sub(in.start) >= d {
 				return last // no time left to try another
@@ -118,30 +122,41 @@ func (g *Gateway) attempt(ctx context.Context, chain []hop, in *inflight, call f
 			if cred == nil {
 				break
 			}
-			tk, err := br.allow(ctx, g.cache)
-			if err != nil {
-				// An open breaker skips the provider: nothing is sent,
-				// and the next provider of the chain is tried.
-				in.rec.Attempts = append(in.rec.Attempts, newAttempt(h, cred, err, 0))
-				last = err
-				break
-			}
 			tried[cred.ID] = true
-			start := g.clock.Now()
-			actx, span := g.cfg.Tracer.StartAttempt(ctx, h.target.provider.ID, cred.ID, h.model)
-			err = call(actx, h, cred)
-			tk.end(err)
-			g.credentialOutcome(ctx, h.target, br, cred, err)
-			a := newAttempt(h, cred, err, g.clock.Now().Sub(start))
-			span(a.Status, err)
-			in.rec.ProviderID, in.rec.CredentialID = h.target.provider.ID, cred.ID
-			in.rec.Attempts = append(in.rec.Attempts, a)
+			err := g.try(ctx, h, br, cred, in, call)
 			if err == nil {
 				return nil
 			}
 			last = err
-			if !retryable(err) || ctx.Err() != nil {
+			if IsCode(err, CodeUnavailable) && AsError(err).Type == "circuit_open" {
+				break // an open breaker skips the provider
+			}
+			e := AsError(err)
+			rule := snap.ruleFor(h.target.provider, e)
+			if rule == nil || e.Delivered || ctx.Err() != nil {
+				if !retryable(err) || ctx.Err() != nil {
+					return err
+				}
+				continue
+			}
+			switch rule.Action {
+			case ActionFail:
 				return err
+			case ActionNextProvider:
+				break provider
+			case ActionDisableCredential:
+				d := rule.DisableFor
+				if d <= 0 {
+					d = 5 * time.Minute
+				}
+				g.changeCredential(cred.ID, StatusDisabled, g.clock.Now().Add(d), "retry policy: "+e.Message)
+			case ActionInvalidateCredential:
+				g.changeCredential(cred.ID, StatusInvalid, time.Time{}, "retry policy: "+e.Message)
+			case ActionRetry:
+				if err = g.retrySame(ctx, h, br, cred, in, call, rule); err == nil {
+					return nil
+				}
+				last = err
 			}
 		}
 	}
@@ -149,6 +164,52 @@ func (g *Gateway) attempt(ctx context.Context, chain []hop, in *inflight, call f
 		return Errorf(CodeUnavailable, "no active upstream credential for model %s", quote(in.rec.Model))
 	}
 	return last
+}
+
+// try makes one attempt with cred, through the provider's breaker, and
+// records it.
+func (g *Gateway) try(ctx context.Context, h hop, br *breaker, cred *Credential, in *inflight, call func(context.Context, hop, *Credential) error) error {
+	tk, err := br.allow(ctx, g.cache)
+	if err != nil {
+		// An open breaker: nothing is sent.
+		in.rec.Attempts = append(in.rec.Attempts, newAttempt(h, cred, err, 0))
+		return err
+	}
+	start := g.clock.Now()
+	actx, span := g.cfg.Tracer.StartAttempt(ctx, h.target.provider.ID, cred.ID, h.model)
+	err = call(actx, h, cred)
+	tk.end(err)
+	g.credentialOutcome(ctx, h.target, br, cred, err)
+	a := newAttempt(h, cred, err, g.clock.Now().Sub(start))
+	span(a.Status, err)
+	in.rec.ProviderID, in.rec.CredentialID = h.target.provider.ID, cred.ID
+	in.rec.Attempts = append(in.rec.Attempts, a)
+	return err
+}
+
+// retrySame calls cred again as an ActionRetry rule says: up to its
+// MaxRetries (1 when unset) more times, Backoff apart, within
+// MaxAttempts, while the failures are not Delivered.
+func (g *Gateway) retrySame(ctx context.Context, h hop, br *breaker, cred *Credential, in *inflight, call func(context.Context, hop, *Credential) error, rule *RetryRule) error {
+	var err error
+	for range max(rule.MaxRetries, 1) {
+		if len(in.rec.Attempts) >= g.cfg.MaxAttempts {
+			break
+		}
+		if rule.Backoff > 0 {
+			t := time.NewTimer(rule.Backoff)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			case <-t.C:
+			}
+		}
+		if err = g.try(ctx, h, br, cred, in, call); err == nil || AsError(err).Delivered {
+			return err
+		}
+	}
+	return err
 }
 
 // retryable reports whether another credential or provider may be tried

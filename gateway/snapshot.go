@@ -27,6 +27,8 @@ type Snapshot struct {
 	// balances are the Store's credit balances, which the Cache starts
 	// from when it has none for an account.
 	balances map[string]Micros
+	// policies are the retry policies, by priority.
+	policies []*RetryPolicy
 	BuiltAt  time.Time
 }
 
@@ -82,6 +84,20 @@ func loadSnapshot(ctx context.Context, s Store, open openUpstream, pick reusePic
 	if err != nil {
 		return nil, nil, fmt.Errorf("load balances: %w", err)
 	}
+	policies, err := s.ListPolicies(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load retry policies: %w", err)
+	}
+	var skippedPolicies []error
+	usable := policies[:0]
+	for _, p := range policies {
+		if err := p.Validate(); err != nil { // compiles the rules' expressions
+			skippedPolicies = append(skippedPolicies, fmt.Errorf("retry policy %s: %w", p.Name, err))
+			continue
+		}
+		usable = append(usable, p)
+	}
+	sort.SliceStable(usable, func(i, j int) bool { return usable[i].Priority < usable[j].Priority })
 
 	snap := &Snapshot{
 		keys:      make(map[string]*Key, len(keys)),
@@ -91,6 +107,7 @@ func loadSnapshot(ctx context.Context, s Store, open openUpstream, pick reusePic
 		catalog:   models,
 		settings:  settings,
 		balances:  balances,
+		policies:  usable,
 		BuiltAt:   now,
 	}
 	for _, a := range accounts {
@@ -107,7 +124,7 @@ func loadSnapshot(ctx context.Context, s Store, open openUpstream, pick reusePic
 			byProvider[c.ProviderID] = append(byProvider[c.ProviderID], c)
 		}
 	}
-	var skipped []error
+	skipped := skippedPolicies
 	for _, p := range providers {
 		if p.Status != StatusActive {
 			continue

@@ -21,4 +21,5 @@ type Store interface {
 	AlertStore
 	LedgerStore
 	CouponStore
+	PolicyStore
 }

@@ -46,6 +46,7 @@ type Store struct {
 	records     map[string]*gateway.RequestRecord
 	ledger      ledger
 	coupons     coupons
+	policies    map[string]*gateway.RetryPolicy
 	// credentialEvents are kept in the order they were added.
 	credentialEvents []*gateway.CredentialEvent
 	stats            map[gateway.StatKey]*gateway.StatCounts

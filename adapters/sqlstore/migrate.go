@@ -324,6 +324,17 @@ func schemaVersions() []schemaVersion {
 				time {time})`,
 			`CREATE INDEX IF NOT EXISTS credential_events_idx ON credential_events (credential_id, id)`,
 		},
+	}, {
+		name: "20261124000019", comment: "retry_policies",
+		statements: []string{
+			`CREATE TABLE IF NOT EXISTS retry_policies (
+				name {id} PRIMARY KEY,
+				id TEXT NOT NULL DEFAULT '',
+				priority BIGINT NOT NULL DEFAULT 0,
+				rules {json},
+				created_at {time},
+				updated_at {time})`,
+		},
 	}}
 }
 

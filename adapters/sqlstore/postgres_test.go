@@ -181,7 +181,7 @@ func pgSuiteStore(t *testing.T, key []byte) *sqlstore.Store {
 	t.Cleanup(func() {
 		// Children first, for the foreign keys.
 		const empty = "DELETE FROM request_records; DELETE FROM request_stats; DELETE FROM bindings; DELETE FROM credentials; " +
-			"DELETE FROM providers; DELETE FROM keys; DELETE FROM accounts; DELETE FROM models; DELETE FROM settings; DELETE FROM alerts; DELETE FROM ledger_entries; DELETE FROM account_balances; DELETE FROM coupons; DELETE FROM coupon_redemptions; DELETE FROM credential_events"
+			"DELETE FROM providers; DELETE FROM keys; DELETE FROM accounts; DELETE FROM models; DELETE FROM settings; DELETE FROM alerts; DELETE FROM ledger_entries; DELETE FROM account_balances; DELETE FROM coupons; DELETE FROM coupon_redemptions; DELETE FROM credential_events; DELETE FROM retry_policies"
 		if _, err := s.DB().ExecContext(context.WithoutCancel(t.Context()), empty); err != nil {
 			t.Errorf("empty the schema for the next subtest: %v", err)
 			return // and do not reuse it

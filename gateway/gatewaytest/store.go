@@ -65,6 +65,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		{"Ledger", testLedger},
 		{"Coupons", testCoupons},
 		{"CredentialEvents", testCredentialEvents},
+		{"Policies", testPolicies},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -108,3 +108,26 @@ func TestValidationOverHTTP(t *testing.T) {
 	is.Equal(len(history.Data), 2)
 	is.Equal(history.Data[1].Checked, 3) // newest first
 }
+
+func TestRetryPoliciesOverHTTP(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	_, base := gatewayServer(t, map[string]string{})
+	is.Equal(call(t, "PUT", base+"/admin/retry-policies/strict", adminKey, map[string]any{"rules": []map[string]any{
+		{"regexp": "(", "action": "fail"}}}, nil), http.StatusBadRequest) // the regular expression is checked
+	var pol struct {
+		Name  string
+		Rules []struct {
+			Action         string
+			BackoffSeconds float64 `json:"backoff_seconds"`
+		}
+	}
+	is.Equal(call(t, "PUT", base+"/admin/retry-policies/strict", adminKey, map[string]any{"priority": 1, "rules": []map[string]any{
+		{"statuses": []int{529}, "action": "retry", "max_retries": 2, "backoff_seconds": 0.5}}}, &pol), http.StatusOK)
+	is.Equal(pol.Rules[0].BackoffSeconds, 0.5)
+	var list struct{ Data []struct{ Name string } }
+	is.Equal(call(t, "GET", base+"/admin/retry-policies", adminKey, nil, &list), http.StatusOK)
+	is.Equal(list.Data[0].Name, "strict")
+	is.Equal(call(t, "DELETE", base+"/admin/retry-policies/strict", adminKey, nil, nil), http.StatusOK)
+	is.Equal(call(t, "DELETE", base+"/admin/retry-policies/strict", adminKey, nil, nil), http.StatusNotFound)
+}
