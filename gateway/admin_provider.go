@@ -232,3 +232,42 @@ func (a *Admin) CredentialStates(ctx context.Context) (map[string]map[Status]int
 	}
 	return out, nil
 }
+
+// PinCredential makes a credential the one its provider uses while it
+// can (the others stand by for failover), through the provider's
+// pinned_credential option. CodeNotFound if there is no such credential.
+func (a *Admin) PinCredential(ctx context.Context, id string) (*Provider, error) {
+	cs, err := a.g.store.ListCredentials(ctx, CredentialFilter{})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		if c.ID == id {
+			return a.setProviderOption(ctx, c.ProviderID, "pinned_credential", id)
+		}
+	}
+	return nil, Errorf(CodeNotFound, "credential %q not found", id)
+}
+
+// UnpinProvider lets a provider spread its requests by weight again.
+func (a *Admin) UnpinProvider(ctx context.Context, providerID string) (*Provider, error) {
+	return a.setProviderOption(ctx, providerID, "pinned_credential", "")
+}
+
+// setProviderOption sets (or, with value "", removes) one option.
+func (a *Admin) setProviderOption(ctx context.Context, providerID, key, value string) (*Provider, error) {
+	p, err := a.g.store.GetProvider(ctx, providerID)
+	if err != nil {
+		return nil, err
+	}
+	opts := make(map[string]string, len(p.Options)+1)
+	for k, v := range p.Options {
+		opts[k] = v
+	}
+	if value == "" {
+		delete(opts, key)
+	} else {
+		opts[key] = value
+	}
+	return a.UpdateProvider(ctx, providerID, ProviderUpdate{Options: &opts})
+}

@@ -118,7 +118,11 @@ func (g *Gateway) attempt(ctx context.Context, chain []hop, in *inflight, call f
 			if d := g.cfg.FailoverDeadline; d > 0 && last != nil && g.clock.Now().Sub(in.start) >= d {
 				return last // no time left to try another
 			}
-			cred := h.target.picker.pick(tried, g.clock.Now())
+			// A pinned credential serves while it can; the others stand by.
+			cred := h.target.picker.pinned(h.target.provider.Options["pinned_credential"], tried, g.clock.Now())
+			if cred == nil {
+				cred = h.target.picker.pick(tried, g.clock.Now())
+			}
 			if cred == nil {
 				break
 			}

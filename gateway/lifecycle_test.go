@@ -127,3 +127,29 @@ func TestInvalidCredentialAlert(t *testing.T) {
 	as = f.detected(t, gateway.AlertCredential)
 	is.Equal(as[0].Status, gateway.AlertResolved)
 }
+
+func TestPinnedCredential(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	ctx := context.Background()
+	f := newFixture(t)
+	p := f.provider(t, "p", []string{"m"}, 10, 1)
+	c := f.caller(t, gateway.KeySpec{})
+	b := f.credentialNamed(t, p.ID, "p-b")
+	_, err := f.admin.PinCredential(ctx, b.ID)
+	is.NoErr(err)
+	for range 4 {
+		_, err := f.gw.Chat(ctx, again(c), userChat("m", "hi"))
+		is.NoErr(err)
+	}
+	for _, call := range f.fakes.get("p").callLog() {
+		is.Equal(call.cred, "p-b") // pinned, despite p-a's weight
+	}
+	f.fakes.get("p").fail(upstreamErr(gateway.CodeUpstream, 503, false))
+	_, err = f.gw.Chat(ctx, again(c), userChat("m", "hi"))
+	is.NoErr(err) // the pinned one failed: p-a stood in
+	_, err = f.admin.UnpinProvider(ctx, p.ID)
+	is.NoErr(err)
+	_, err = f.admin.PinCredential(ctx, "crd_missing")
+	is.Equal(gateway.ErrorCode(err), gateway.CodeNotFound)
+}

@@ -160,7 +160,9 @@ func (a *Admin) PutPolicy(ctx context.Context, p *RetryPolicy) (*RetryPolicy, er
 }
 
 // Policies returns every retry policy.
-func (a *Admin) Policies(ctx context.Context) ([]*RetryPolicy, error) { return a.g.store.ListPolicies(ctx) }
+func (a *Admin) Policies(ctx context.Context) ([]*RetryPolicy, error) {
+	return a.g.store.ListPolicies(ctx)
+}
 
 // DeletePolicy removes a retry policy. CodeNotFound if there is none.
 func (a *Admin) DeletePolicy(ctx context.Context, name string) error {

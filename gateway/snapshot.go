@@ -193,6 +193,20 @@ func pickerSignature(creds []*Credential) string {
 	return b.String()
 }
 
+// pinned returns the credential with id when it is one of the picker's,
+// not tried and usable at now; else nil.
+func (p *picker) pinned(id string, tried map[string]bool, now time.Time) *Credential {
+	if id == "" || tried[id] {
+		return nil
+	}
+	for _, c := range p.creds {
+		if c.ID == id && c.usable(now) {
+			return c
+		}
+	}
+	return nil
+}
+
 // pick returns the next credential not in tried and usable at now, or
 // nil when none is left.
 func (p *picker) pick(tried map[string]bool, now time.Time) *Credential {

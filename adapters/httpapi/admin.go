@@ -40,6 +40,8 @@ func (s *Server) adminRoutes(r *mux.Router) {
 	h("/credentials/{id}/invalidate", s.setCredentialStatus(gateway.StatusInvalid), http.MethodPost)
 	h("/credentials/{id}/pending", s.setCredentialStatus(gateway.StatusPending), http.MethodPost)
 	h("/credentials/{id}/events", s.credentialEvents, http.MethodGet)
+	h("/credentials/{id}/pin", s.pinCredential, http.MethodPost)
+	h("/providers/{id}/unpin", s.unpinProvider, http.MethodPost)
 	h("/credentials/{id}", s.deleteCredential, http.MethodDelete)
 
 	h("/accounts", s.createAccount, http.MethodPost)

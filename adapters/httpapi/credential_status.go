@@ -50,3 +50,28 @@ func (s *Server) credentialEvents(w http.ResponseWriter, r *http.Request) {
 		return credentialEventJSON{From: e.From, To: e.To, Reason: e.Reason, Until: timeOrNil(e.Until), Time: e.Time}
 	})
 }
+
+// pinCredential serves POST /admin/credentials/{id}/pin: its provider
+// uses it while it can.
+func (s *Server) pinCredential(w http.ResponseWriter, r *http.Request) {
+	p, err := s.admin.PinCredential(r.Context(), mux.Vars(r)["id"])
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, providerView(p))
+}
+
+// unpinProvider serves POST /admin/providers/{id}/unpin.
+func (s *Server) unpinProvider(w http.ResponseWriter, r *http.Request) {
+	p, err := s.provider(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if p, err = s.admin.UnpinProvider(r.Context(), p.ID); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, providerView(p))
+}
