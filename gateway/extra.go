@@ -81,6 +81,10 @@ func encodeExtra(v any, extra Extra) ([]byte, error) {
 	buf.Write(b[:len(b)-1]) // drop the closing brace
 	empty := bytes.Equal(b, []byte("{}"))
 	for _, k := range keys {
+		raw := extra[k]
+		if len(raw) == 0 {
+			continue // an empty RawMessage is not JSON
+		}
 		if !empty {
 			buf.WriteByte(',')
 		}
@@ -88,8 +92,18 @@ func encodeExtra(v any, extra Extra) ([]byte, error) {
 		name, _ := json.Marshal(k)
 		buf.Write(name)
 		buf.WriteByte(':')
-		buf.Write(extra[k])
+		buf.Write(raw)
 	}
 	buf.WriteByte('}')
 	return buf.Bytes(), nil
 }
+
+// DecodeExtra unmarshals data into v, a pointer to a struct without JSON
+// methods of its own, and returns the object's fields v does not know:
+// the way the canonical types keep what they do not model, for wire
+// packages that keep unknown fields the same way.
+func DecodeExtra(data []byte, v any) (Extra, error) { return decodeExtra(data, v) }
+
+// EncodeExtra marshals v, a pointer to a struct without JSON methods, and
+// appends the fields of extra it does not have, in key order.
+func EncodeExtra(v any, extra Extra) ([]byte, error) { return encodeExtra(v, extra) }

@@ -1,106 +1,21 @@
 package anthropicwire
 
 import (
-	"bytes"
 	"encoding/json"
-	"reflect"
-	"sort"
-	"strings"
-	"sync"
+
+	"github.com/tollgate-ai/tollgate/gateway"
 )
 
 // Extra holds the JSON fields of an object that this package does not
-// model, so that they survive a decode and encode unchanged.
-type Extra map[string]json.RawMessage
+// model, so that they survive a decode and encode unchanged; it is the
+// canonical types' Extra, kept the same way.
+type Extra = gateway.Extra
 
-// knownFields caches, per shadow struct type, the JSON names of its fields.
-var knownFields sync.Map // reflect.Type → map[string]bool
-
-func fieldNames(t reflect.Type) map[string]bool {
-	if v, ok := knownFields.Load(t); ok {
-		return v.(map[string]bool)
-	}
-	names := make(map[string]bool, t.NumField())
-	for i := 0; i < t.NumField(); i++ {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		if name == "-" {
-			continue
-		}
-		if name == "" {
-			name = t.Field(i).Name
-		}
-		names[name] = true
-	}
-	knownFields.Store(t, names)
-	return names
-}
-
-// decodeExtra unmarshals data into v (a pointer to a shadow struct without
-// methods) and returns the fields v does not know.
-func decodeExtra(data []byte, v any) (Extra, error) {
-	if err := json.Unmarshal(data, v); err != nil {
-		return nil, err
-	}
-	return extraOf(data, reflect.TypeOf(v).Elem())
-}
-
-// extraOf returns the fields of the JSON object data that t does not know.
-func extraOf(data []byte, t reflect.Type) (Extra, error) {
-	var all map[string]json.RawMessage
-	if err := json.Unmarshal(data, &all); err != nil {
-		return nil, err
-	}
-	known := fieldNames(t)
-	var extra Extra
-	for k, raw := range all {
-		if known[k] {
-			continue
-		}
-		if extra == nil {
-			extra = make(Extra)
-		}
-		extra[k] = raw
-	}
-	return extra, nil
-}
-
-// encodeExtra marshals v (a pointer to a shadow struct without methods)
-// and appends the extra fields it does not already have, in key order so
-// that the output is stable.
-func encodeExtra(v any, extra Extra) ([]byte, error) {
-	b, err := json.Marshal(v)
-	if err != nil || len(extra) == 0 {
-		return b, err
-	}
-	known := fieldNames(reflect.TypeOf(v).Elem())
-	keys := make([]string, 0, len(extra))
-	for k := range extra {
-		if !known[k] {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	var buf bytes.Buffer
-	buf.Grow(len(b) + 64*len(keys))
-	buf.Write(b[:len(b)-1]) // drop the closing brace
-	empty := bytes.Equal(b, []byte("{}"))
-	for _, k := range keys {
-		raw := extra[k]
-		if len(raw) == 0 {
-			continue // an empty RawMessage is not JSON
-		}
-		if !empty {
-			buf.WriteByte(',')
-		}
-		empty = false
-		name, _ := json.Marshal(k)
-		buf.Write(name)
-		buf.WriteByte(':')
-		buf.Write(raw)
-	}
-	buf.WriteByte('}')
-	return buf.Bytes(), nil
-}
+// decodeExtra and encodeExtra are the canonical types' (gateway).
+var (
+	decodeExtra = gateway.DecodeExtra
+	encodeExtra = gateway.EncodeExtra
+)
 
 // peekType returns the "type" member of a JSON object.
 func peekType(data []byte) (string, error) {
