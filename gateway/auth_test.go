@@ -131,3 +131,27 @@ func TestChangesReachOtherInstances(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestCallerFor(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	ctx := context.Background()
+	f := newFixture(t)
+	f.provider(t, "p", []string{"m"}, 1)
+	acct, err := f.admin.CreateAccount(ctx, &gateway.Account{Name: "svc", Limits: gateway.Limits{RequestsPerMinute: 1}})
+	is.NoErr(err)
+	c, err := f.gw.CallerFor(acct.ID, "ada", "10.0.0.1")
+	is.NoErr(err)
+	_, err = f.gw.Chat(ctx, c, userChat("m", "hi"))
+	is.NoErr(err)
+	c2, _ := f.gw.CallerFor(acct.ID, "ada", "10.0.0.1")
+	_, err = f.gw.Chat(ctx, c2, userChat("m", "hi"))
+	is.Equal(gateway.ErrorCode(err), gateway.CodeRateLimited) // the account's limits hold
+	_, err = f.gw.CallerFor("acc_missing", "ada", "")
+	is.Equal(gateway.ErrorCode(err), gateway.CodeNotFound)
+	disabled := gateway.StatusDisabled
+	_, err = f.admin.UpdateAccount(ctx, acct.ID, gateway.AccountUpdate{Status: &disabled})
+	is.NoErr(err)
+	_, err = f.gw.CallerFor(acct.ID, "ada", "")
+	is.Equal(gateway.ErrorCode(err), gateway.CodeForbidden)
+}

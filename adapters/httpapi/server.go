@@ -50,6 +50,14 @@ type Config struct {
 	SessionTTL time.Duration
 	// Now is the clock of session tokens. Default time.Now.
 	Now func() time.Time
+	// Authenticate, when set, authenticates client requests before
+	// Tollgate keys are looked at: a service maps its own users or
+	// sessions to accounts (see gateway.Gateway.CallerFor). A nil caller
+	// and nil error fall back to Tollgate keys; an error refuses the
+	// request.
+	Authenticate func(*http.Request) (*gateway.Caller, error)
+	// Surfaces are the parts of the API served; zero serves them all.
+	Surfaces Surface
 	// Metrics, when set, serves GET /metrics (the Prometheus exposition
 	// of adapters/metrics). It is not behind admin authentication, so
 	// that Prometheus can scrape it: keep it off the public internet (a
@@ -57,6 +65,26 @@ type Config struct {
 	// leaves /metrics unrouted (404).
 	Metrics http.Handler
 }
+
+// Surface is a part of the HTTP API, for Config.Surfaces.
+type Surface uint8
+
+// The surfaces of the API.
+const (
+	// SurfaceOpenAI is /v1 in OpenAI's format (chat, embeddings, models,
+	// keys, logs, balance, coupons, realtime).
+	SurfaceOpenAI Surface = 1 << iota
+	// SurfaceAnthropic is /v1/messages in Anthropic's format.
+	SurfaceAnthropic
+	// SurfacePassThrough is /proxy/{provider}/...
+	SurfacePassThrough
+	// SurfaceAdmin is /admin and /internal.
+	SurfaceAdmin
+	// SurfaceAll is every surface.
+	SurfaceAll = SurfaceOpenAI | SurfaceAnthropic | SurfacePassThrough | SurfaceAdmin
+)
+
+func (s *Server) serves(x Surface) bool { return s.cfg.Surfaces&x != 0 }
 
 // Server serves the HTTP API of one Gateway. It is an http.Handler, safe
 // for concurrent use.
@@ -75,6 +103,9 @@ func New(cfg Config, gw *gateway.Gateway, admin *gateway.Admin) *Server {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.Surfaces == 0 {
+		cfg.Surfaces = SurfaceAll
 	}
 	s := &Server{cfg: cfg, gw: gw, admin: admin, router: mux.NewRouter()}
 	s.routes()
@@ -96,20 +127,27 @@ func (s *Server) routes() {
 	}
 
 	v1 := r.PathPrefix("/v1").Subrouter()
-	v1.HandleFunc("/chat/completions", s.client(s.chatCompletions)).Methods(http.MethodPost)
-	v1.HandleFunc("/embeddings", s.client(s.embeddings)).Methods(http.MethodPost)
-	v1.HandleFunc("/balance", s.client(s.ownBalance)).Methods(http.MethodGet)
-	v1.HandleFunc("/coupons/redeem", s.client(s.redeemCoupon)).Methods(http.MethodPost)
-	v1.HandleFunc("/messages", s.messages).Methods(http.MethodPost)
-	v1.HandleFunc("/messages/count_tokens", s.countTokens).Methods(http.MethodPost)
-	v1.HandleFunc("/models", s.client(s.listModels)).Methods(http.MethodGet)
-	v1.HandleFunc("/models/{id:.+}", s.client(s.getModel)).Methods(http.MethodGet)
-	s.accountRoutes(v1)
-
-	r.PathPrefix("/proxy/{provider}").HandlerFunc(s.proxy)
-	s.adminRoutes(r.PathPrefix("/admin").Subrouter())
-	r.HandleFunc("/internal/alerts/report", s.internalOnly(s.reportAlert)).Methods(http.MethodPost)
-	r.HandleFunc("/admin/login", s.login).Methods(http.MethodPost) // after the subrouter, so GET is 405, not 404
+	if s.serves(SurfaceAnthropic) {
+		v1.HandleFunc("/messages", s.messages).Methods(http.MethodPost)
+		v1.HandleFunc("/messages/count_tokens", s.countTokens).Methods(http.MethodPost)
+	}
+	if s.serves(SurfaceOpenAI) {
+		v1.HandleFunc("/chat/completions", s.client(s.chatCompletions)).Methods(http.MethodPost)
+		v1.HandleFunc("/embeddings", s.client(s.embeddings)).Methods(http.MethodPost)
+		v1.HandleFunc("/balance", s.client(s.ownBalance)).Methods(http.MethodGet)
+		v1.HandleFunc("/coupons/redeem", s.client(s.redeemCoupon)).Methods(http.MethodPost)
+		v1.HandleFunc("/models", s.client(s.listModels)).Methods(http.MethodGet)
+		v1.HandleFunc("/models/{id:.+}", s.client(s.getModel)).Methods(http.MethodGet)
+		s.accountRoutes(v1)
+	}
+	if s.serves(SurfacePassThrough) {
+		r.PathPrefix("/proxy/{provider}").HandlerFunc(s.proxy)
+	}
+	if s.serves(SurfaceAdmin) {
+		s.adminRoutes(r.PathPrefix("/admin").Subrouter())
+		r.HandleFunc("/internal/alerts/report", s.internalOnly(s.reportAlert)).Methods(http.MethodPost)
+		r.HandleFunc("/admin/login", s.login).Methods(http.MethodPost) // after the subrouter, so GET is 405, not 404
+	}
 }
 
 // ServeHTTP serves the API.
@@ -205,9 +243,16 @@ func (s *Server) client(h func(http.ResponseWriter, *http.Request, *gateway.Call
 func (s *Server) caller(r *http.Request, key string) (*gateway.Caller, error) {
 	var c *gateway.Caller
 	var err error
-	if key != "" {
+	if s.cfg.Authenticate != nil {
+		if c, err = s.cfg.Authenticate(r); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case c != nil:
+	case key != "":
 		c, err = s.gw.Authenticate(key, clientIP(r))
-	} else {
+	default:
 		c, err = s.gw.AuthenticateAnonymous(clientIP(r))
 	}
 	if err != nil {
