@@ -1,7 +1,9 @@
-// Command embed mounts Tollgate inside an existing Go HTTP service: the
-// service keeps its own routes and gains an OpenAI-compatible API under
-// /v1 and the admin API under /admin. It configures itself in code (a mock
-// provider, one account and key), so it runs with no setup:
+// Command embed mounts Tollgate inside an existing Go HTTP service with
+// hosts/middleware: the service keeps its own routes and its own users
+// (here a toy X-User header), and gains the OpenAI- and Anthropic-format
+// APIs under /llm, its users billed and recorded by name, with Tollgate
+// keys still accepted. It configures itself in code (a mock provider, one
+// account and key), so it runs with no setup:
 //
 //	go run ./examples/embed
 //
@@ -17,11 +19,11 @@ import (
 	"os"
 	"os/signal"
 
-	"github.com/tollgate-ai/tollgate/adapters/httpapi"
 	"github.com/tollgate-ai/tollgate/adapters/memory"
 	"github.com/tollgate-ai/tollgate/adapters/providers/mock"
 	"github.com/tollgate-ai/tollgate/adapters/providers/openai"
 	"github.com/tollgate-ai/tollgate/gateway"
+	"github.com/tollgate-ai/tollgate/hosts/middleware"
 )
 
 func main() {
@@ -72,15 +74,21 @@ func run(ctx context.Context, addr string) error {
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/hello", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "the service's own route") })
-	api := httpapi.New(httpapi.Config{}, gw, admin) // no admin key: the admin API is off
-	mux.Handle("/v1/", api)
+	withLLM := middleware.New(gw, middleware.WithMountPath("/llm"),
+		middleware.WithAuthenticator(func(r *http.Request) (*gateway.Caller, error) {
+			if user := r.Header.Get("X-User"); user != "" { // the service's own sign-in, in a real one
+				return gw.CallerFor(acct.ID, user, r.RemoteAddr)
+			}
+			return nil, nil // no user: a Tollgate key may still call
+		}))
 
-	srv := &http.Server{Addr: addr, Handler: mux}
+	srv := &http.Server{Addr: addr, Handler: withLLM(mux)}
 	go func() {
 		<-ctx.Done()
 		_ = srv.Shutdown(context.Background())
 	}()
-	fmt.Printf("try:\n  curl -s localhost%s/v1/chat/completions -H 'Authorization: Bearer %s' -d '{\"model\":\"mock-1\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}'\n", addr, key)
+	fmt.Printf("try:\n  curl -s localhost%s/llm/v1/chat/completions -H 'X-User: ada' -d '{\"model\":\"mock-1\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}'\n", addr)
+	fmt.Printf("  curl -s localhost%s/llm/v1/chat/completions -H 'Authorization: Bearer %s' -d '{\"model\":\"mock-1\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}'\n", addr, key)
 	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
 		return err
 	}
