@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/tollgate-ai/tollgate/adapters/sqlstore"
+	"github.com/tollgate-ai/tollgate/internal/compose"
 	"github.com/tollgate-ai/tollgate/internal/config"
 )
 
@@ -62,7 +63,7 @@ type Main struct {
 	Stderr  io.Writer // where logs go
 
 	logger  *slog.Logger
-	app     *App
+	app     *compose.App
 	cleanup func()
 	srv     *http.Server
 	ln      net.Listener
@@ -184,11 +185,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.app, m.cleanup = app, cleanup
-	if err := app.Gateway.Start(ctx); err != nil {
-		return m.fail(fmt.Errorf("load configuration: %w", err))
-	}
-	logf := func(format string, args ...any) { m.logger.Info(fmt.Sprintf(format, args...)) }
-	if err := m.Config.ApplySeed(ctx, app.Admin, m.Getenv, logf); err != nil {
+	if err := app.Start(ctx, m.Config, m.Getenv, m.logger); err != nil {
 		return m.fail(err)
 	}
 	if app.AdminKey.Created != "" {
@@ -221,7 +218,7 @@ func (m *Main) fail(err error) error {
 func (m *Main) Addr() string { return m.ln.Addr().String() }
 
 // App returns the composed gateway, for tests.
-func (m *Main) App() *App { return m.app }
+func (m *Main) App() *compose.App { return m.app }
 
 // Close shuts down gracefully; calling it again does nothing: /readyz fails at once, no new connection is
 // accepted, requests and streams in flight get ShutdownTimeout to finish

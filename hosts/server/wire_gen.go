@@ -9,66 +9,66 @@ package main
 import (
 	"github.com/tollgate-ai/tollgate/adapters/sqlstore"
 	"github.com/tollgate-ai/tollgate/gateway"
+	"github.com/tollgate-ai/tollgate/internal/compose"
 	"github.com/tollgate-ai/tollgate/internal/config"
 	"log/slog"
 )
 
 // Injectors from wire.go:
 
-// initApp composes the gateway: the SQL Store (SQLite by default,
-// PostgreSQL when configured) and the Cache (memory by default, Redis when
-// configured). The cleanup it returns closes the pieces in reverse order:
-// the Gateway's reloads, then the tracer (flushing spans), the Recorder
-// (flushing every record), then the Cache and the Store.
-func initApp(cfg config.Config, logger *slog.Logger) (*App, func(), error) {
-	store, cleanup, err := provideStore(cfg, logger)
+// initApp composes the gateway from compose.Set. The cleanup it returns
+// closes the pieces in reverse order: the Gateway's reloads, then the
+// tracer (flushing spans), the Recorder (flushing every record), then the
+// Cache and the Store.
+func initApp(cfg config.Config, logger *slog.Logger) (*compose.App, func(), error) {
+	store, cleanup, err := compose.ProvideStore(cfg, logger)
 	if err != nil {
 		return nil, nil, err
 	}
-	clock := provideClock()
-	cache, cleanup2, err := provideCache(cfg, clock, logger)
+	clock := compose.ProvideClock()
+	cache, cleanup2, err := compose.ProvideCache(cfg, clock, logger)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	drivers := provideDrivers()
-	hasher, err := provideHasher(cfg)
+	drivers := compose.ProvideDrivers()
+	hasher, err := compose.ProvideHasher(cfg)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	iDs := provideIDs()
-	recorder, cleanup3, err := provideRecorder(cfg, store, logger)
+	iDs := compose.ProvideIDs()
+	recorder, cleanup3, err := compose.ProvideRecorder(cfg, store, logger)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	metrics, err := provideMetrics(cfg, recorder)
+	metrics, err := compose.ProvideMetrics(cfg, recorder)
 	if err != nil {
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	notifier, err := provideNotifier(cfg, logger)
+	notifier, err := compose.ProvideNotifier(cfg, logger)
 	if err != nil {
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	tracer, cleanup4, err := provideTracer(cfg, logger)
+	tracer, cleanup4, err := compose.ProvideTracer(cfg, logger)
 	if err != nil {
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	gatewayGateway, cleanup5 := provideGateway(cfg, logger, store, cache, drivers, hasher, clock, iDs, recorder, metrics, notifier, tracer)
+	gatewayGateway, cleanup5 := compose.ProvideGateway(cfg, logger, store, cache, drivers, hasher, clock, iDs, recorder, metrics, notifier, tracer)
 	admin := gateway.NewAdmin(gatewayGateway)
-	adminKey, err := provideAdminKey(cfg, hasher)
+	adminKey, err := compose.ProvideAdminKey(cfg, hasher)
 	if err != nil {
 		cleanup5()
 		cleanup4()
@@ -77,7 +77,7 @@ func initApp(cfg config.Config, logger *slog.Logger) (*App, func(), error) {
 		cleanup()
 		return nil, nil, err
 	}
-	sessionSecret, err := provideSessionSecret(cfg)
+	sessionSecret, err := compose.ProvideSessionSecret(cfg)
 	if err != nil {
 		cleanup5()
 		cleanup4()
@@ -86,9 +86,9 @@ func initApp(cfg config.Config, logger *slog.Logger) (*App, func(), error) {
 		cleanup()
 		return nil, nil, err
 	}
-	v := provideChecks(store, cache)
-	server := provideHTTP(cfg, logger, gatewayGateway, admin, adminKey, sessionSecret, v, metrics)
-	app := &App{
+	v := compose.ProvideChecks(store, cache)
+	server := compose.ProvideHTTP(cfg, logger, gatewayGateway, admin, adminKey, sessionSecret, v, metrics)
+	app := &compose.App{
 		Store:    store,
 		Gateway:  gatewayGateway,
 		Admin:    admin,
@@ -106,9 +106,9 @@ func initApp(cfg config.Config, logger *slog.Logger) (*App, func(), error) {
 }
 
 // initStore opens the Store alone, migrated, for the commands that need
-// nothing else (migrate, reencrypt).
+// nothing else (migrate, reencrypt, check-ledger).
 func initStore(cfg config.Config, logger *slog.Logger) (*sqlstore.Store, func(), error) {
-	store, cleanup, err := provideStore(cfg, logger)
+	store, cleanup, err := compose.ProvideStore(cfg, logger)
 	if err != nil {
 		return nil, nil, err
 	}
