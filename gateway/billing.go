@@ -127,6 +127,7 @@ type settlement struct {
 // by entry ID, so a retry never charges twice.
 type biller struct {
 	g       *Gateway
+	working sync.Mutex // one work at a time: the worker's, or a Flush's
 	mu      sync.Mutex
 	todo    []settlement
 	entries []*LedgerEntry
@@ -198,6 +199,8 @@ func (b *biller) run() {
 // work settles what is queued and writes the entries made; it returns the
 // first failure, leaving the rest queued.
 func (b *biller) work(ctx context.Context) error {
+	b.working.Lock()
+	defer b.working.Unlock()
 	if err := b.addCredits(ctx); err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -457,4 +458,24 @@ func TestStreamsCutAtRandomPointsChargeOnce(t *testing.T) {
 	drift, err := f.admin.CheckLedger(ctx)
 	is.NoErr(err)
 	is.Equal(len(drift), 0)
+}
+
+// Flush settles now: a host that is frozen after answering (Lambda)
+// finds every charge in the ledger when Flush returns, not a moment later.
+func TestFlushSettlesBeforeReturning(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	ctx := context.Background()
+	f := newFixture(t)
+	c := f.prepaid(t, 100_000)
+	for i := 1; i <= 20; i++ {
+		call := *c
+		call.RequestID = fmt.Sprintf("req-flush-%d", i) // a request id is charged once
+		_, err := f.gw.Chat(ctx, &call, capped())
+		is.NoErr(err)
+		is.NoErr(f.gw.Flush(ctx))
+		es, err := f.admin.Ledger(ctx, gateway.LedgerFilter{AccountID: c.Account.ID, Kind: gateway.EntryUsage})
+		is.NoErr(err)
+		is.Equal(len(es), i) // every charge so far, at once
+	}
 }

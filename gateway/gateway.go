@@ -272,6 +272,24 @@ func (g *Gateway) flushBreakers() {
 	}
 }
 
+// Flush does now what the background would do soon: it settles every
+// queued charge and writes its ledger entries, and shares the realtime
+// counts, breaker figures and credential successes through the Cache. A
+// host whose process may be frozen after a request (AWS Lambda) calls it,
+// with the Recorder's Flush, before answering. It returns the first
+// failure; what failed stays queued for the background to retry.
+func (g *Gateway) Flush(ctx context.Context) error {
+	errs := []error{g.biller.work(ctx), g.meter.flush(ctx, g.cache)}
+	for _, b := range g.breakers.all() {
+		if err := b.flush(ctx, g.cache); err != nil {
+			errs = append(errs, err)
+			break
+		}
+	}
+	errs = append(errs, g.health.flush(ctx, g.cache))
+	return errors.Join(errs...)
+}
+
 // Close stops the background reloads and closes the Upstreams that hold
 // resources. It does not close the Recorder, which the host flushes after
 // the last request has ended.
