@@ -176,14 +176,14 @@ func (a *Admin) CredentialEvents(ctx context.Context, id string) ([]*CredentialE
 }
 
 // SetCredentialStatus moves a credential to a status by hand (enable,
-// disable, invalidate, or pending), with the reason kept in its events;
+// degrade, disable, invalidate, or pending), with the reason kept in its events;
 // a credential disabled by hand stays so until an admin enables it.
 // CodeInvalid for an unknown status; CodeNotFound if there is none.
 func (a *Admin) SetCredentialStatus(ctx context.Context, id string, to Status, reason string) (*Credential, error) {
 	switch to {
-	case StatusActive, StatusDisabled, StatusInvalid, StatusPending:
+	case StatusActive, StatusDegraded, StatusDisabled, StatusInvalid, StatusPending:
 	default:
-		return nil, Invalid("status", "status must be active, disabled, invalid or pending")
+		return nil, Invalid("status", "status must be active, degraded, disabled, invalid or pending")
 	}
 	if reason == "" {
 		reason = "set by an admin"

@@ -94,8 +94,8 @@ func (a *Admin) PruneStats(ctx context.Context, before time.Time) (int, error) {
 	return a.g.store.DeleteStatsBefore(ctx, before)
 }
 
-// health counts the providers s routes to and their credentials usable
-// at now.
+// health counts the providers s routes to and their healthy credentials
+// at now (degraded ones resting from their failures do not count).
 func (s *Snapshot) health(now time.Time) (providers, credentials int) {
 	for _, t := range s.providers {
 		providers++
@@ -103,7 +103,7 @@ func (s *Snapshot) health(now time.Time) (providers, credentials int) {
 			continue
 		}
 		for _, c := range t.picker.creds { // set when the picker is made, never changed
-			if c.usable(now) {
+			if c.healthy(now) {
 				credentials++
 			}
 		}

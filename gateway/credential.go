@@ -9,7 +9,10 @@ import (
 // provider's active credentials, requests are spread by Weight.
 //
 // A credential's Status follows its health (see the package doc's
-// credential lifecycle): active; disabled, after consecutive failures,
+// credential lifecycle): active; degraded, after some failures in a row
+// (for a backoff, used only when no healthy credential is left; then
+// tried like a healthy one); disabled,
+// after more consecutive failures,
 // until DisabledUntil (then tried again) or for good when set by an
 // admin (zero DisabledUntil); invalid, once the provider refused it as a
 // credential (401, 403), until an admin acts; pending, set by an admin,
@@ -32,8 +35,9 @@ type Credential struct {
 
 // The states of a credential besides active and disabled.
 const (
-	StatusInvalid Status = "invalid"
-	StatusPending Status = "pending"
+	StatusDegraded Status = "degraded"
+	StatusInvalid  Status = "invalid"
+	StatusPending  Status = "pending"
 )
 
 // CredentialEvent is one change of a credential's status, kept for the
@@ -58,9 +62,9 @@ func (c *Credential) Validate() error {
 		return Invalid("weight", "weight must be between 1 and 1000")
 	}
 	switch c.Status {
-	case StatusActive, StatusDisabled, StatusInvalid, StatusPending:
+	case StatusActive, StatusDegraded, StatusDisabled, StatusInvalid, StatusPending:
 	default:
-		return Invalid("status", "status must be active, disabled, invalid or pending")
+		return Invalid("status", "status must be active, degraded, disabled, invalid or pending")
 	}
 	return nil
 }

@@ -4,15 +4,21 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
 )
 
-// CredentialPolicy is when a provider's credentials are disabled, read
-// from the provider's Options (credential_failures,
-// credential_backoff_seconds, credential_backoff_max_seconds).
+// CredentialPolicy is when a provider's credentials are degraded and
+// disabled, read from the provider's Options (credential_degraded_failures,
+// credential_failures, credential_backoff_seconds,
+// credential_backoff_max_seconds).
 type CredentialPolicy struct {
+	// Degraded failures in a row make a credential degraded: the picker
+	// passes over it while a healthy one is left. Default half of
+	// Failures, rounded up; not below Failures means never.
+	Degraded int64
 	// Failures in a row disable a credential. Default 3.
 	Failures int64
 	// Backoff is the first disable's length; each next one in a day
@@ -27,18 +33,32 @@ func credentialPolicy(p *Provider) CredentialPolicy {
 		}
 		return def
 	}
+	failures := num("credential_failures", 3)
 	return CredentialPolicy{
-		Failures:   num("credential_failures", 3),
+		Degraded:   num("credential_degraded_failures", (failures+1)/2),
+		Failures:   failures,
 		Backoff:    time.Duration(num("credential_backoff_seconds", 60)) * time.Second,
 		MaxBackoff: time.Duration(num("credential_backoff_max_seconds", 1800)) * time.Second,
 	}
 }
 
-// usable reports whether the picker may choose c at now: active, or
-// disabled by its failures with the backoff over (then it is tried
-// again, and a success makes it active).
+// usable reports whether the picker may choose c at now: active,
+// degraded, or disabled by its failures with the backoff over (then it is
+// tried again, and a success makes it active).
 func (c *Credential) usable(now time.Time) bool {
-	return c.Status == StatusActive || (c.Status == StatusDisabled && !c.DisabledUntil.IsZero() && !now.Before(c.DisabledUntil))
+	return c.Status == StatusActive || c.Status == StatusDegraded || c.retrying(now)
+}
+
+// healthy reports whether c is usable at now and not resting as degraded:
+// the picker's first choices.
+func (c *Credential) healthy(now time.Time) bool {
+	return c.Status == StatusActive || c.retrying(now) || c.Status == StatusDegraded && !now.Before(c.DisabledUntil)
+}
+
+// retrying reports whether c was disabled by its failures and its backoff
+// is over.
+func (c *Credential) retrying(now time.Time) bool {
+	return c.Status == StatusDisabled && !c.DisabledUntil.IsZero() && !now.Before(c.DisabledUntil)
 }
 
 // health follows credentials' outcomes. Failures in a row are counted in
@@ -102,11 +122,24 @@ func (g *Gateway) credentialOutcome(ctx context.Context, t *target, br *breaker,
 	}
 	pol := credentialPolicy(t.provider)
 	n, ierr := g.cache.Incr(ctx, failuresKey(cred.ID), 1, 10*time.Minute)
-	if ierr != nil || n != pol.Failures {
+	if ierr != nil || (n != pol.Failures && n != pol.Degraded) {
 		return // counting on; or, past the threshold, disabled already
 	}
 	if br.sharedOK.Load()+br.pendingOK.Load() == 0 {
 		return // nothing succeeds on this provider: an outage, not this key
+	}
+	if n < pol.Failures {
+		// Degraded for a backoff: passed over while it lasts, then tried
+		// like a healthy one, so a success can bring it back.
+		until, reason := g.clock.Now().Add(pol.Backoff), fmt.Sprintf("%d failures in a row (last: %s)", n, e.Message)
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			// Only from active or degraded: a disable written meanwhile
+			// by the next failure stands.
+			g.transition(ctx, cred.ID, []Status{StatusActive, StatusDegraded}, StatusDegraded, until, reason)
+		}()
+		return
 	}
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -137,12 +170,18 @@ func (g *Gateway) changeCredential(id string, to Status, until time.Time, reason
 // setCredentialStatus moves a credential to a status, keeps the event and
 // tells every instance; a credential already there is left alone.
 func (g *Gateway) setCredentialStatus(ctx context.Context, id string, to Status, until time.Time, reason string) error {
-	var from Status
+	return g.transition(ctx, id, nil, to, until, reason)
+}
+
+// transition is setCredentialStatus for a credential in one of the
+// statuses in from (any, when from is empty).
+func (g *Gateway) transition(ctx context.Context, id string, from []Status, to Status, until time.Time, reason string) error {
+	var was Status
 	changed := false
 	now := g.clock.Now()
 	_, err := g.store.UpdateCredential(ctx, id, func(c *Credential) error {
-		from = c.Status
-		if c.Status == to && c.DisabledUntil.Equal(until) {
+		was = c.Status
+		if c.Status == to && c.DisabledUntil.Equal(until) || len(from) > 0 && !slices.Contains(from, c.Status) {
 			return nil
 		}
 		changed = true
@@ -150,7 +189,7 @@ func (g *Gateway) setCredentialStatus(ctx context.Context, id string, to Status,
 		return nil
 	})
 	if err == nil && changed {
-		err = g.store.AddCredentialEvent(ctx, &CredentialEvent{CredentialID: id, From: from, To: to, Reason: reason, Until: until, Time: now})
+		err = g.store.AddCredentialEvent(ctx, &CredentialEvent{CredentialID: id, From: was, To: to, Reason: reason, Until: until, Time: now})
 		if cerr := g.Changed(ctx); err == nil {
 			err = cerr
 		}

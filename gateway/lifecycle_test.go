@@ -34,20 +34,41 @@ func TestCredentialDisabledAfterFailuresThenBack(t *testing.T) {
 	p := f.provider(t, "p", []string{"m"}, 10, 1) // p-a is picked first, p-b is the spare
 	c := f.caller(t, gateway.KeySpec{})
 	failed := upstreamErr(gateway.CodeUpstream, 503, false)
-	for range 3 {
+	for range 2 {
 		f.fakes.get("p").fail(failed) // p-a fails, p-b answers
 		_, err := f.gw.Chat(ctx, again(c), userChat("m", "hi"))
 		is.NoErr(err)
 	}
+	// Two failures in a row (half the three that disable): degraded for a
+	// backoff, passed over while p-b is healthy.
+	is.True(within(2*time.Second, func() bool { return f.credentialNamed(t, p.ID, "p-a").Status == gateway.StatusDegraded }))
+	calls := len(f.fakes.get("p").callLog())
+	for range 3 {
+		_, err := f.gw.Chat(ctx, again(c), userChat("m", "hi"))
+		is.NoErr(err)
+	}
+	for _, call := range f.fakes.get("p").callLog()[calls:] {
+		is.Equal(call.cred, "p-b")
+	}
+
+	// The backoff over, p-a is tried first again; a third failure in a row
+	// disables it.
+	f.clock.Advance(time.Minute + time.Second)
+	f.fakes.get("p").fail(failed)
+	_, err := f.gw.Chat(ctx, again(c), userChat("m", "hi"))
+	is.NoErr(err)
 	is.True(within(2*time.Second, func() bool { return f.credentialNamed(t, p.ID, "p-a").Status == gateway.StatusDisabled }))
 	a := f.credentialNamed(t, p.ID, "p-a")
 	is.Equal(a.DisabledUntil, f.clock.Now().Add(time.Minute)) // the first backoff
 	is.True(a.StatusReason != "")
 	events, err := f.admin.CredentialEvents(ctx, a.ID)
 	is.NoErr(err)
+	is.Equal(len(events), 2)
 	is.Equal(events[0].To, gateway.StatusDisabled)
+	is.Equal(events[1].To, gateway.StatusDegraded)
+	is.Equal(events[1].From, gateway.StatusActive)
 
-	calls := len(f.fakes.get("p").callLog())
+	calls = len(f.fakes.get("p").callLog())
 	for range 3 {
 		_, err := f.gw.Chat(ctx, again(c), userChat("m", "hi"))
 		is.NoErr(err)

@@ -120,7 +120,7 @@ func loadSnapshot(ctx context.Context, s Store, open openUpstream, pick reusePic
 	}
 	byProvider := make(map[string][]*Credential)
 	for _, c := range creds {
-		if c.Status == StatusActive || c.Status == StatusDisabled && !c.DisabledUntil.IsZero() {
+		if c.Status == StatusActive || c.Status == StatusDegraded || c.Status == StatusDisabled && !c.DisabledUntil.IsZero() {
 			byProvider[c.ProviderID] = append(byProvider[c.ProviderID], c)
 		}
 	}
@@ -207,14 +207,22 @@ func (p *picker) pinned(id string, tried map[string]bool, now time.Time) *Creden
 	return nil
 }
 
-// pick returns the next credential not in tried and usable at now, or
-// nil when none is left.
+// pick returns the next credential not in tried and healthy at now; when
+// none is, the next degraded one; nil when none is left.
 func (p *picker) pick(tried map[string]bool, now time.Time) *Credential {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if c := p.next(tried, now, (*Credential).healthy); c != nil {
+		return c
+	}
+	return p.next(tried, now, (*Credential).usable)
+}
+
+// next is smooth weighted round robin over the credentials ok accepts.
+func (p *picker) next(tried map[string]bool, now time.Time, ok func(*Credential, time.Time) bool) *Credential {
 	best, total := -1, 0
 	for i, c := range p.creds {
-		if tried[c.ID] || !c.usable(now) {
+		if tried[c.ID] || !ok(c, now) {
 			continue
 		}
 		p.current[i] += c.Weight

@@ -72,7 +72,7 @@ func (a *Admin) ValidateProvider(ctx context.Context, providerID string, o Valid
 	if o.Batch <= 0 {
 		o.Batch = 50
 	}
-	states := map[Status]bool{StatusActive: true, StatusDisabled: true, StatusInvalid: true}
+	states := map[Status]bool{StatusActive: true, StatusDegraded: true, StatusDisabled: true, StatusInvalid: true}
 	if len(o.States) > 0 {
 		states = make(map[Status]bool, len(o.States))
 		for _, s := range o.States {

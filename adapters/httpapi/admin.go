@@ -36,6 +36,7 @@ func (s *Server) adminRoutes(r *mux.Router) {
 	h("/circuit-breakers/{provider}/reset", s.resetBreaker, http.MethodPost)
 	h("/credentials/{id}", s.updateCredential, http.MethodPatch)
 	h("/credentials/{id}/enable", s.setCredentialStatus(gateway.StatusActive), http.MethodPost)
+	h("/credentials/{id}/degrade", s.setCredentialStatus(gateway.StatusDegraded), http.MethodPost)
 	h("/credentials/{id}/disable", s.setCredentialStatus(gateway.StatusDisabled), http.MethodPost)
 	h("/credentials/{id}/invalidate", s.setCredentialStatus(gateway.StatusInvalid), http.MethodPost)
 	h("/credentials/{id}/pending", s.setCredentialStatus(gateway.StatusPending), http.MethodPost)

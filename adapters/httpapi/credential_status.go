@@ -9,7 +9,8 @@ import (
 )
 
 // setCredentialStatus serves POST /admin/credentials/{id}/enable,
-// /disable, /invalidate and /pending, with an optional {"reason"}.
+// /degrade, /disable, /invalidate and /pending, with an optional
+// {"reason"}.
 func (s *Server) setCredentialStatus(to gateway.Status) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var in struct {
