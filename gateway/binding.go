@@ -7,7 +7,10 @@ import (
 
 // Binding sends requests for a model in a namespace to a provider. The
 // bindings that match a request, ordered by Priority (lowest first), form
-// its provider chain.
+// its provider chain; bindings of the same priority share their place in
+// it by Weight: each request tries them in an order drawn by weight, so
+// a binding of weight 3 comes first three times as often as one of
+// weight 1.
 type Binding struct {
 	ID        string
 	Namespace string
@@ -17,7 +20,10 @@ type Binding struct {
 	// UpstreamModel, when set, replaces the model name sent upstream.
 	UpstreamModel string
 	Priority      int
-	CreatedAt     time.Time
+	// Weight is the binding's share among those of its priority; 0
+	// counts as 1.
+	Weight    int
+	CreatedAt time.Time
 }
 
 // Validate reports the first field at fault as a CodeInvalid error.
@@ -30,6 +36,9 @@ func (b *Binding) Validate() error {
 	}
 	if b.ProviderID == "" {
 		return Invalid("provider_id", "provider_id is required")
+	}
+	if b.Weight < 0 || b.Weight > 1000 {
+		return Invalid("weight", "weight must be between 1 and 1000 (0 counts as 1)")
 	}
 	return nil
 }

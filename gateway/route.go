@@ -1,11 +1,44 @@
 package gateway
 
-import "strings"
+import (
+	"math/rand/v2"
+	"strings"
+)
 
 // hop is one provider of a request's chain and the model name it is sent.
 type hop struct {
 	target *target
 	model  string
+}
+
+// weighHops reorders each run of hops of equal priority by a weighted
+// draw without replacement: the first place goes to a hop with
+// probability weight/total, the next among the rest, and so on. Random
+// rather than round robin because the order is per request and a run
+// has no state to keep between requests; over many requests the shares
+// converge to the weights.
+func weighHops(chain []hop, priority, weight []int) {
+	for start := 0; start < len(chain); {
+		end := start + 1
+		for end < len(chain) && priority[end] == priority[start] {
+			end++
+		}
+		for i := start; i < end-1; i++ {
+			total := 0
+			for j := i; j < end; j++ {
+				total += weight[j]
+			}
+			r := rand.IntN(total)
+			for j := i; j < end; j++ {
+				if r -= weight[j]; r < 0 {
+					chain[i], chain[j] = chain[j], chain[i]
+					weight[i], weight[j] = weight[j], weight[i]
+					break
+				}
+			}
+		}
+		start = end
+	}
 }
 
 // resolve returns the catalog name of model (following aliases) and the
@@ -31,6 +64,8 @@ func (s *Snapshot) resolve(namespace, model string) (string, []hop) {
 		name = m.Name
 	}
 	var chain []hop
+	var priority, weight []int
+	tied := false // two matching bindings share a priority
 	seen := make(map[string]bool)
 	for _, b := range s.bindings {
 		if !b.Matches(namespace, name) && !b.Matches(namespace, model) {
@@ -44,7 +79,14 @@ func (s *Snapshot) resolve(namespace, model string) (string, []hop) {
 		if sent == "" {
 			sent = name
 		}
+		if n := len(priority); n > 0 && priority[n-1] == b.Priority {
+			tied = true
+		}
 		chain = append(chain, hop{target: s.providers[b.ProviderID], model: sent})
+		priority, weight = append(priority, b.Priority), append(weight, max(b.Weight, 1))
+	}
+	if tied {
+		weighHops(chain, priority, weight)
 	}
 	if len(chain) > 0 {
 		return name, chain

@@ -158,3 +158,34 @@ func TestModelPatterns(t *testing.T) {
 		is.Equal(route.Provider, want)
 	}
 }
+
+// Bindings of one priority share it by weight, per request; a lower
+// priority still comes after them.
+func TestBindingWeights(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	ctx := context.Background()
+	f := newFixture(t)
+	for _, b := range []struct {
+		name             string
+		priority, weight int
+	}{{"heavy", 1, 3}, {"light", 1, 1}, {"spare", 2, 100}} {
+		p := f.provider(t, b.name, nil, 1)
+		_, err := f.admin.CreateBinding(ctx, &gateway.Binding{Namespace: "default", Model: "m", ProviderID: p.ID, Priority: b.priority, Weight: b.weight})
+		is.NoErr(err)
+	}
+	_, err := f.admin.CreateBinding(ctx, &gateway.Binding{Namespace: "default", Model: "m", ProviderID: "x", Weight: -1})
+	is.True(gateway.IsCode(err, gateway.CodeInvalid))
+	c := f.caller(t, gateway.KeySpec{})
+	first := map[string]int{}
+	const n = 4000
+	for range n {
+		r, err := f.gw.RouteOf(c, "m")
+		is.NoErr(err)
+		first[r.Provider]++
+	}
+	is.Equal(first["spare"], 0)        // priority 2 never leads while priority 1 is there
+	is.True(first["heavy"] > n*70/100) // 75% expected; 70% is 7 standard deviations off
+	is.True(first["heavy"] < n*80/100)
+	is.Equal(first["heavy"]+first["light"], n)
+}

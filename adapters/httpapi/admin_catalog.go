@@ -56,6 +56,7 @@ type bindingInput struct {
 	ProviderID    string `json:"provider_id"`
 	UpstreamModel string `json:"upstream_model"`
 	Priority      int    `json:"priority"`
+	Weight        int    `json:"weight"`
 }
 
 func (s *Server) createBinding(w http.ResponseWriter, r *http.Request) {
@@ -78,7 +79,7 @@ func (s *Server) createBinding(w http.ResponseWriter, r *http.Request) {
 	}
 	b, err := s.admin.CreateBinding(r.Context(), &gateway.Binding{
 		Namespace: in.Namespace, Model: in.Model, ProviderID: p.ID,
-		UpstreamModel: in.UpstreamModel, Priority: in.Priority,
+		UpstreamModel: in.UpstreamModel, Priority: in.Priority, Weight: in.Weight,
 	})
 	if err != nil {
 		s.writeError(w, r, err)

@@ -182,12 +182,13 @@ type bindingJSON struct {
 	ProviderID    string    `json:"provider_id"`
 	UpstreamModel string    `json:"upstream_model,omitempty"`
 	Priority      int       `json:"priority"`
+	Weight        int       `json:"weight"`
 	CreatedAt     time.Time `json:"created_at"`
 }
 
 func bindingView(b *gateway.Binding) bindingJSON {
 	return bindingJSON{ID: b.ID, Namespace: b.Namespace, Model: b.Model, ProviderID: b.ProviderID,
-		UpstreamModel: b.UpstreamModel, Priority: b.Priority, CreatedAt: b.CreatedAt}
+		UpstreamModel: b.UpstreamModel, Priority: b.Priority, Weight: max(b.Weight, 1), CreatedAt: b.CreatedAt}
 }
 
 type attemptJSON struct {

@@ -19,6 +19,7 @@ type bindingRow struct {
 	ProviderID    string    `bun:"provider_id"`
 	UpstreamModel string    `bun:"upstream_model"`
 	Priority      int       `bun:"priority"`
+	Weight        int       `bun:"weight"`
 	CreatedAt     time.Time `bun:"created_at,nullzero"`
 }
 
@@ -30,6 +31,7 @@ func newBindingRow(b *gateway.Binding) *bindingRow {
 		ProviderID:    b.ProviderID,
 		UpstreamModel: b.UpstreamModel,
 		Priority:      b.Priority,
+		Weight:        b.Weight,
 		CreatedAt:     dbTime(b.CreatedAt),
 	}
 }
@@ -42,6 +44,7 @@ func (r *bindingRow) binding() *gateway.Binding {
 		ProviderID:    r.ProviderID,
 		UpstreamModel: r.UpstreamModel,
 		Priority:      r.Priority,
+		Weight:        r.Weight,
 		CreatedAt:     dbTime(r.CreatedAt),
 	}
 }

@@ -335,6 +335,11 @@ func schemaVersions() []schemaVersion {
 				created_at {time},
 				updated_at {time})`,
 		},
+	}, {
+		name: "20261124000020", comment: "binding_weight",
+		statements: []string{
+			`ALTER TABLE bindings ADD COLUMN weight BIGINT NOT NULL DEFAULT 0`,
+		},
 	}}
 }
 

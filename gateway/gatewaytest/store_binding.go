@@ -13,7 +13,7 @@ import (
 func newBinding(id, provider string, created time.Time) *gateway.Binding {
 	return &gateway.Binding{
 		ID: id, Namespace: "prod", Model: "gpt-4o*", ProviderID: provider,
-		UpstreamModel: "gpt-4o-2024-08-06", Priority: 2, CreatedAt: created,
+		UpstreamModel: "gpt-4o-2024-08-06", Priority: 2, Weight: 3, CreatedAt: created,
 	}
 }
 
