@@ -119,6 +119,17 @@ func (a *Admin) AddCredentials(ctx context.Context, providerID string, cs []*Cre
 		return nil, err
 	}
 	a.changed(ctx)
+	for _, c := range cs {
+		if c.OAuth != nil && a.g.cfg.Refresher != nil {
+			// Its first token now, not at the next refresh pass.
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				defer cancel()
+				a.g.RefreshTokens(ctx)
+			}()
+			break
+		}
+	}
 	return cs, nil
 }
 

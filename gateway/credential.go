@@ -21,8 +21,12 @@ type Credential struct {
 	ID         string
 	ProviderID string
 	Name       string
-	Secret     Secret
-	Weight     int // > 0
+	// Secret is the API key, or an OAuth credential's access token.
+	Secret Secret
+	// OAuth, when set, renews Secret before it expires (see
+	// TokenRefresher); nil for a plain key.
+	OAuth  *OAuth
+	Weight int // > 0
 	Status     Status
 	// DisabledUntil is when a credential disabled by its failures is
 	// tried again; zero for one disabled by hand.
@@ -55,7 +59,11 @@ func (c *Credential) Validate() error {
 	if c.ProviderID == "" {
 		return Invalid("provider_id", "provider_id is required")
 	}
-	if c.Secret == "" {
+	if c.OAuth != nil {
+		if err := c.OAuth.validate(); err != nil {
+			return err
+		}
+	} else if c.Secret == "" {
 		return Invalid("secret", "secret is required")
 	}
 	if c.Weight < 1 || c.Weight > 1000 {

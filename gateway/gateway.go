@@ -44,6 +44,9 @@ type Config struct {
 	// Notifier delivers alerts when they open; nil keeps them in the
 	// Store only.
 	Notifier Notifier
+	// Refresher renews OAuth credentials' access tokens (RunTokenRefresh);
+	// nil leaves them as they are.
+	Refresher TokenRefresher
 	// AlertCooldown is how long an alert absorbs reports of its
 	// fingerprint. Default DefaultAlertCooldown.
 	AlertCooldown time.Duration

@@ -175,8 +175,9 @@ type fakeUpstream struct {
 }
 
 type fakeCall struct {
-	cred  string
-	model string
+	cred   string
+	secret string
+	model  string
 	req   gateway.ChatRequest
 }
 
@@ -192,7 +193,7 @@ func (u *fakeUpstream) called(cred *gateway.Credential, req *gateway.ChatRequest
 	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	u.calls = append(u.calls, fakeCall{cred: cred.Name, model: req.Model, req: *req})
+	u.calls = append(u.calls, fakeCall{cred: cred.Name, secret: cred.Secret.Reveal(), model: req.Model, req: *req})
 	if len(u.errs) > 0 {
 		err := u.errs[0]
 		u.errs = u.errs[1:]

@@ -46,12 +46,18 @@ func credentialPolicy(p *Provider) CredentialPolicy {
 // degraded, or disabled by its failures with the backoff over (then it is
 // tried again, and a success makes it active).
 func (c *Credential) usable(now time.Time) bool {
+	if c.Secret == "" {
+		return false // an OAuth credential before its first token
+	}
 	return c.Status == StatusActive || c.Status == StatusDegraded || c.retrying(now)
 }
 
 // healthy reports whether c is usable at now and not resting as degraded:
 // the picker's first choices.
 func (c *Credential) healthy(now time.Time) bool {
+	if c.Secret == "" {
+		return false
+	}
 	return c.Status == StatusActive || c.retrying(now) || c.Status == StatusDegraded && !now.Before(c.DisabledUntil)
 }
 
@@ -98,7 +104,8 @@ func disablesKey(credID string) string { return "cd:{" + credID + "}" }
 
 // credentialOutcome follows one attempt's outcome for its credential: a
 // success resets its failures (and brings back one that was disabled); a
-// refusal of the credential itself (401, 403) makes it invalid; the
+// refusal of the credential itself (401, 403) makes it invalid, except a
+// 401 to an OAuth credential, which renews its token; the
 // provider's failures (429, 5xx, timeouts) count, and enough in a row
 // disable it for a backoff, unless the whole provider is failing (no
 // request succeeded over the breaker's window), which is the breaker's
@@ -116,6 +123,18 @@ func (g *Gateway) credentialOutcome(ctx context.Context, t *target, br *breaker,
 	if e.Code != CodeUpstream && e.Code != CodeUpstreamTimeout && e.Code != CodeRateLimited {
 		return // the request's fault, or the client's cancellation
 	}
+	if e.Status == http.StatusUnauthorized && cred.OAuth != nil {
+		// An OAuth token the provider no longer takes: renew it now
+		// rather than give up on the credential.
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if g.cfg.Refresher != nil {
+				g.refreshToken(ctx, t.provider, cred)
+			}
+		}()
+		return
+	}
 	if e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden {
 		g.changeCredential(cred.ID, StatusInvalid, time.Time{}, fmt.Sprintf("the provider refused it (status %d)", e.Status))
 		return
@@ -128,22 +147,27 @@ func (g *Gateway) credentialOutcome(ctx context.Context, t *target, br *breaker,
 	if br.sharedOK.Load()+br.pendingOK.Load() == 0 {
 		return // nothing succeeds on this provider: an outage, not this key
 	}
-	if n < pol.Failures {
-		// Degraded for a backoff: passed over while it lasts, then tried
-		// like a healthy one, so a success can bring it back.
-		until, reason := g.clock.Now().Add(pol.Backoff), fmt.Sprintf("%d failures in a row (last: %s)", n, e.Message)
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			// Only from active or degraded: a disable written meanwhile
-			// by the next failure stands.
-			g.transition(ctx, cred.ID, []Status{StatusActive, StatusDegraded}, StatusDegraded, until, reason)
-		}()
-		return
-	}
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
+		g.countedFailure(ctx, cred, pol, n, e.Message)
+	}()
+}
+
+// countedFailure acts on a credential's n-th failure in a row: at the
+// policy's Degraded count it is degraded for a backoff (passed over while
+// it lasts, then tried like a healthy one, so a success can bring it
+// back); at its Failures count it is disabled for a backoff that doubles
+// with each disable in a day.
+func (g *Gateway) countedFailure(ctx context.Context, cred *Credential, pol CredentialPolicy, n int64, last string) {
+	switch {
+	case n == pol.Degraded && n < pol.Failures:
+		until := g.clock.Now().Add(pol.Backoff)
+		// Only from active or degraded: a disable written meanwhile by
+		// the next failure stands.
+		g.transition(ctx, cred.ID, []Status{StatusActive, StatusDegraded}, StatusDegraded, until,
+			fmt.Sprintf("%d failures in a row (last: %s)", n, last))
+	case n == pol.Failures:
 		times, err := g.cache.Incr(ctx, disablesKey(cred.ID), 1, 24*time.Hour)
 		if err != nil {
 			times = 1
@@ -154,8 +178,8 @@ func (g *Gateway) credentialOutcome(ctx context.Context, t *target, br *breaker,
 		}
 		_ = g.cache.Delete(ctx, failuresKey(cred.ID))
 		g.setCredentialStatus(ctx, cred.ID, StatusDisabled, g.clock.Now().Add(backoff),
-			fmt.Sprintf("%d failures in a row (last: %s); disabled for %s", pol.Failures, e.Message, backoff))
-	}()
+			fmt.Sprintf("%d failures in a row (last: %s); disabled for %s", pol.Failures, last, backoff))
+	}
 }
 
 // changeCredential writes a status change in the background.

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"sort"
 	"strconv"
 	"strings"
@@ -188,6 +189,13 @@ func pickerSignature(creds []*Credential) string {
 		b.WriteString(string(c.Status))
 		b.WriteByte(':')
 		b.WriteString(strconv.FormatInt(c.DisabledUntil.UnixNano(), 10))
+		b.WriteByte(':')
+		// A new secret (a renewed OAuth token, a replaced key) is a new
+		// credential to the picker; a digest of it, so that the
+		// signature holds nothing secret.
+		h := fnv.New64a()
+		h.Write([]byte(c.Secret))
+		b.WriteString(strconv.FormatUint(h.Sum64(), 36))
 		b.WriteByte(',')
 	}
 	return b.String()

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/gorilla/mux"
 	"github.com/tollgate-ai/tollgate/gateway"
@@ -16,10 +17,27 @@ type credentialInput struct {
 	Secret string         `json:"secret"`
 	Weight int            `json:"weight"`
 	Status gateway.Status `json:"status"`
+	// OAuth makes it an OAuth credential: secret, when given, is the
+	// current access token.
+	OAuth *oauthInput `json:"oauth"`
+}
+
+type oauthInput struct {
+	TokenURL     string    `json:"token_url"`
+	ClientID     string    `json:"client_id"`
+	ClientSecret string    `json:"client_secret"`
+	RefreshToken string    `json:"refresh_token"`
+	Scopes       []string  `json:"scopes"`
+	ExpiresAt    time.Time `json:"expires_at"`
 }
 
 func (in credentialInput) credential() *gateway.Credential {
-	return &gateway.Credential{Name: in.Name, Secret: gateway.Secret(in.Secret), Weight: in.Weight, Status: in.Status}
+	c := &gateway.Credential{Name: in.Name, Secret: gateway.Secret(in.Secret), Weight: in.Weight, Status: in.Status}
+	if o := in.OAuth; o != nil {
+		c.OAuth = &gateway.OAuth{TokenURL: o.TokenURL, ClientID: o.ClientID, ClientSecret: gateway.Secret(o.ClientSecret),
+			RefreshToken: gateway.Secret(o.RefreshToken), Scopes: o.Scopes, Expiry: o.ExpiresAt}
+	}
+	return c
 }
 
 type providerInput struct {

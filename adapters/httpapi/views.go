@@ -62,15 +62,29 @@ type credentialJSON struct {
 	// tried again.
 	DisabledUntil *time.Time `json:"disabled_until,omitempty"`
 	StatusReason  string     `json:"status_reason,omitempty"`
-	CreatedAt     time.Time  `json:"created_at"`
-	UpdatedAt     time.Time  `json:"updated_at"`
+	// OAuth shows an OAuth credential's token endpoint and expiry, never
+	// its refresh token or client secret.
+	OAuth     *oauthJSON `json:"oauth,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+}
+
+type oauthJSON struct {
+	TokenURL  string     `json:"token_url"`
+	ClientID  string     `json:"client_id,omitempty"`
+	Scopes    []string   `json:"scopes,omitempty"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 }
 
 func credentialView(c *gateway.Credential) credentialJSON {
-	return credentialJSON{DisabledUntil: timeOrNil(c.DisabledUntil), StatusReason: c.StatusReason,
+	v := credentialJSON{DisabledUntil: timeOrNil(c.DisabledUntil), StatusReason: c.StatusReason,
 		ID: c.ID, ProviderID: c.ProviderID, Name: c.Name, SecretHint: c.Secret.Hint(),
 		Weight: c.Weight, Status: c.Status, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 	}
+	if o := c.OAuth; o != nil {
+		v.OAuth = &oauthJSON{TokenURL: o.TokenURL, ClientID: o.ClientID, Scopes: o.Scopes, ExpiresAt: timeOrNil(o.Expiry)}
+	}
+	return v
 }
 
 // budgetJSON is a Budget in micros; zero means uncapped.

@@ -114,6 +114,11 @@ func copyProvider(p *gateway.Provider) *gateway.Provider {
 
 func copyCredential(cr *gateway.Credential) *gateway.Credential {
 	c := *cr
+	if cr.OAuth != nil {
+		o := *cr.OAuth
+		o.Scopes = slices.Clone(cr.OAuth.Scopes)
+		c.OAuth = &o
+	}
 	return &c
 }
 

@@ -21,7 +21,10 @@ type credentialRow struct {
 	ProviderID string `bun:"provider_id"`
 	Name       string `bun:"name"`
 	Secret     string `bun:"secret"`
-	Weight     int    `bun:"weight"`
+	// OAuth holds an OAuth credential's refresh details as sealed JSON
+	// (see oauth.go); empty for a plain key.
+	OAuth  string `bun:"oauth"`
+	Weight int    `bun:"weight"`
 	Status     string `bun:"status"`
 	// DisabledUntil and StatusReason follow the credential's health.
 	DisabledUntil time.Time `bun:"disabled_until,nullzero"`
@@ -37,6 +40,7 @@ func newCredentialRow(c *gateway.Credential, key *sealer) *credentialRow {
 		ProviderID:    c.ProviderID,
 		Name:          c.Name,
 		Secret:        key.seal(c.ID, c.Secret),
+		OAuth:         sealOAuth(key, c.ID, c.OAuth),
 		Weight:        c.Weight,
 		Status:        string(c.Status),
 		DisabledUntil: dbTime(c.DisabledUntil),
@@ -52,7 +56,12 @@ func (r *credentialRow) credential(key *sealer) (*gateway.Credential, error) {
 	if err != nil {
 		return nil, err
 	}
+	oauth, err := openOAuth(key, r.ID, r.OAuth)
+	if err != nil {
+		return nil, err
+	}
 	return &gateway.Credential{
+		OAuth:         oauth,
 		ID:            r.ID,
 		ProviderID:    r.ProviderID,
 		Name:          r.Name,

@@ -124,6 +124,7 @@ type secretRow struct {
 
 	ID     string `bun:"id,pk"`
 	Secret string `bun:"secret"`
+	OAuth  string `bun:"oauth"`
 }
 
 // Reencrypt seals every credential secret under newKey, a 32-byte
@@ -167,7 +168,14 @@ func (s *Store) Reencrypt(ctx context.Context, newKey []byte, progress func(done
 				return err
 			}
 			r.Secret = next.seal(r.ID, secret)
-			if _, err := tx.NewUpdate().Model(&r).Column("secret").WherePK().Exec(ctx); err != nil {
+			if r.OAuth != "" {
+				o, err := s.key.open(oauthAAD(r.ID), r.OAuth)
+				if err != nil {
+					return err
+				}
+				r.OAuth = next.seal(oauthAAD(r.ID), o)
+			}
+			if _, err := tx.NewUpdate().Model(&r).Column("secret", "oauth").WherePK().Exec(ctx); err != nil {
 				return internal("reencrypt: write credential", err)
 			}
 			progress(i+1, total)

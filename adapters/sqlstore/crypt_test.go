@@ -19,8 +19,14 @@ func testKey(n byte) []byte { return bytes.Repeat([]byte{n}, 32) }
 // rawSecret reads the secret column of credential id as stored.
 func rawSecret(t *testing.T, s *sqlstore.Store, id string) string {
 	t.Helper()
+	return rawColumn(t, s, id, "secret")
+}
+
+// rawColumn reads a column of credential id as stored.
+func rawColumn(t *testing.T, s *sqlstore.Store, id, column string) string {
+	t.Helper()
 	var raw string
-	err := s.DB().NewSelect().Table("credentials").Column("secret").Where("id = ?", id).Scan(t.Context(), &raw)
+	err := s.DB().NewSelect().Table("credentials").Column(column).Where("id = ?", id).Scan(t.Context(), &raw)
 	if err != nil {
 		t.Fatalf("read the secret of %s: %v", id, err)
 	}
@@ -28,7 +34,8 @@ func rawSecret(t *testing.T, s *sqlstore.Store, id string) string {
 }
 
 // someCredentials creates a provider with credentials crd_a, crd_b and
-// crd_c, whose secrets are "sk-secret-" + their ID.
+// crd_c, whose secrets are "sk-secret-" + their ID; crd_c is an OAuth
+// credential whose refresh token is "rt-secret-crd_c".
 func someCredentials(t *testing.T, s *sqlstore.Store) {
 	t.Helper()
 	ctx := t.Context()
@@ -39,6 +46,7 @@ func someCredentials(t *testing.T, s *sqlstore.Store) {
 	for _, id := range []string{"crd_a", "crd_b", "crd_c"} {
 		cs = append(cs, &gateway.Credential{ID: id, ProviderID: "prv_1", Secret: gateway.Secret("sk-secret-" + id), Weight: 1, Status: gateway.StatusActive})
 	}
+	cs[2].OAuth = &gateway.OAuth{TokenURL: "https://auth.example.com/token", ClientSecret: "cs-secret", RefreshToken: "rt-secret-crd_c"}
 	if err := s.CreateCredentials(ctx, cs); err != nil {
 		t.Fatalf("CreateCredentials: %v", err)
 	}
@@ -54,11 +62,15 @@ func secrets(t *testing.T, s *sqlstore.Store) map[string]string {
 	out := make(map[string]string)
 	for _, c := range cs {
 		out[c.ID] = c.Secret.Reveal()
+		if c.OAuth != nil {
+			out[c.ID+"#refresh"] = c.OAuth.RefreshToken.Reveal()
+		}
 	}
 	return out
 }
 
-var wantSecrets = map[string]string{"crd_a": "sk-secret-crd_a", "crd_b": "sk-secret-crd_b", "crd_c": "sk-secret-crd_c"}
+var wantSecrets = map[string]string{"crd_a": "sk-secret-crd_a", "crd_b": "sk-secret-crd_b", "crd_c": "sk-secret-crd_c",
+	"crd_c#refresh": "rt-secret-crd_c"}
 
 func TestEncryption(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, dsn string) {
@@ -70,7 +82,11 @@ func TestEncryption(t *testing.T) {
 			is.True(strings.HasPrefix(raw, "v1:"))       // sealed, and says how
 			is.True(!strings.Contains(raw, "sk-secret")) // the secret is not in the column
 			is.True(raw != rawSecret(t, s, "crd_b"))     // each has its own nonce
-			is.Equal(secrets(t, s), wantSecrets)         // and reads back
+			oauth := rawColumn(t, s, "crd_c", "oauth")
+			is.True(strings.HasPrefix(oauth, "v1:"))                                          // OAuth details are sealed too
+			is.True(!strings.Contains(oauth, "rt-secret") && !strings.Contains(oauth, "cs-")) // refresh token and client secret with them
+			is.Equal(rawColumn(t, s, "crd_a", "oauth"), "")                                   // a plain key has none
+			is.Equal(secrets(t, s), wantSecrets)                                              // and reads back
 			_, err := s.UpdateCredential(t.Context(), "crd_a", func(c *gateway.Credential) error {
 				c.Secret = "sk-rotated"
 				return nil

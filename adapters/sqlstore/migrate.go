@@ -340,6 +340,11 @@ func schemaVersions() []schemaVersion {
 		statements: []string{
 			`ALTER TABLE bindings ADD COLUMN weight BIGINT NOT NULL DEFAULT 0`,
 		},
+	}, {
+		name: "20261124000021", comment: "oauth_credentials",
+		statements: []string{
+			`ALTER TABLE credentials ADD COLUMN oauth TEXT NOT NULL DEFAULT ''`,
+		},
 	}}
 }
 

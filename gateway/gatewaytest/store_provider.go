@@ -2,6 +2,7 @@ package gatewaytest
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,7 +37,14 @@ func normProvider(p *gateway.Provider) gateway.Provider {
 
 // newCredential returns a valid credential with every field set.
 func newCredential(id, provider string, created time.Time) *gateway.Credential {
+	var oauth *gateway.OAuth
+	if strings.HasSuffix(id, "a") || strings.HasSuffix(id, "1") { // the others are plain keys
+		oauth = &gateway.OAuth{TokenURL: "https://auth.example.com/token", ClientID: "client-" + id,
+			ClientSecret: gateway.Secret("cs-secret-" + id), RefreshToken: gateway.Secret("rt-secret-" + id), Scopes: []string{"a", "b"},
+			Expiry: created.Add(time.Hour).In(elsewhere)}
+	}
 	return &gateway.Credential{
+		OAuth:         oauth,
 		ID:            id,
 		ProviderID:    provider,
 		Name:          "cred " + id,
@@ -53,6 +61,11 @@ func newCredential(id, provider string, created time.Time) *gateway.Credential {
 func normCredential(c *gateway.Credential) gateway.Credential {
 	n := *c
 	n.CreatedAt, n.UpdatedAt, n.DisabledUntil = normTime(n.CreatedAt), normTime(n.UpdatedAt), normTime(n.DisabledUntil)
+	if c.OAuth != nil {
+		o := *c.OAuth
+		o.Expiry = normTime(o.Expiry)
+		n.OAuth = &o
+	}
 	return n
 }
 
@@ -329,8 +342,10 @@ func testUpdateCredential(t *testing.T, newStore storeFactory) {
 		want := *newCredential("crd_a", "prv_1", at(1))
 		want.Name, want.Secret, want.Weight = "rotated", "sk-new", 10
 		want.Status, want.UpdatedAt = gateway.StatusDisabled, at(60)
+		want.OAuth.RefreshToken, want.OAuth.Expiry = "rt-rotated", at(120) // a token refresh
 		updated, err := s.UpdateCredential(t.Context(), "crd_a", func(c *gateway.Credential) error {
 			c.Name, c.Secret, c.Weight, c.Status, c.UpdatedAt = want.Name, want.Secret, want.Weight, want.Status, want.UpdatedAt
+			c.OAuth.RefreshToken, c.OAuth.Expiry = want.OAuth.RefreshToken, want.OAuth.Expiry
 			return nil
 		})
 		is.NoErr(err)

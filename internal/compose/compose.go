@@ -19,6 +19,7 @@ import (
 	"github.com/tollgate-ai/tollgate/adapters/httpapi"
 	"github.com/tollgate-ai/tollgate/adapters/memory"
 	"github.com/tollgate-ai/tollgate/adapters/metrics"
+	"github.com/tollgate-ai/tollgate/adapters/oauth"
 	"github.com/tollgate-ai/tollgate/adapters/providers/anthropic"
 	"github.com/tollgate-ai/tollgate/adapters/providers/azure"
 	"github.com/tollgate-ai/tollgate/adapters/providers/gemini"
@@ -200,6 +201,7 @@ func ProvideGateway(cfg config.Config, logger *slog.Logger, store gateway.Store,
 		Instances:        cfg.Instances,
 		LogBodies:        cfg.LogBodies,
 		Notifier:         notifier,
+		Refresher:        oauth.New(oauth.Config{}),
 		Tracer:           tracer, // nil when tracing is off
 		Anonymous: gateway.Anonymous{
 			Models: cfg.Anonymous.Models, Limits: gateway.Limits(cfg.Anonymous.Limits), Namespace: cfg.Anonymous.Namespace,
@@ -246,6 +248,7 @@ func ProvideGateway(cfg config.Config, logger *slog.Logger, store gateway.Store,
 	if cfg.ValidationInterval > 0 {
 		go g.RunValidation(detect, cfg.ValidationInterval)
 	}
+	go g.RunTokenRefresh(detect, 30*time.Second)
 	return g, func() {
 		stopDetect()
 		if err := g.Close(); err != nil {
