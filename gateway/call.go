@@ -182,11 +182,29 @@ func (g *Gateway) try(ctx context.Context, h hop, br *breaker, cred *Credential,
 	start := g.clock.Now()
 	actx, span := g.cfg.Tracer.StartAttempt(ctx, h.target.provider.ID, cred.ID, h.model)
 	err = call(actx, h, cred)
+	in.rec.ProviderID, in.rec.CredentialID = h.target.provider.ID, cred.ID
+	if err == nil && in.streamed {
+		// The stream goes on to the client: whether the attempt worked
+		// (for the breaker, the credential and the record) is known when
+		// it ends (TwoStepCircuitBreaker's point).
+		i := len(in.rec.Attempts)
+		in.rec.Attempts = append(in.rec.Attempts, newAttempt(h, cred, nil, 0))
+		in.endAttempt = func(err error) {
+			tk.end(err)
+			g.credentialOutcome(context.WithoutCancel(ctx), h.target, br, cred, err)
+			if errors.Is(err, context.Canceled) {
+				err = &Error{Code: CodeCanceled, Message: "the client closed the stream"}
+			}
+			a := newAttempt(h, cred, err, g.clock.Now().Sub(start))
+			span(a.Status, err)
+			in.rec.Attempts[i] = a
+		}
+		return nil
+	}
 	tk.end(err)
 	g.credentialOutcome(ctx, h.target, br, cred, err)
 	a := newAttempt(h, cred, err, g.clock.Now().Sub(start))
 	span(a.Status, err)
-	in.rec.ProviderID, in.rec.CredentialID = h.target.provider.ID, cred.ID
 	in.rec.Attempts = append(in.rec.Attempts, a)
 	return err
 }

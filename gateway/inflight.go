@@ -19,6 +19,10 @@ type inflight struct {
 	stream    []byte // a stream's chunks, when bodies are kept
 	done      bool
 	span      func(*RequestRecord, error) // ends the request's span
+	// streamed marks a stream: its last attempt is judged when the
+	// stream ends, by endAttempt, not when its first chunk arrives.
+	streamed   bool
+	endAttempt func(error)
 }
 
 // begin starts a request; the context it returns carries the request's

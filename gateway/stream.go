@@ -26,7 +26,7 @@ import (
 // Errors as Chat.
 func (g *Gateway) ChatStream(ctx context.Context, c *Caller, req *ChatRequest) (ChatStream, error) {
 	ctx, in := g.begin(ctx, c, "chat", req.Model, true)
-	in.req = req
+	in.req, in.streamed = req, true
 	s, err := g.chatStream(ctx, c, req, in)
 	if err != nil {
 		g.finish(in, err)
@@ -156,6 +156,9 @@ func (s *meteredStream) stop(err error) {
 	s.end = err
 	if errors.Is(err, io.EOF) {
 		err = nil
+	}
+	if s.in.endAttempt != nil {
+		s.in.endAttempt(err)
 	}
 	if !s.reported && s.delivered > 0 {
 		// What the upstream never counted is estimated from what reached

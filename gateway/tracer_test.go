@@ -139,8 +139,8 @@ func TestTracerRequestFailsBeforeAttempts(t *testing.T) {
 }
 
 // A stream's request span ends when the stream ends, not when ChatStream
-// returns; its attempt span ends at the first chunk. Closed early, the
-// request span ends once, canceled.
+// returns, and so does its last attempt's (the upstream call lasts as
+// long as the stream). Closed early, each ends once, canceled.
 func TestTracerStreamSpanEndsWithTheStream(t *testing.T) {
 	t.Parallel()
 	for _, early := range []bool{false, true} {
@@ -163,8 +163,7 @@ func TestTracerStreamSpanEndsWithTheStream(t *testing.T) {
 			is.Equal(len(spans), 2)
 			is.Equal(spans[0].ends, 0) // the request runs on with the stream
 			is.Equal(spans[1].kind, "attempt")
-			is.Equal(spans[1].ends, 1) // the attempt ended at its first chunk
-			is.NoErr(spans[1].err)
+			is.Equal(spans[1].ends, 0) // and so does the attempt
 
 			if early {
 				_, err = s.Next()
@@ -176,6 +175,8 @@ func TestTracerStreamSpanEndsWithTheStream(t *testing.T) {
 			is.NoErr(s.Close()) // a second Close ends nothing again
 			spans = tr.all()
 			is.Equal(spans[0].ends, 1)
+			is.Equal(spans[1].ends, 1)
+			is.Equal(spans[1].err != nil, early) // canceled when closed early
 			is.True(spans[0].rec.Stream)
 			if early {
 				is.Equal(spans[0].rec.Code, gateway.CodeCanceled)

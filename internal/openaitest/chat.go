@@ -329,6 +329,10 @@ func (c *call) streamChat(p chatPlan, includeUsage bool) {
 		if sent > 0 && !c.wait(c.opts.delay) || !c.alive() {
 			return false
 		}
+		if c.cutAfter > 0 && sent == c.cutAfter {
+			c.drop()
+			return false
+		}
 		sent++
 		if includeUsage && u == nil {
 			u = nullJSON

@@ -47,8 +47,8 @@ type Server struct {
 	mu         sync.Mutex
 	record     bool
 	requests   []Request
-	failN      int
-	failStatus int
+	failN int
+	fault Fault
 	chunks     int
 	delay      time.Duration
 	reply      string
@@ -140,11 +140,7 @@ func (s *Server) SetRecord(on bool) {
 // status and an OpenAI-shaped error body appropriate to that status. Failures
 // are consumed before routing and authentication. A later call replaces an
 // earlier one; Fail(0, 0) cancels pending failures.
-func (s *Server) Fail(n int, status int) {
-	s.mu.Lock()
-	s.failN, s.failStatus = n, status
-	s.mu.Unlock()
-}
+func (s *Server) Fail(n int, status int) { s.Inject(n, Fault{Status: status}) }
 
 // SetChunks sets the number of content chunks a streamed reply is split into
 // (default 5). Values below 1 are treated as 1.
@@ -194,6 +190,8 @@ type call struct {
 	start time.Time
 	opts  settings
 	model string // the model an Azure deployment serves, "" elsewhere
+	// cutAfter drops a stream after this many chunks (Fault.CutAfter).
+	cutAfter int
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
@@ -212,18 +210,18 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			Body:     append([]byte(nil), body...),
 		})
 	}
-	failStatus := 0
+	var fault Fault
 	if s.failN > 0 {
 		s.failN--
-		failStatus = s.failStatus
+		fault = s.fault
 	}
 	s.mu.Unlock()
 
 	c.setCommonHeaders(seq)
-	if failStatus != 0 {
-		c.fail(failStatus)
+	if c.inject(fault) {
 		return
 	}
+	c.cutAfter = fault.CutAfter
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
