@@ -107,11 +107,11 @@ var errBreakerOpen = &Error{Code: CodeUnavailable, Type: "circuit_open", Message
 
 // ticket is a request the breaker let through; end reports how it went.
 // A value, so the check costs no allocation of its own (gobreaker's
-// two-step callback is the one).
+// two-step callback, which a closed breaker does without: see allow).
 type ticket struct {
 	b    *breaker
 	cb   *gobreaker.TwoStepCircuitBreaker[struct{}]
-	done func(error)
+	done func(error) // nil when the breaker was closed
 }
 
 // end counts the outcome of the request.
@@ -123,6 +123,17 @@ func (t ticket) end(err error) {
 		b.pendingOK.Add(1)
 	default:
 		b.pendingFailed.Add(1)
+	}
+	if t.done == nil {
+		// Let through while closed: a failure may trip it, so gobreaker
+		// hears of it (and asks failing); a success changes nothing in
+		// a closed breaker that judges on these figures.
+		if err != nil && !excludedFromBreaker(err) {
+			if done, aerr := t.cb.Allow(); aerr == nil {
+				done(err)
+			}
+		}
+		return
 	}
 	t.done(err)
 	if err == nil && b.openUntil.Load() != 0 && t.cb.State() == gobreaker.StateClosed {
@@ -147,6 +158,11 @@ func (b *breaker) allow(ctx context.Context, cache Cache) (ticket, error) {
 		if err == nil && n > b.settings.Probes {
 			return ticket{}, errBreakerOpen
 		}
+	}
+	if until == 0 && cb.State() == gobreaker.StateClosed {
+		// Closed: gobreaker's two-step callback (an allocation) is
+		// needed only when the outcome is a failure (see end).
+		return ticket{b: b, cb: cb}, nil
 	}
 	done, err := cb.Allow()
 	if err != nil {
