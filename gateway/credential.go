@@ -27,7 +27,7 @@ type Credential struct {
 	// TokenRefresher); nil for a plain key.
 	OAuth  *OAuth
 	Weight int // > 0
-	Status     Status
+	Status Status
 	// DisabledUntil is when a credential disabled by its failures is
 	// tried again; zero for one disabled by hand.
 	DisabledUntil time.Time

@@ -178,7 +178,7 @@ type fakeCall struct {
 	cred   string
 	secret string
 	model  string
-	req   gateway.ChatRequest
+	req    gateway.ChatRequest
 }
 
 func (u *fakeUpstream) fail(errs ...error) {
