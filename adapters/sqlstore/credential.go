@@ -25,7 +25,7 @@ type credentialRow struct {
 	// (see oauth.go); empty for a plain key.
 	OAuth  string `bun:"oauth"`
 	Weight int    `bun:"weight"`
-	Status     string `bun:"status"`
+	Status string `bun:"status"`
 	// DisabledUntil and StatusReason follow the credential's health.
 	DisabledUntil time.Time `bun:"disabled_until,nullzero"`
 	StatusReason  string    `bun:"status_reason"`

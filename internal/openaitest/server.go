@@ -44,15 +44,15 @@ type Server struct {
 	closeOnce sync.Once
 	seq       atomic.Int64
 
-	mu         sync.Mutex
-	record     bool
-	requests   []Request
-	failN int
-	fault Fault
-	chunks     int
-	delay      time.Duration
-	reply      string
-	replySet   bool
+	mu       sync.Mutex
+	record   bool
+	requests []Request
+	failN    int
+	fault    Fault
+	chunks   int
+	delay    time.Duration
+	reply    string
+	replySet bool
 
 	azure       bool              // speak Azure's dialect (NewAzure)
 	deployments map[string]string // Azure deployment → model
