@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/anthropics/anthropic-sdk-go v1.84.0
+	github.com/aws/aws-lambda-go v1.55.1
 	github.com/google/wire v0.7.0
 	github.com/gorilla/mux v1.8.1
 	github.com/matryer/is v1.4.1
