@@ -43,22 +43,7 @@ func decodeExtra(data []byte, v any) (Extra, error) {
 	if err := json.Unmarshal(data, v); err != nil {
 		return nil, err
 	}
-	var all map[string]json.RawMessage
-	if err := json.Unmarshal(data, &all); err != nil {
-		return nil, err
-	}
-	known := fieldNames(reflect.TypeOf(v).Elem())
-	var extra Extra
-	for k, raw := range all {
-		if known[k] {
-			continue
-		}
-		if extra == nil {
-			extra = make(Extra)
-		}
-		extra[k] = raw
-	}
-	return extra, nil
+	return unknownFields(data, fieldNames(reflect.TypeOf(v).Elem()))
 }
 
 // encodeExtra marshals v (a struct without custom methods) and appends the
