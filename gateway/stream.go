@@ -138,6 +138,12 @@ func (s *meteredStream) Next() (*ChatChunk, error) {
 	}
 }
 
+// Buffered reports whether the upstream has data of the next chunk at
+// hand (see the Buffered interface).
+func (s *meteredStream) Buffered() bool {
+	return s.first != nil || StreamBuffered(s.up)
+}
+
 // Close ends the stream; closed before its end, the request is recorded
 // as canceled by the client.
 func (s *meteredStream) Close() error {

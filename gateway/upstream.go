@@ -33,6 +33,22 @@ type ChatStream interface {
 	Close() error
 }
 
+// Buffered is implemented by ChatStreams that can tell whether data of
+// their next chunk has already arrived: a host then writes chunks to the
+// client as they come but flushes only when the upstream has nothing more
+// at hand, so a burst of chunks costs one write to the network, not one
+// each, and a slow stream still reaches the client chunk by chunk.
+type Buffered interface {
+	Buffered() bool
+}
+
+// StreamBuffered reports whether s has data of its next chunk at hand;
+// false when it cannot tell.
+func StreamBuffered(s ChatStream) bool {
+	b, ok := s.(Buffered)
+	return ok && b.Buffered()
+}
+
 // Embedder is implemented by upstreams that serve embeddings.
 type Embedder interface {
 	Embed(ctx context.Context, cred *Credential, req *EmbedRequest) (*EmbedResponse, error)

@@ -69,6 +69,9 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, c *gateway.C
 			s.cfg.Logger.Error("encode chunk", "err", err)
 			return
 		}
+		if gateway.StreamBuffered(stream) {
+			out.Hold() // the next chunk is at hand: one flush for both
+		}
 		if err := out.WriteData(b); err != nil {
 			return // the client went away; Close records it
 		}

@@ -510,3 +510,38 @@ func TestRateLimitHeaders(t *testing.T) {
 	is.Equal(body.Error.Code, "rate_limit_exceeded")
 	is.True(strings.Contains(body.Error.Message, "requests per minute on account"))
 }
+
+// A slow stream reaches the client chunk by chunk (the relay flushes
+// whenever the upstream has nothing more at hand); a fast one arrives
+// whole and in order however its chunks were batched.
+func TestStreamsFlushChunkByChunk(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	upstream := openaitest.New(t)
+	_, base := gatewayServer(t, map[string]string{})
+	client := setup(t, base, upstream)
+	params := openai.ChatCompletionNewParams{
+		Model:    "gpt-4o-mini",
+		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("a b c d e f g h i j k l m n o p q r s t")},
+	}
+
+	upstream.SetChunks(20) // a burst: every chunk at once
+	stream := client.Chat.Completions.NewStreaming(context.Background(), params)
+	acc := openai.ChatCompletionAccumulator{}
+	for stream.Next() {
+		acc.AddChunk(stream.Current())
+	}
+	is.NoErr(stream.Err())
+	is.Equal(acc.Choices[0].Message.Content, "Echo: a b c d e f g h i j k l m n o p q r s t")
+
+	upstream.SetChunks(4)
+	upstream.SetChunkDelay(250 * time.Millisecond) // about a second in all
+	start := time.Now()
+	stream = client.Chat.Completions.NewStreaming(context.Background(), params)
+	is.True(stream.Next())
+	first := time.Since(start)
+	for stream.Next() {
+	}
+	is.NoErr(stream.Err())
+	is.True(first < time.Since(start)-500*time.Millisecond) // the first chunk came long before the last
+}

@@ -224,3 +224,37 @@ func indexEOL(b []byte) int {
 	}
 	return n
 }
+
+// Buffered reports whether a whole data event has already been read from
+// the underlying reader and waits in the buffer: the next call to Next
+// will not wait for the network (unless that event is one the caller
+// skips). Part of an event, or only comments, do not count, so a relay
+// that flushes when Buffered is false never sits on an event while the
+// stream is quiet.
+func (r *Reader) Buffered() bool {
+	n := r.br.Buffered()
+	if n == 0 || r.err != nil {
+		return false
+	}
+	b, _ := r.br.Peek(n) // never fails for n <= Buffered
+	if r.skipLF && len(b) > 0 && b[0] == '\n' {
+		b = b[1:]
+	}
+	for len(b) > 0 {
+		end := bytes.Index(b, []byte("\n\n"))
+		crlf := bytes.Index(b, []byte("\r\n\r\n"))
+		if crlf >= 0 && (end < 0 || crlf < end) {
+			end = crlf
+		}
+		if end < 0 {
+			return false // the rest of an event is still on its way
+		}
+		ev := b[:end]
+		if bytes.HasPrefix(ev, []byte("data:")) || bytes.Contains(ev, []byte("\ndata:")) {
+			return true
+		}
+		b = b[end+2:]
+		b = bytes.TrimLeft(b, "\r\n")
+	}
+	return false
+}

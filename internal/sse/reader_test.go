@@ -165,3 +165,55 @@ func BenchmarkReaderNext(b *testing.B) {
 		n++
 	}
 }
+
+// Buffered tells a relay whether the next data event is already here:
+// a whole event is, part of one or a comment is not.
+func TestReaderBuffered(t *testing.T) {
+	pr, pw := io.Pipe()
+	r := sse.NewReader(pr)
+	send := func(s string) {
+		go func() { _, _ = pw.Write([]byte(s)) }()
+	}
+	next := func() string {
+		ev, err := r.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(ev.Data)
+	}
+	send("data: 1\n\ndata: 2\n\n")
+	if got := next(); got != "1" {
+		t.Fatalf("Next = %q", got)
+	}
+	if !r.Buffered() {
+		t.Fatal("event 2 arrived with event 1: Buffered should say so")
+	}
+	if got := next(); got != "2" {
+		t.Fatalf("Next = %q", got)
+	}
+	if r.Buffered() {
+		t.Fatal("nothing is buffered")
+	}
+	send("data: 3\n\ndata: 4") // event 4 is cut mid-way
+	if got := next(); got != "3" {
+		t.Fatalf("Next = %q", got)
+	}
+	if r.Buffered() {
+		t.Fatal("half an event is not an event at hand")
+	}
+	send("\n\n: comment\n\n")
+	if got := next(); got != "4" {
+		t.Fatalf("Next = %q", got)
+	}
+	if r.Buffered() {
+		t.Fatal("a comment is not an event at hand")
+	}
+	send("event: x\r\ndata: 5\r\n\r\ndata: 6\r\n\r\n")
+	if got := next(); got != "5" {
+		t.Fatalf("Next = %q", got)
+	}
+	if !r.Buffered() {
+		t.Fatal("CRLF events count too")
+	}
+	_ = pw.Close()
+}

@@ -21,6 +21,8 @@ type Writer struct {
 	w   http.ResponseWriter
 	rc  *http.ResponseController
 	buf []byte
+	// hold keeps the next event in the response's buffer, unflushed.
+	hold bool
 }
 
 // NewWriter returns a Writer that writes to w. Flushing goes through
@@ -39,6 +41,20 @@ var (
 // ErrEventName is returned by WriteEvent for an event name with a line
 // break, which would end the field early.
 var ErrEventName = errors.New("sse: event name contains a line break")
+
+// Hold makes the next write leave its event in the response's buffer,
+// to go out with the events after it: a relay holds an event when the
+// next one has already arrived, so a burst costs one network write. The
+// write after it (or Flush) sends them all.
+func (w *Writer) Hold() { w.hold = true }
+
+// Flush sends what held writes left in the response's buffer.
+func (w *Writer) Flush() error {
+	if err := w.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
+	return nil
+}
 
 // WriteData writes one event with data and no event name
 // ("data: <data>\n\n") and flushes it.
@@ -97,8 +113,9 @@ func (w *Writer) send() error {
 	if cap(w.buf) > 64<<10 {
 		w.buf = nil // do not keep one huge event's buffer for the stream's life
 	}
-	if err := w.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
-		return err
+	if w.hold {
+		w.hold = false
+		return nil
 	}
-	return nil
+	return w.Flush()
 }

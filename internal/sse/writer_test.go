@@ -3,6 +3,7 @@ package sse_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/matryer/is"
@@ -100,5 +101,46 @@ func BenchmarkWriteData(b *testing.B) {
 		if err := w.WriteData(data); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// flushCounter is a ResponseWriter that counts flushes and what each
+// one sent.
+type flushCounter struct {
+	*httptest.ResponseRecorder
+	flushes []string
+	pending strings.Builder
+}
+
+func (f *flushCounter) Write(b []byte) (int, error) {
+	f.pending.Write(b)
+	return f.ResponseRecorder.Write(b)
+}
+
+func (f *flushCounter) Flush() {
+	f.flushes = append(f.flushes, f.pending.String())
+	f.pending.Reset()
+}
+
+// A held event goes out with the next one, in one flush.
+func TestWriterHold(t *testing.T) {
+	f := &flushCounter{ResponseRecorder: httptest.NewRecorder()}
+	w := sse.NewWriter(f)
+	w.Hold()
+	if err := w.WriteData([]byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.flushes) != 0 {
+		t.Fatalf("a held event was flushed: %q", f.flushes)
+	}
+	if err := w.WriteData([]byte("2")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteDone(); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"data: 1\n\ndata: 2\n\n", "data: [DONE]\n\n"}
+	if len(f.flushes) != 2 || f.flushes[0] != want[0] || f.flushes[1] != want[1] {
+		t.Fatalf("flushes = %q, want %q", f.flushes, want)
 	}
 }

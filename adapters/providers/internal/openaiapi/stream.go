@@ -150,6 +150,11 @@ func (s *stream) endError(err error) error {
 // returns an error. Before the end of the stream this also closes the
 // connection, which is how the provider learns to stop generating. It is
 // safe to call more than once.
+// Buffered reports whether the next chunk's event has already arrived
+// (gateway.Buffered): OpenAI's stream has no events a reader skips, so
+// one at hand is a chunk (or [DONE]) at hand.
+func (s *stream) Buffered() bool { return s.err == nil && s.events.Buffered() }
+
 func (s *stream) Close() error {
 	var err error
 	s.closeOnce.Do(func() { err = httpx.CloseStream(s.body, s.done.Load()) })
