@@ -2,14 +2,14 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: run test lint bench generate build services
+.PHONY: run test lint bench generate check-generate build services
 
 ## run: start the gateway on its embedded default (in-process state, ./data)
 run:
 	$(GO) run ./hosts/server
 
-## test: start PostgreSQL and Redis if they are down, lint, then every test with the race detector
-test: services lint
+## test: start PostgreSQL and Redis if they are down, lint, check the generated wire code, then every test with the race detector
+test: services lint check-generate
 	$(GO) test -race -count=1 $(PKGS)
 
 ## services: PostgreSQL and Redis listening on 127.0.0.1 (installed with apt on a Debian machine without them)
@@ -30,6 +30,20 @@ bench:
 generate:
 	$(GO) tool wire ./hosts/...
 
-## build: a static binary in ./bin
+## check-generate: fail when a committed wire_gen.go is not what `make generate` writes from its wire.go
+check-generate:
+	$(GO) tool wire ./hosts/...
+	@git diff --exit-code -- '*wire_gen.go' || { echo "wire_gen.go is stale: run make generate and commit the result"; exit 1; }
+	@untracked=$$(git ls-files --others --exclude-standard -- '*wire_gen.go'); \
+	if [ -n "$$untracked" ]; then echo "wire_gen.go not committed:"; echo "$$untracked"; exit 1; fi
+
+# The build stamps `tollgate version` and the start log; override them with
+# make build VERSION=v1.2.3 (the Dockerfile takes the same as build args).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+BUILD_TIME ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS = -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.buildTime=$(BUILD_TIME)
+
+## build: a static binary in ./bin, stamped with its version, commit and build time
 build:
-	CGO_ENABLED=0 $(GO) build -o bin/tollgate ./hosts/server
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/tollgate ./hosts/server

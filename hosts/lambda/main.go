@@ -92,12 +92,7 @@ func (m *Main) Start(ctx context.Context) error {
 		return err
 	}
 	m.Config = cfg
-	opts := &slog.HandlerOptions{Level: level(cfg.LogLevel)}
-	if cfg.LogFormat == "json" {
-		m.logger = slog.New(slog.NewJSONHandler(m.Stderr, opts))
-	} else {
-		m.logger = slog.New(slog.NewTextHandler(m.Stderr, opts))
-	}
+	m.logger = cfg.NewLogger(m.Stderr)
 	app, cleanup, err := initApp(cfg, m.logger)
 	if err != nil {
 		return err
@@ -148,10 +143,4 @@ func onOff(name, v string) (bool, error) {
 		return true, nil
 	}
 	return false, fmt.Errorf("config: %s: %q is not on or off", name, v)
-}
-
-func level(s string) slog.Level {
-	var l slog.Level
-	_ = l.UnmarshalText([]byte(s))
-	return l
 }

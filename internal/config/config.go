@@ -153,6 +153,8 @@ type Config struct {
 	// Seed declares providers, credentials, models and bindings to create
 	// at start when they do not exist yet.
 	Seed Seed `yaml:"seed"`
+	// Sources says where Load found this configuration (not YAML).
+	Sources Sources `yaml:"-"`
 }
 
 // Limits are the gateway-wide limits in YAML; zero means none.
@@ -238,6 +240,7 @@ func Default() Config {
 // path is empty) and then by the environment, read through getenv.
 func Load(path string, getenv func(string) string) (Config, error) {
 	c := Default()
+	c.Sources.File = path
 	if path != "" {
 		b, err := os.ReadFile(path)
 		if err != nil {
@@ -247,7 +250,7 @@ func Load(path string, getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("config: %s: %w", path, err)
 		}
 	}
-	if err := c.fromEnv(getenv); err != nil {
+	if err := c.fromEnv(c.Sources.recordEnv(getenv)); err != nil {
 		return c, err
 	}
 	return c, c.validate()

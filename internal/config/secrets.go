@@ -82,7 +82,7 @@ func (c *Config) AdminKeyDigest(digest func(string) string, newKey func() string
 	if c.AdminKey != "" {
 		return digest(c.AdminKey), "", nil
 	}
-	path := filepath.Join(c.DataDir, "admin_key.digest")
+	path := c.AdminKeyDigestPath()
 	b, err := os.ReadFile(path)
 	if err == nil {
 		return strings.TrimSpace(string(b)), "", nil
@@ -96,6 +96,34 @@ func (c *Config) AdminKeyDigest(digest func(string) string, newKey func() string
 		return "", "", err
 	}
 	return d, key, nil
+}
+
+// AdminKeyDigestPath is the file in DataDir that keeps the admin key's
+// digest when AdminKey is not set.
+func (c *Config) AdminKeyDigestPath() string { return filepath.Join(c.DataDir, "admin_key.digest") }
+
+// HasAdminKeyDigest reports whether DataDir keeps an admin key's digest.
+func (c *Config) HasAdminKeyDigest() bool {
+	_, err := os.Stat(c.AdminKeyDigestPath())
+	return err == nil
+}
+
+// ReplaceAdminKey makes a new admin key with newKey and keeps its digest
+// in DataDir in place of the one there (written to a temporary file and
+// renamed, so a crash leaves the old digest or the new one). It returns
+// the key, to be shown once. Servers read the digest at start, so running
+// ones keep accepting the old key until they restart; with AdminKey set,
+// that key is the admin key and the digest kept here is not used.
+func (c *Config) ReplaceAdminKey(digest func(string) string, newKey func() string) (string, error) {
+	key := newKey()
+	path := c.AdminKeyDigestPath()
+	if err := writePrivate(path+".new", digest(key)); err != nil {
+		return "", err
+	}
+	if err := os.Rename(path+".new", path); err != nil {
+		return "", fmt.Errorf("config: %w", err)
+	}
+	return key, nil
 }
 
 func writePrivate(path, content string) error {

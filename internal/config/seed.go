@@ -15,53 +15,59 @@ import (
 // binding namespace+model+provider) are left as they are: the admin API
 // owns them after the first start.
 type Seed struct {
-	Providers []SeedProvider `yaml:"providers"`
-	Models    []SeedModel    `yaml:"models"`
-	Bindings  []SeedBinding  `yaml:"bindings"`
+	Providers []SeedProvider `yaml:"providers,omitempty"`
+	Models    []SeedModel    `yaml:"models,omitempty"`
+	Bindings  []SeedBinding  `yaml:"bindings,omitempty"`
 }
 
 // SeedProvider is a provider with its credentials.
 type SeedProvider struct {
-	Name        string            `yaml:"name"`
-	Type        string            `yaml:"type"`
-	BaseURL     string            `yaml:"base_url"`
-	Headers     map[string]string `yaml:"headers"`
-	Models      []string          `yaml:"models"`
-	Options     map[string]string `yaml:"options"`
-	Credentials []SeedCredential  `yaml:"credentials"`
+	Name    string            `yaml:"name"`
+	Type    string            `yaml:"type"`
+	BaseURL string            `yaml:"base_url,omitempty"`
+	Headers map[string]string `yaml:"headers,omitempty"`
+	Models  []string          `yaml:"models,omitempty"`
+	Options map[string]string `yaml:"options,omitempty"`
+	// Status is the provider's status when it is created ("active" when
+	// empty; "disabled" keeps it out of routing).
+	Status      string           `yaml:"status,omitempty"`
+	Credentials []SeedCredential `yaml:"credentials,omitempty"`
 }
 
 // SeedCredential is one upstream secret; Secret is usually "${ENV_VAR}".
 type SeedCredential struct {
-	Name   string `yaml:"name"`
+	Name   string `yaml:"name,omitempty"`
 	Secret string `yaml:"secret"`
-	Weight int    `yaml:"weight"`
+	Weight int    `yaml:"weight,omitempty"`
+	// Status is the credential's status when it is created ("active"
+	// when empty).
+	Status string `yaml:"status,omitempty"`
 }
 
 // SeedModel is a catalog entry; prices are micros per million tokens.
 type SeedModel struct {
 	Name    string   `yaml:"name"`
-	Aliases []string `yaml:"aliases"`
-	OwnedBy string   `yaml:"owned_by"`
+	Aliases []string `yaml:"aliases,omitempty"`
+	OwnedBy string   `yaml:"owned_by,omitempty"`
 	// MaxOutput is the model's output limit, in tokens.
-	MaxOutput int64 `yaml:"max_output"`
+	MaxOutput int64 `yaml:"max_output,omitempty"`
 	Prices    struct {
 		Input       int64 `yaml:"input"`
-		CachedInput int64 `yaml:"cached_input"`
-		CacheWrite  int64 `yaml:"cache_write"`
+		CachedInput int64 `yaml:"cached_input,omitempty"`
+		CacheWrite  int64 `yaml:"cache_write,omitempty"`
 		Output      int64 `yaml:"output"`
-		Reasoning   int64 `yaml:"reasoning"`
-		PerRequest  int64 `yaml:"per_request"`
+		Reasoning   int64 `yaml:"reasoning,omitempty"`
+		PerRequest  int64 `yaml:"per_request,omitempty"`
 	} `yaml:"prices"`
 }
 
 // SeedBinding routes a model in a namespace to a provider named here.
 type SeedBinding struct {
-	Namespace     string `yaml:"namespace"`
+	Namespace     string `yaml:"namespace,omitempty"`
 	Model         string `yaml:"model"`
 	Provider      string `yaml:"provider"`
-	UpstreamModel string `yaml:"upstream_model"`
-	Priority      int    `yaml:"priority"`
+	UpstreamModel string `yaml:"upstream_model,omitempty"`
+	Priority      int    `yaml:"priority,omitempty"`
 }
 
 // OpenAIModels are the model patterns of the provider made from
@@ -136,10 +142,11 @@ func (c *Config) seedProvider(ctx context.Context, admin *gateway.Admin, sp Seed
 		if err != nil {
 			return nil, err
 		}
-		creds = append(creds, &gateway.Credential{Name: sc.Name, Secret: gateway.Secret(secret), Weight: sc.Weight})
+		creds = append(creds, &gateway.Credential{Name: sc.Name, Secret: gateway.Secret(secret), Weight: sc.Weight, Status: gateway.Status(sc.Status)})
 	}
 	p, err := admin.CreateProvider(ctx, &gateway.Provider{
 		Name: sp.Name, Type: sp.Type, BaseURL: baseURL, Headers: headers, Models: sp.Models, Options: sp.Options,
+		Status: gateway.Status(sp.Status),
 	})
 	if err != nil {
 		return nil, err
@@ -181,6 +188,11 @@ func (c *Config) seedBindings(ctx context.Context, admin *gateway.Admin, byName 
 	}
 	return nil
 }
+
+// Expand replaces ${VAR} and $VAR in s with getenv's values, as the seed
+// does with its secrets. A variable that is not set is an error naming
+// it (never its neighbours' values).
+func Expand(s string, getenv func(string) string) (string, error) { return expand(s, getenv) }
 
 // expand replaces ${VAR} and $VAR with the environment's values; a
 // variable that is not set is an error, so a missing secret is caught at
