@@ -49,7 +49,11 @@ func TestCredentialLifecycleOverHTTP(t *testing.T) {
 	var events struct {
 		Data []struct{ From, To, Reason string }
 	}
-	is.Equal(call(t, "GET", base+"/admin/credentials/"+revoked+"/events", adminKey, nil, &events), http.StatusOK)
+	// The event is kept just after the status changes.
+	is.True(within(2*time.Second, func() bool {
+		is.Equal(call(t, "GET", base+"/admin/credentials/"+revoked+"/events", adminKey, nil, &events), http.StatusOK)
+		return len(events.Data) > 0
+	}))
 	is.Equal(events.Data[0].To, "invalid")
 	_, body := get(t, base+"/metrics")
 	is.True(strings.Contains(body, `tollgate_credentials{provider="openai",status="invalid"} 1`))
