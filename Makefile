@@ -12,9 +12,10 @@ run:
 test: services lint check-generate
 	$(GO) test -race -count=1 $(PKGS)
 
-## services: PostgreSQL and Redis listening on 127.0.0.1 (installed with apt on a Debian machine without them)
+## services: PostgreSQL and Redis listening on 127.0.0.1, and Chromium for the dashboard's browser test (installed with apt on a Debian machine without them)
 services:
 	@bash .ci/services.sh
+	@sh .ci/chromium.sh
 
 ## lint: gofmt check and go vet
 lint:

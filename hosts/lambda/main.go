@@ -102,7 +102,7 @@ func (m *Main) Start(ctx context.Context) error {
 		return err
 	}
 	m.app, m.cleanup = app, cleanup
-	m.handler = awslambda.New(app.HTTP, awslambda.Config{Stream: stream, After: m.flush})
+	m.handler = awslambda.New(app.Handler(), awslambda.Config{Stream: stream, After: m.flush})
 	m.logger.Info("tollgate ready", "init_ms", time.Since(began).Milliseconds(), "streaming", stream, "data_dir", cfg.DataDir)
 	return nil
 }

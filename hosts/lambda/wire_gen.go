@@ -87,11 +87,13 @@ func initApp(cfg config.Config, logger *slog.Logger) (*compose.App, func(), erro
 	}
 	v := compose.ProvideChecks(store, cache)
 	server := compose.ProvideHTTP(cfg, logger, gatewayGateway, admin, adminKey, sessionSecret, v, metrics)
+	ui := compose.ProvideUI(cfg, logger, gatewayGateway, admin, adminKey, sessionSecret)
 	app := &compose.App{
 		Store:    store,
 		Gateway:  gatewayGateway,
 		Admin:    admin,
 		HTTP:     server,
+		UI:       ui,
 		Recorder: recorder,
 		AdminKey: adminKey,
 	}

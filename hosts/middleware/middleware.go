@@ -9,6 +9,9 @@
 // logs without Tollgate keys. For calls from Go code with no HTTP in
 // between, use the Gateway directly (gw.Chat, gw.ChatStream) with a
 // caller from CallerFor.
+//
+// WithUI adds Tollgate's admin dashboard (adapters/webui) under the mount
+// path: /llm/ui with WithMountPath("/llm").
 package middleware
 
 import (
@@ -16,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/tollgate-ai/tollgate/adapters/httpapi"
+	"github.com/tollgate-ai/tollgate/adapters/webui"
 	"github.com/tollgate-ai/tollgate/gateway"
 )
 
@@ -39,6 +43,7 @@ type options struct {
 	mount    string
 	surfaces Surface
 	api      httpapi.Config
+	ui       *webui.Config
 }
 
 // Option configures New.
@@ -67,6 +72,15 @@ func WithAdminKeyDigest(digest string) Option {
 	return func(o *options) { o.api.AdminKeyDigest = digest }
 }
 
+// WithUI serves the admin dashboard too, at the mount path plus
+// cfg.Prefix (default "/ui"): the admin signs in with the key whose digest
+// is cfg.AdminKeyDigest, an account with its master key. Give
+// cfg.SessionSecret so that sessions outlive a restart and work on every
+// instance. Without WithUI no dashboard is served.
+func WithUI(cfg webui.Config) Option {
+	return func(o *options) { o.ui = &cfg }
+}
+
 // WithMaxBodyBytes bounds request bodies. Default 16 MiB.
 func WithMaxBodyBytes(n int64) Option { return func(o *options) { o.api.MaxBodyBytes = n } }
 
@@ -80,8 +94,23 @@ func New(gw *gateway.Gateway, opts ...Option) func(http.Handler) http.Handler {
 	o.api.Surfaces = o.surfaces
 	api := httpapi.New(o.api, gw, gateway.NewAdmin(gw))
 	prefixes := tollgatePrefixes(o.surfaces)
+	var ui *webui.UI
+	if o.ui != nil {
+		cfg := *o.ui
+		if cfg.Prefix == "" {
+			cfg.Prefix = webui.DefaultPrefix
+		}
+		// The dashboard writes its links with its full prefix, so it gets
+		// requests as they came, mount path included.
+		cfg.Prefix = strings.TrimSuffix(o.mount, "/") + "/" + strings.Trim(cfg.Prefix, "/")
+		ui = webui.New(cfg, gw, gateway.NewAdmin(gw))
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if ui != nil && ui.Owns(r.URL.Path) {
+				ui.ServeHTTP(w, r)
+				return
+			}
 			rest, ok := strings.CutPrefix(r.URL.Path, strings.TrimSuffix(o.mount, "/"))
 			if !ok || !ours(rest, prefixes) {
 				next.ServeHTTP(w, r)

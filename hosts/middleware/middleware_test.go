@@ -13,6 +13,7 @@ import (
 	"github.com/matryer/is"
 	"github.com/tollgate-ai/tollgate/adapters/memory"
 	"github.com/tollgate-ai/tollgate/adapters/providers/mock"
+	"github.com/tollgate-ai/tollgate/adapters/webui"
 	"github.com/tollgate-ai/tollgate/gateway"
 	"github.com/tollgate-ai/tollgate/gateway/gatewaytest"
 	"github.com/tollgate-ai/tollgate/hosts/middleware"
@@ -110,4 +111,36 @@ func TestMiddleware(t *testing.T) {
 	is.Equal(len(rs), 2)
 	keys := map[string]bool{rs[0].KeyID: true, rs[1].KeyID: true}
 	is.True(keys[gateway.PrincipalKeyPrefix+"alice"] && keys[gateway.PrincipalKeyPrefix+"bob"]) // recorded under the service's users
+}
+
+func TestWithUI(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	ctx := context.Background()
+	store, cache := memory.NewStore(), memory.NewCache(nil)
+	t.Cleanup(cache.Close)
+	h, _ := gateway.NewHasher([]byte("0123456789abcdef0123456789abcdef"))
+	rec := gateway.NewRecorder(gateway.RecorderConfig{}, store)
+	t.Cleanup(func() { _ = rec.Close(ctx) })
+	gw := gateway.New(gateway.Config{}, store, cache, gateway.Drivers{"mock": mock.Driver()}, h, gateway.SystemClock{}, &gatewaytest.IDs{}, rec)
+	is.NoErr(gw.Start(ctx))
+	t.Cleanup(func() { _ = gw.Close() })
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("/hello", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "hello") })
+	tollgate := middleware.New(gw, middleware.WithMountPath("/llm"),
+		middleware.WithUI(webui.Config{AdminKeyDigest: gateway.NewAdmin(gw).KeyDigest("admin"), SessionSecret: []byte("s")}))
+	srv := httptest.NewServer(tollgate(mux))
+	t.Cleanup(srv.Close)
+
+	resp, err := http.Get(srv.URL + "/llm/ui/login")
+	is.NoErr(err)
+	body, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	is.Equal(resp.StatusCode, http.StatusOK)
+	is.True(strings.Contains(string(body), `action="/llm/ui/login"`)) // links carry the mount path
+	resp, err = http.Get(srv.URL + "/hello")
+	is.NoErr(err)
+	_ = resp.Body.Close()
+	is.Equal(resp.StatusCode, http.StatusOK) // the service still answers
 }

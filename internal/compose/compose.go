@@ -1,7 +1,8 @@
 // Package compose builds Tollgate from a Config: the provider functions
 // every host's google/wire graph is made of (Set), and the start-up steps
 // hosts share. Hosts hold no logic (DESIGN.md rule 4): the stock server and
-// the Lambda handler differ only in how they serve App.HTTP.
+// the Lambda handler differ only in how they serve App.Handler (the HTTP
+// API, with the dashboard under /ui).
 package compose
 
 import (
@@ -28,6 +29,7 @@ import (
 	"github.com/tollgate-ai/tollgate/adapters/providers/openaicompat"
 	"github.com/tollgate-ai/tollgate/adapters/redis"
 	"github.com/tollgate-ai/tollgate/adapters/sqlstore"
+	"github.com/tollgate-ai/tollgate/adapters/webui"
 	"github.com/tollgate-ai/tollgate/gateway"
 	"github.com/tollgate-ai/tollgate/internal/config"
 	"github.com/tollgate-ai/tollgate/internal/pricetable"
@@ -56,17 +58,40 @@ var Set = wire.NewSet(
 	ProvideGateway,
 	gateway.NewAdmin,
 	ProvideHTTP,
+	ProvideUI,
 	wire.Struct(new(App), "*"),
 )
 
 // App is the composed gateway: what a host's injector wires from Set.
 type App struct {
-	Store    *sqlstore.Store
-	Gateway  *gateway.Gateway
-	Admin    *gateway.Admin
-	HTTP     *httpapi.Server
+	Store   *sqlstore.Store
+	Gateway *gateway.Gateway
+	Admin   *gateway.Admin
+	HTTP    *httpapi.Server
+	// UI is the admin dashboard, served under /ui by Handler.
+	UI       *webui.UI
 	Recorder *gateway.Recorder
 	AdminKey AdminKey
+}
+
+// Handler is what a host serves: the dashboard for the paths under its
+// prefix (/ui), the HTTP API for every other. Without a UI it is HTTP.
+func (a *App) Handler() http.Handler {
+	if a.UI == nil {
+		return a.HTTP
+	}
+	return mount(a.UI, a.HTTP)
+}
+
+// mount serves the paths ui owns with ui and the others with rest.
+func mount(ui *webui.UI, rest http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ui.Owns(r.URL.Path) {
+			ui.ServeHTTP(w, r)
+			return
+		}
+		rest.ServeHTTP(w, r)
+	})
 }
 
 // AdminKey is the digest of the admin key, and the key itself when it was
@@ -282,6 +307,21 @@ func ProvideHTTP(cfg config.Config, logger *slog.Logger, g *gateway.Gateway, adm
 		Checks:            checks,
 		SessionSecret:     sessions,
 		Metrics:           scrape,
+	}, g, admin)
+}
+
+// ProvideUI is the admin dashboard under /ui (nil with TOLLGATE_UI=off): the admin signs in with the
+// admin key, an account with its master key. Its cookies are keyed by the
+// session secret (and the admin key's digest), so a session from one
+// instance is good on every instance that shares them.
+func ProvideUI(cfg config.Config, logger *slog.Logger, g *gateway.Gateway, admin *gateway.Admin, key AdminKey, sessions SessionSecret) *webui.UI {
+	if !cfg.UIEnabled {
+		return nil // TOLLGATE_UI=off: Handler serves the API alone
+	}
+	return webui.New(webui.Config{
+		AdminKeyDigest: key.Digest,
+		SessionSecret:  sessions,
+		Logger:         logger,
 	}, g, admin)
 }
 

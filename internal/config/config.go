@@ -117,6 +117,9 @@ type Config struct {
 	// authentication: keep that path off the public internet.
 	// TOLLGATE_METRICS, "on" (default) or "off".
 	MetricsEnabled bool `yaml:"metrics"`
+	// UIEnabled serves the admin dashboard under /ui. TOLLGATE_UI, "on"
+	// (default) or "off".
+	UIEnabled bool `yaml:"ui"`
 	// OTLPEndpoint switches OpenTelemetry tracing on: spans are sent
 	// over OTLP/HTTP to this collector base URL (the exporter posts to
 	// /v1/traces under it), and W3C trace context goes upstream.
@@ -232,6 +235,7 @@ func Default() Config {
 		RecordRetention:    30 * 24 * time.Hour,
 		StatsRetention:     90 * 24 * time.Hour,
 		MetricsEnabled:     true,
+		UIEnabled:          true,
 		TraceSample:        1,
 	}
 }
@@ -320,6 +324,15 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 		c.MetricsEnabled = false
 	default:
 		return fmt.Errorf("config: TOLLGATE_METRICS: %q is not on or off", v)
+	}
+	switch v := getenv("TOLLGATE_UI"); strings.ToLower(v) {
+	case "":
+	case "on", "true":
+		c.UIEnabled = true
+	case "off", "false":
+		c.UIEnabled = false
+	default:
+		return fmt.Errorf("config: TOLLGATE_UI: %q is not on or off", v)
 	}
 	for _, d := range []struct {
 		name string
