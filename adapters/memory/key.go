@@ -21,6 +21,7 @@ func (s *Store) CreateKey(_ context.Context, k *gateway.Key) error {
 		return err
 	}
 	s.keys[k.ID] = copyKey(k)
+	s.keyDigests[k.Digest] = k.ID
 	return nil
 }
 
@@ -65,6 +66,10 @@ func (s *Store) UpdateKey(_ context.Context, id string, fn func(*gateway.Key) er
 	if err := s.digestFree(k.Digest, id); err != nil {
 		return nil, err
 	}
+	if k.Digest != old.Digest {
+		delete(s.keyDigests, old.Digest)
+		s.keyDigests[k.Digest] = id
+	}
 	s.keys[id] = copyKey(k)
 	return k, nil
 }
@@ -72,10 +77,8 @@ func (s *Store) UpdateKey(_ context.Context, id string, fn func(*gateway.Key) er
 // digestFree returns CodeConflict if a key other than self has digest.
 // The caller holds s.mu.
 func (s *Store) digestFree(digest, self string) error {
-	for id, k := range s.keys {
-		if k.Digest == digest && id != self {
-			return gateway.Errorf(gateway.CodeConflict, "key digest is taken")
-		}
+	if id, ok := s.keyDigests[digest]; ok && id != self {
+		return gateway.Errorf(gateway.CodeConflict, "key digest is taken")
 	}
 	return nil
 }

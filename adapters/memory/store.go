@@ -39,6 +39,7 @@ type Store struct {
 	mu          sync.RWMutex
 	accounts    map[string]*gateway.Account
 	keys        map[string]*gateway.Key
+	keyDigests  map[string]string // digest → key ID, so a taken digest is found in O(1)
 	providers   map[string]*gateway.Provider
 	credentials map[string]*gateway.Credential
 	bindings    map[string]*gateway.Binding
@@ -59,6 +60,7 @@ func NewStore() *Store {
 	return &Store{
 		accounts:    make(map[string]*gateway.Account),
 		keys:        make(map[string]*gateway.Key),
+		keyDigests:  make(map[string]string),
 		providers:   make(map[string]*gateway.Provider),
 		credentials: make(map[string]*gateway.Credential),
 		bindings:    make(map[string]*gateway.Binding),
