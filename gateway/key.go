@@ -7,8 +7,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"hash"
 	"net/netip"
 	"path"
+	"sync"
 	"time"
 )
 
@@ -167,6 +169,38 @@ type KeyStore interface {
 // guessed keys offline.
 type Hasher struct {
 	secret []byte
+	// digests keeps keyed HMAC states and their buffers for reuse, so a
+	// key lookup on the request path allocates nothing.
+	digests sync.Pool
+}
+
+// digester is one HMAC-SHA256 computation's state and buffers.
+type digester struct {
+	mac hash.Hash
+	in  []byte
+	sum [sha256.Size]byte
+	hex [2 * sha256.Size]byte
+}
+
+// digest computes key's hex digest into d.hex.
+func (h *Hasher) digest(key string) *digester {
+	d, _ := h.digests.Get().(*digester)
+	if d == nil {
+		d = &digester{mac: hmac.New(sha256.New, h.secret), in: make([]byte, 0, 128)}
+	}
+	d.mac.Reset()
+	d.in = append(d.in[:0], key...)
+	d.mac.Write(d.in)
+	d.mac.Sum(d.sum[:0])
+	hex.Encode(d.hex[:], d.sum[:])
+	return d
+}
+
+func (h *Hasher) release(d *digester) {
+	if cap(d.in) > 4096 {
+		d.in = make([]byte, 0, 128) // do not keep a huge key's buffer
+	}
+	h.digests.Put(d)
 }
 
 // NewHasher returns a Hasher keyed by secret, which must be at least 16
@@ -180,9 +214,10 @@ func NewHasher(secret []byte) (*Hasher, error) {
 
 // Digest returns the hex HMAC-SHA256 of key.
 func (h *Hasher) Digest(key string) string {
-	m := hmac.New(sha256.New, h.secret)
-	m.Write([]byte(key))
-	return hex.EncodeToString(m.Sum(nil))
+	d := h.digest(key)
+	s := string(d.hex[:])
+	h.release(d)
+	return s
 }
 
 // Equal compares a key with a stored digest in constant time.
