@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: run test lint bench generate check-generate build services
+.PHONY: run test lint bench bench-quick generate check-generate build services
 
 ## run: start the gateway on its embedded default (in-process state, ./data)
 run:
@@ -23,9 +23,14 @@ lint:
 	if [ -n "$$unformatted" ]; then echo "not gofmt-formatted:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet $(PKGS)
 
-## bench: Go benchmarks of the hot-path pieces, with allocations
+## bench: the Go benchmarks of the hot-path pieces, then the end-to-end harness (ratios to a bare proxy, table and bench-results/bench.json)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+	$(GO) run ./internal/bench/cmd/tollgate-bench $(BENCHFLAGS)
+
+## bench-quick: a few-second smoke run of the end-to-end harness
+bench-quick:
+	$(GO) run ./internal/bench/cmd/tollgate-bench -quick
 
 ## generate: regenerate wire_gen.go from the wire.go injectors
 generate:

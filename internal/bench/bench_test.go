@@ -1,0 +1,78 @@
+package bench_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/matryer/is"
+
+	"github.com/tollgate-ai/tollgate/internal/bench"
+)
+
+// TestMain lets the test binary play the harness's roles: Run starts
+// this same binary for each target.
+func TestMain(m *testing.M) {
+	if bench.IsChild() {
+		os.Exit(bench.Child(os.Args[1:]))
+	}
+	os.Exit(m.Run())
+}
+
+// TestQuickRun runs the harness end to end in quick mode: the upstream,
+// direct, the bare proxy and Tollgate on memory and SQLite (and on
+// PostgreSQL and Redis when both are reachable), every mode, and checks
+// that every response was verified and the JSON was written.
+func TestQuickRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts several processes")
+	}
+	is := is.New(t)
+	out := filepath.Join(t.TempDir(), "results", "bench.json")
+	var log strings.Builder
+	cfg := bench.Quick(bench.Config{
+		Targets:     bench.AllTargets, // tollgate-pg is skipped when it cannot run
+		Concurrency: []int{1, 4},
+		Log:         &log,
+	})
+	cfg.Requests = 40 // Quick's 100 would do too; fewer keep the test short
+	rep, err := bench.Run(t.Context(), cfg)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, log.String())
+	}
+	t.Log("\n" + rep.String())
+
+	ran := []string{bench.TargetDirect, bench.TargetBare, bench.RoleMemory, bench.RoleSQLite}
+	if len(rep.Skipped) == 0 {
+		ran = append(ran, bench.RolePostgres)
+	} else {
+		t.Logf("skipped: %v", rep.Skipped)
+	}
+	is.Equal(len(rep.Rows), len(ran)*3*2) // every target, mode and concurrency
+	for _, row := range rep.Rows {
+		is.True(slices.Contains(ran, row.Target))
+		is.True(row.Requests > 0) // every cell sent requests
+		if row.Failures > 0 {
+			t.Errorf("%s/%d %s: %d of %d failed: %v", row.Mode, row.Concurrency, row.Target, row.Failures, row.Requests, row.Errors)
+		}
+		is.True(row.P50Ms > 0)
+		if row.Mode.Streams() {
+			is.True(row.TTFBP50Ms > 0)
+		}
+		if row.Target != bench.TargetDirect {
+			is.True(row.RSSMiB > 0) // read from /proc
+		}
+	}
+	is.True(rep.Verified())
+
+	is.NoErr(rep.WriteJSON(out))
+	b, err := os.ReadFile(out)
+	is.NoErr(err)
+	var saved bench.Report
+	is.NoErr(json.Unmarshal(b, &saved))
+	is.Equal(len(saved.Rows), len(rep.Rows))
+	is.True(strings.Contains(saved.Note, "ratios"))
+}

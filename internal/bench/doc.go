@@ -1,0 +1,28 @@
+// Package bench is Tollgate's benchmark harness: it measures what the
+// gateway adds to a request against a direct call and against a bare
+// httputil.ReverseProxy, the lower bound of any Go gateway, in one run,
+// and reports the results as ratios.
+//
+// Every target runs as its own OS process, so that its CPU time and RSS
+// are its own: the harness re-executes its binary (os.Executable) with a
+// role (RoleUpstream, RoleBare, RoleMemory, RoleSQLite, RolePostgres),
+// and each child prints its address as one JSON line on stdout (see
+// Handshake) and serves until its stdin closes. The upstream is a
+// zero-latency OpenAI wire mock (Upstream); the Tollgate targets run the
+// full request path: key authentication, rate limits, a credit hold and
+// its settlement, routing with circuit breakers, the request log written
+// to the Store by the Recorder, and Prometheus metrics.
+//
+// A closed-loop load generator drives each target in turn, the
+// targets interleaved round after round, verifies every response
+// (status, usage, chunk count, the final [DONE]) and counts failures and
+// truncated streams. Run gathers it all into a Report, which prints as a
+// table and saves as JSON.
+//
+// Absolute times depend on the machine and on what else runs on it; the
+// ratios to the bare proxy are what to compare between runs.
+//
+// The command is internal/bench/cmd/tollgate-bench; a program that embeds
+// the harness (a test binary) must call Child first thing when
+// IsChild reports true, before it parses its own flags.
+package bench
