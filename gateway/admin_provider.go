@@ -121,12 +121,13 @@ func (a *Admin) AddCredentials(ctx context.Context, providerID string, cs []*Cre
 	a.changed(ctx)
 	for _, c := range cs {
 		if c.OAuth != nil && a.g.cfg.Refresher != nil {
-			// Its first token now, not at the next refresh pass.
-			go func() {
-				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-				defer cancel()
-				a.g.RefreshTokens(ctx)
-			}()
+			// Their first tokens now, not at the next refresh pass, so
+			// that they serve as soon as this returns; a token server
+			// that fails is counted against the credential as at any
+			// pass, and the next pass tries again.
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			a.g.RefreshTokens(ctx)
+			cancel()
 			break
 		}
 	}

@@ -97,7 +97,7 @@ func (g *Gateway) take(ctx context.Context, c *Caller, in *inflight, estimate in
 		status.observe(lbs, a.Remaining)
 		if !a.Allowed {
 			in.rec.LimitedBy = lbs[a.Refused].dim
-			return rateLimited(lbs[a.Refused].name, a.RetryAfter)
+			return rateLimited(lbs[a.Refused].name(), a.RetryAfter)
 		}
 		for _, lb := range lbs {
 			if lb.tokens {
@@ -152,9 +152,15 @@ func (g *Gateway) settle(in *inflight) {
 // called in messages and whether it counts tokens.
 type limitBucket struct {
 	Bucket
-	name   string // for messages
+	scope  string // the scope's name, for messages
 	dim    string // the dimension, as in Limits' field names
 	tokens bool
+}
+
+// name says what the bucket limits, for a refusal's message; made only
+// when one is refused, off the path of the requests that pass.
+func (b *limitBucket) name() string {
+	return fmt.Sprintf("%s on %s (limit %d)", strings.ReplaceAll(b.dim, "_", " "), b.scope, b.Limit)
 }
 
 // bucketsFor lists the buckets of the limited dimensions of scopes, with
@@ -177,8 +183,7 @@ func bucketsFor(scopes []scope, estimate int64) []limitBucket {
 			} else {
 				b.Key = s.prefix + "r" + d.name
 			}
-			name := fmt.Sprintf("%s on %s (limit %d)", strings.ReplaceAll(d.name, "_", " "), s.name, d.value)
-			out = append(out, limitBucket{Bucket: b, name: name, dim: d.name, tokens: d.tokens})
+			out = append(out, limitBucket{Bucket: b, scope: s.name, dim: d.name, tokens: d.tokens})
 		}
 	}
 	return out

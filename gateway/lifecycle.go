@@ -130,7 +130,7 @@ func (g *Gateway) credentialOutcome(ctx context.Context, t *target, br *breaker,
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			if g.cfg.Refresher != nil {
-				g.refreshToken(ctx, t.provider, cred)
+				g.refreshToken(ctx, t.provider, cred, true)
 			}
 		}()
 		return

@@ -124,7 +124,7 @@ func (g *Gateway) RefreshTokens(ctx context.Context) {
 			sem <- struct{}{}
 			go func() {
 				defer func() { <-sem; wg.Done() }()
-				g.refreshToken(ctx, t.provider, c)
+				g.refreshToken(ctx, t.provider, c, false)
 			}()
 		}
 	}
@@ -135,13 +135,29 @@ func (g *Gateway) RefreshTokens(ctx context.Context) {
 // (a Cache counter per credential and expiry, so the next expiry is
 // renewed afresh and a refresher that died frees it within a minute). A
 // refusal of the grant invalidates the credential; other failures count
-// like a request's toward degrading and disabling it.
-func (g *Gateway) refreshToken(ctx context.Context, p *Provider, c *Credential) {
-	lock := fmt.Sprintf("oauth:{%s}:%d", c.ID, c.OAuth.Expiry.Unix())
+// like a request's toward degrading and disabling it. Forced (the
+// provider refused the token), it renews a token that is not near its
+// expiry too, unless the store has a newer one already.
+func (g *Gateway) refreshToken(ctx context.Context, p *Provider, c *Credential, force bool) {
+	// The served snapshot may be older than the store: another instance,
+	// or an earlier pass, may have renewed the token and rotated the
+	// refresh token since, and a rotated-out refresh token would be
+	// refused and invalidate the credential. So the stored one is used,
+	// and the lock is taken on the stored expiry.
+	cur, err := g.storedCredential(ctx, c)
+	if err != nil {
+		g.cfg.Logger.Warn("oauth token not refreshed", "credential", c.ID, "err", err)
+		return
+	}
+	fresh := cur.Secret != "" && cur.OAuth != nil && cur.OAuth.Expiry.Sub(g.clock.Now()) > refreshBefore(p)
+	if cur.OAuth == nil || (fresh && (!force || cur.Secret != c.Secret)) {
+		return
+	}
+	lock := fmt.Sprintf("oauth:{%s}:%d", c.ID, cur.OAuth.Expiry.Unix())
 	if n, err := g.cache.Incr(ctx, lock, 1, time.Minute); err == nil && n > 1 {
 		return
 	}
-	tok, err := g.cfg.Refresher.Refresh(ctx, copyOAuth(c.OAuth))
+	tok, err := g.cfg.Refresher.Refresh(ctx, copyOAuth(cur.OAuth))
 	if err != nil {
 		e := AsError(err)
 		if e.Type == "invalid_grant" || e.Type == "invalid_client" || e.Status == http.StatusUnauthorized {
@@ -177,4 +193,18 @@ func (g *Gateway) refreshToken(ctx context.Context, p *Provider, c *Credential) 
 	if err := g.Changed(ctx); err != nil {
 		g.cfg.Logger.Warn("oauth token refreshed; instances reload within their interval", "credential", c.ID, "err", err)
 	}
+}
+
+// storedCredential reads c as the store has it now.
+func (g *Gateway) storedCredential(ctx context.Context, c *Credential) (*Credential, error) {
+	cs, err := g.store.ListCredentials(ctx, CredentialFilter{ProviderID: c.ProviderID})
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range cs {
+		if s.ID == c.ID {
+			return s, nil
+		}
+	}
+	return nil, Errorf(CodeNotFound, "credential %s not found", c.ID)
 }

@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"context"
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -35,10 +36,29 @@ func (r *fakeRefresher) Refresh(_ context.Context, o *gateway.OAuth) (*gateway.T
 		Expiry: r.clock.Now().Add(time.Hour)}, nil
 }
 
+// used returns the refresh tokens it was given so far.
+func (r *fakeRefresher) used() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.seen)
+}
+
 func (r *fakeRefresher) fail(errs ...error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.errs = append(r.errs, errs...)
+}
+
+func TestOAuthCredentialWithoutTokenIsUnavailable(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	f := newFixtureWith(t, gateway.Config{}) // no Refresher: nothing fetches a token
+	p := f.provider(t, "p", []string{"m"})
+	_, err := f.admin.AddCredentials(context.Background(), p.ID, []*gateway.Credential{{Name: "p-oauth",
+		OAuth: &gateway.OAuth{TokenURL: "https://auth.example.com/token", RefreshToken: "rt"}}})
+	is.NoErr(err)
+	_, err = f.gw.Chat(context.Background(), f.caller(t, gateway.KeySpec{}), userChat("m", "hi"))
+	is.Equal(gateway.ErrorCode(err), gateway.CodeUnavailable) // not usable before its first token
 }
 
 func TestOAuthCredentialLifecycle(t *testing.T) {
@@ -56,21 +76,19 @@ func TestOAuthCredentialLifecycle(t *testing.T) {
 	is.Equal(gateway.AsError(err).Field, "credentials[0].oauth.token_url")
 	c := f.caller(t, gateway.KeySpec{})
 
-	_, err = f.gw.Chat(ctx, again(c), userChat("m", "hi"))
-	is.Equal(gateway.ErrorCode(err), gateway.CodeUnavailable) // not usable before its first token
-
+	// Adding it fetched its first token; a pass now has nothing to do.
 	f.gw.RefreshTokens(ctx)
-	is.Equal(ref.seen, []string{"rt-first"})
 	_, err = f.gw.Chat(ctx, again(c), userChat("m", "hi"))
 	is.NoErr(err)
+	is.Equal(ref.used(), []string{"rt-first"})
 	calls := f.fakes.get("p").callLog()
 	is.Equal(calls[len(calls)-1].secret, "at-1") // the access token goes upstream
 
 	f.gw.RefreshTokens(ctx)
-	is.Equal(len(ref.seen), 1) // an hour left: nothing to do
+	is.Equal(len(ref.used()), 1) // an hour left: nothing to do
 	f.clock.Advance(56 * time.Minute)
 	f.gw.RefreshTokens(ctx) // within 5 minutes of expiry: renewed with the rotated refresh token
-	is.Equal(ref.seen, []string{"rt-first", "rt-rotated"})
+	is.Equal(ref.used(), []string{"rt-first", "rt-rotated"})
 	_, err = f.gw.Chat(ctx, again(c), userChat("m", "hi"))
 	is.NoErr(err)
 	calls = f.fakes.get("p").callLog()
@@ -82,14 +100,14 @@ func TestOAuthCredentialLifecycle(t *testing.T) {
 	ref.fail(down, down, down)
 	f.clock.Advance(55 * time.Minute)
 	f.gw.RefreshTokens(ctx)
-	is.Equal(len(ref.seen), 3)
+	is.Equal(len(ref.used()), 3)
 	f.gw.RefreshTokens(ctx)
-	is.Equal(len(ref.seen), 3) // one try a minute per token, across instances
+	is.Equal(len(ref.used()), 3) // one try a minute per token, across instances
 	for range 2 {
 		f.clock.Advance(61 * time.Second)
 		f.gw.RefreshTokens(ctx)
 	}
-	is.Equal(len(ref.seen), 5)
+	is.Equal(len(ref.used()), 5)
 	cred := f.credentialNamed(t, p.ID, "p-oauth")
 	is.Equal(cred.Status, gateway.StatusDisabled)
 	is.True(cred.StatusReason != "")
