@@ -12,10 +12,10 @@
 //	Delete      DEL
 //	Incr        EVALSHA of a script: SET NX PX (when ttl > 0), INCRBY, GET
 //	Allow       EVALSHA of a script: TIME, HMGET, and when allowed HSET, PEXPIRE
-//	Reserve     EVALSHA of a script: TIME, HGETALL, HDEL (lapsed holds),
-//	            and when granted HSET, PEXPIRE
-//	Release     EVALSHA of a script: TIME, HGETALL, HDEL, PEXPIRE
-//	Held        EVALSHA of a script: TIME, HGETALL, HDEL (lapsed holds)
+//	Reserve     EVALSHA of a script: TIME, HMGET, HGET, and when granted
+//	            HSET, PEXPIRE
+//	Release     EVALSHA of a script: TIME, HMGET, HGET, HDEL, HSET, PEXPIRE
+//	Held        EVALSHA of a script: TIME, HMGET
 //	AddOutcomes EVALSHA of a script: TIME, HGET, HINCRBY (one per count
 //	            that is not 0), HGETALL, HDEL (old buckets), PEXPIRE
 //	Publish     PUBLISH
@@ -31,10 +31,12 @@
 // per Cache) for as long as it lasts, and costs one round trip to
 // register. Gateways subscribe once each, to gateway.ChangesChannel.
 //
-// Reserve, Release and Held read every hold of the account (HGETALL), so
-// their work on the server grows with the account's open holds, about one
-// per request in flight. AddOutcomes reads at most 21 fields: the window
-// and two per bucket.
+// Reserve, Release, Held and the funds calls keep the sum of an
+// account's holds beside them, so their work does not grow with the holds
+// open; only once a hold may have lapsed (the earliest expiry has passed)
+// does a call read every hold (HGETALL) to drop the lapsed ones, about
+// once per account per hold ttl. AddOutcomes reads at most 21 fields: the
+// window and two per bucket.
 //
 // # Key layout
 //
@@ -57,9 +59,13 @@
 //
 // An account's holds are one hash of hold id → "amount:expires": the
 // amount in micros, in decimal, and the server time the hold lapses, in
-// microseconds since the epoch. Every call drops the holds that have
-// lapsed, and the key expires with its latest hold, so an idle account's
-// key disappears by itself.
+// microseconds since the epoch. Three fields whose names start with a NUL
+// byte keep the holds' sum, their earliest expiry (a lower bound) and
+// their latest (an upper bound). A call that finds the earliest expiry
+// passed drops the holds that have lapsed and sets the three right; the
+// key expires with the latest hold placed, and the first call after every
+// hold has lapsed deletes it, so an idle account's key disappears by
+// itself.
 //
 // Outcome figures are one hash per key: field "w" holds the window they
 // are counted for (in microseconds), and each time bucket n, the server

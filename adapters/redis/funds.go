@@ -42,18 +42,16 @@ end
 // Returns granted ("1" or "0"), the balance and the live holds after.
 var holdFundsScript = rueidis.NewLuaScript(luaTime + luaOpenHolds + luaBalance + `
 local bal = balance(KEYS[2], ARGV[3])
-local sum, latest, mine = open(KEYS[1], now, ARGV[1])
-if mine then
-  return {'1', string.format('%.0f', bal), string.format('%.0f', sum + tonumber(mine))}
+local h = open(KEYS[1], now, ARGV[1])
+if h.mine then
+  return {'1', string.format('%.0f', bal), string.format('%.0f', h.sum + tonumber(h.mine))}
 end
 local amount = tonumber(ARGV[2])
-if sum + amount > bal then
-  return {'0', string.format('%.0f', bal), string.format('%.0f', sum)}
+if h.sum + amount > bal then
+  return {'0', string.format('%.0f', bal), string.format('%.0f', h.sum)}
 end
-local expires = now + tonumber(ARGV[4])
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ':' .. string.format('%.0f', expires))
-keep(KEYS[1], now, math.max(latest, expires))
-return {'1', string.format('%.0f', bal), string.format('%.0f', sum + amount)}
+add(KEYS[1], h, ARGV[1], ARGV[2], now + tonumber(ARGV[4]))
+return {'1', string.format('%.0f', bal), string.format('%.0f', h.sum + amount)}
 `)
 
 // settleFundsScript removes a hold and charges, once per id. KEYS[1] the
@@ -63,10 +61,9 @@ return {'1', string.format('%.0f', bal), string.format('%.0f', sum + amount)}
 // was charged, the first time (the marker keeps it).
 var settleFundsScript = rueidis.NewLuaScript(luaTime + luaOpenHolds + luaBalance + `
 local bal = balance(KEYS[2], ARGV[3])
-local _, latest, mine = open(KEYS[1], now, ARGV[1])
-if mine then
-  redis.call('HDEL', KEYS[1], ARGV[1])
-  keep(KEYS[1], now, latest)
+local h = open(KEYS[1], now, ARGV[1])
+if h.mine then
+  remove(KEYS[1], h, now, ARGV[1])
 end
 local before = redis.call('GET', KEYS[3])
 if before then
@@ -94,7 +91,7 @@ return {'1', string.format('%.0f', after)}
 // getFundsScript reads the balance (nil when missing) and the live holds.
 // KEYS[1] the holds, KEYS[2] the balance.
 var getFundsScript = rueidis.NewLuaScript(luaTime + luaOpenHolds + `
-local sum = open(KEYS[1], now, nil)
+local sum = open(KEYS[1], now, nil).sum
 local b = redis.call('GET', KEYS[2])
 if not b then return {'0', '0', string.format('%.0f', sum)} end
 return {'1', b, string.format('%.0f', sum)}

@@ -71,45 +71,109 @@ local function hdel(key, fields)
 end
 `
 
-// luaOpenHolds defines open, which reads the holds of one account.
+// luaOpenHolds defines the functions that read and change the holds of
+// one account.
 //
 // The holds are a hash of id → "amount:expires": the amount in micros as
 // the Go side formatted it (kept verbatim, so Release returns it exactly
 // at any size) and the server time the hold lapses, in microseconds. A
-// hold has lapsed when now >= expires, as in the memory Cache.
+// hold has lapsed when now >= expires, as in the memory Cache. Three more
+// fields, whose names start with a NUL byte so that no id can take them,
+// keep what the holds add up to, so that a call costs the same with one
+// hold open or thousands: the sum of the holds' amounts, the earliest
+// expiry among them (a lower bound: it is not raised when that hold is
+// released) and the latest (an upper bound, likewise). While the earliest
+// expiry is ahead of now no hold can have lapsed, so nothing is scanned;
+// once it is not, one HGETALL drops the lapsed holds (and any field that
+// is not a hold) and sets the three fields right. A hash without them
+// (written by an older version) is scanned the same way. In steady
+// traffic that is one scan per account per hold ttl. Sums are doubles:
+// exact while they stay below 2^53 micros.
 //
-// open(key, now, id) deletes the lapsed holds (and any field that is not
-// a hold) and returns the sum of the live holds other than id, the latest
-// expiry among them (0 if none), and id's amount as its stored decimal
-// string (nil if id is not held). Sums are doubles: exact while they stay
-// below 2^53 micros.
+//	open(key, now, id)  the live holds as a table {sum, first, last,
+//	                    mine, mineExp}: sum excludes id, mine is id's
+//	                    amount as its stored decimal string (nil if id is
+//	                    not held) and mineExp its expiry.
+//	add(key, h, id, amount, expires)
+//	                    places a hold that open found missing (amount the
+//	                    decimal string) and keeps the key until the
+//	                    latest hold lapses; now is luaTime's.
+//	remove(key, h, now, id)
+//	                    removes id's hold, found by open; the key goes
+//	                    when no hold is left.
 const luaOpenHolds = luaHdel + `
-local function open(key, now, id)
+local SUM, FIRST, LAST = '\0sum', '\0first', '\0last'
+
+local function rescan(key, now)
   local all = redis.call('HGETALL', key)
-  local sum, latest, mine = 0, 0, nil
-  local lapsed = {}
+  local sum, first, last = 0, nil, 0
+  local drop = {}
   for i = 1, #all, 2 do
-    local amount, expires = string.match(all[i + 1], '^(%d+):(%d+)$')
-    expires = tonumber(expires)
-    if not expires or now >= expires then
-      lapsed[#lapsed + 1] = all[i]
-    elseif all[i] == id then
-      mine = amount
-    else
-      sum = sum + tonumber(amount)
-      if expires > latest then latest = expires end
+    if string.byte(all[i]) ~= 0 then
+      local amount, expires = string.match(all[i + 1], '^(%d+):(%d+)$')
+      expires = tonumber(expires)
+      if not expires or now >= expires then
+        drop[#drop + 1] = all[i]
+      else
+        sum = sum + tonumber(amount)
+        if not first or expires < first then first = expires end
+        if expires > last then last = expires end
+      end
     end
   end
-  hdel(key, lapsed)
-  return sum, latest, mine
+  if not first then
+    if #all > 0 then redis.call('DEL', key) end
+    return 0, nil, 0
+  end
+  hdel(key, drop)
+  redis.call('HSET', key, SUM, string.format('%.0f', sum), FIRST, string.format('%.0f', first), LAST, string.format('%.0f', last))
+  return sum, first, last
 end
 
--- keep sets the key's expiry to the latest hold's, rounded up to a
--- whole millisecond, so the key disappears once every hold has lapsed.
+local function open(key, now, id)
+  local m = redis.call('HMGET', key, SUM, FIRST, LAST)
+  local sum, first, last = tonumber(m[1]), tonumber(m[2]), tonumber(m[3])
+  if not sum or not first or not last or first <= now then
+    sum, first, last = rescan(key, now)
+  end
+  local h = {sum = sum, first = first, last = last}
+  if id and first then
+    local v = redis.call('HGET', key, id)
+    if v then
+      local amount, expires = string.match(v, '^(%d+):(%d+)$')
+      if amount then
+        h.mine, h.mineExp = amount, tonumber(expires)
+        h.sum = sum - tonumber(amount)
+      end
+    end
+  end
+  return h
+end
+
 local function keep(key, now, latest)
   if latest > now then
     redis.call('PEXPIRE', key, string.format('%.0f', math.ceil((latest - now) / 1000)))
   end
+end
+
+local function add(key, h, id, amount, expires)
+  local total = h.sum + tonumber(amount)
+  local first = h.first
+  if not first or expires < first then first = expires end
+  local last = math.max(h.last, expires)
+  redis.call('HSET', key, id, amount .. ':' .. string.format('%.0f', expires),
+    SUM, string.format('%.0f', total), FIRST, string.format('%.0f', first), LAST, string.format('%.0f', last))
+  keep(key, now, last)
+end
+
+local function remove(key, h, now, id)
+  if h.sum <= 0 then
+    redis.call('DEL', key)
+    return
+  end
+  redis.call('HDEL', key, id)
+  redis.call('HSET', key, SUM, string.format('%.0f', h.sum))
+  keep(key, now, h.last)
 end
 `
 
@@ -124,17 +188,15 @@ end
 // included. A new hold sets the key's expiry to the latest hold's.
 var reserveScript = rueidis.NewLuaScript(luaTime + luaOpenHolds + `
 local amount, limit = tonumber(ARGV[2]), tonumber(ARGV[3])
-local sum, latest, mine = open(KEYS[1], now, ARGV[1])
-if mine then
-  return {'1', string.format('%.0f', sum + tonumber(mine))}
+local h = open(KEYS[1], now, ARGV[1])
+if h.mine then
+  return {'1', string.format('%.0f', h.sum + tonumber(h.mine))}
 end
-if sum + amount > limit then
-  return {'0', string.format('%.0f', sum)}
+if h.sum + amount > limit then
+  return {'0', string.format('%.0f', h.sum)}
 end
-local expires = now + tonumber(ARGV[4])
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ':' .. string.format('%.0f', expires))
-keep(KEYS[1], now, math.max(latest, expires))
-return {'1', string.format('%.0f', sum + amount)}
+add(KEYS[1], h, ARGV[1], ARGV[2], now + tonumber(ARGV[4]))
+return {'1', string.format('%.0f', h.sum + amount)}
 `)
 
 // releaseScript removes a hold.
@@ -142,23 +204,21 @@ return {'1', string.format('%.0f', sum + amount)}
 // KEYS[1] the account's holds. ARGV[1] the hold's id. Returns two
 // strings: found ("1" or "0") and the hold's amount as stored ("0" when
 // not found). The key's expiry follows the latest hold left; a key left
-// with no holds is gone (Redis deletes an empty hash).
+// with no holds is gone.
 var releaseScript = rueidis.NewLuaScript(luaTime + luaOpenHolds + `
-local _, latest, mine = open(KEYS[1], now, ARGV[1])
-if not mine then
+local h = open(KEYS[1], now, ARGV[1])
+if not h.mine then
   return {'0', '0'}
 end
-redis.call('HDEL', KEYS[1], ARGV[1])
-keep(KEYS[1], now, latest)
-return {'1', mine}
+remove(KEYS[1], h, now, ARGV[1])
+return {'1', h.mine}
 `)
 
 // heldScript sums an account's live holds, deleting lapsed ones.
 //
 // KEYS[1] the account's holds. Returns the sum as a decimal string.
 var heldScript = rueidis.NewLuaScript(luaTime + luaOpenHolds + `
-local sum = open(KEYS[1], now, nil)
-return string.format('%.0f', sum)
+return string.format('%.0f', open(KEYS[1], now, nil).sum)
 `)
 
 // outcomesScript adds successes and failures to a key's figures and
