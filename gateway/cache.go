@@ -91,6 +91,25 @@ type Cache interface {
 	// GetFunds returns the account's balance and open holds; Known is
 	// false when the Cache holds no balance for it.
 	GetFunds(ctx context.Context, account string) (Funds, error)
+	// Admit does in one atomic step what lets a request in: it takes the
+	// ticket's buckets' units (as Take), places a lease under the
+	// ticket's ID on each of its lease keys (as Reserve of 1 under the
+	// lease's limit, lapsing after LeaseTTL) and, when it has Funds,
+	// holds them under the ID (as HoldFunds): all or none. The Admission
+	// says which part refused: Refused (a bucket), Lease or Broke. A
+	// second Admit of a ticket whose leases and hold are placed takes
+	// the buckets' units again but places nothing twice. The ticket's
+	// keys must be able to live together, as in Take: the gateway puts
+	// the account's hash tag in them and uses the account as the funds'
+	// name. CodeInvalid as Take, Reserve and HoldFunds.
+	Admit(ctx context.Context, t Ticket) (Admission, error)
+	// Finish ends in one atomic step what Admit began: it moves each of
+	// adjust's buckets (as Adjust), removes the ticket ID's lease from
+	// each of the ticket's lease keys and, when the ticket has Funds,
+	// settles them at cost (as SettleFunds: idempotent by ID), returning
+	// what that took and whether this was the first settlement. Keys as
+	// in Admit. CodeInvalid as Adjust and SettleFunds.
+	Finish(ctx context.Context, t Ticket, adjust []Bucket, cost Micros) (charged Micros, first bool, err error)
 	// Subscribe returns the payloads published to channel from now on,
 	// in order, until ctx ends; then the channel is closed. A subscriber
 	// that falls behind may miss payloads, so subscribers treat a payload
@@ -126,6 +145,41 @@ type Admission struct {
 	Remaining []int64
 	// RetryAfter is how long until the refused bucket holds its units.
 	RetryAfter time.Duration
+	// Lease is, for Admit, the index of the first lease whose key was
+	// full, or -1.
+	Lease int
+	// Broke is, for Admit, whether the ticket's funds were refused: the
+	// balance less its open holds did not cover them. Funds are then
+	// the balance and holds the Cache had.
+	Broke bool
+	Funds Funds
+}
+
+// Ticket is what one request takes from the Cache on its way in
+// (Admit) and gives back on its way out (Finish): one round trip each.
+type Ticket struct {
+	// ID is the request's: leases and the funds hold are placed under it.
+	ID       string
+	Buckets  []Bucket
+	Leases   []Lease
+	LeaseTTL time.Duration
+	// Funds, when set, are held on the way in and settled on the way out.
+	Funds *TicketFunds
+}
+
+// Lease is a concurrency limit: at most Limit leases live at Key.
+type Lease struct {
+	Key   string
+	Limit int64
+}
+
+// TicketFunds is a hold on an account's credit balance, as HoldFunds
+// places it.
+type TicketFunds struct {
+	Account string
+	Amount  Micros
+	Seed    Micros // the Store's balance, for a Cache that has none
+	TTL     time.Duration
 }
 
 // Reservation is the answer of Cache.Reserve.

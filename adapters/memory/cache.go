@@ -73,7 +73,7 @@ func newCache(clock gateway.Clock, every time.Duration) *Cache {
 		clock:    clock,
 		items:    make(map[string]item),
 		limiters: limiters{buckets: make(map[string]*bucket)},
-		holds:    holds{byAccount: make(map[string]map[string]hold)},
+		holds:    holds{byAccount: make(map[string]*accountHolds)},
 		outcomes: outcomes{byKey: make(map[string]*series)},
 		pubsub:   pubsub{subs: make(map[string]map[*subscriber]struct{})},
 		quit:     make(chan struct{}),

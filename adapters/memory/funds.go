@@ -68,20 +68,8 @@ func (c *Cache) HoldFunds(_ context.Context, account, id string, amount, seed ga
 	h := &c.holds
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	bal := c.balance(account, seed)
-	m, sum := h.open(account, now)
-	if _, ok := m[id]; ok {
-		return true, gateway.Funds{Balance: bal, Held: sum, Known: true}, nil
-	}
-	if sum+amount > bal {
-		return false, gateway.Funds{Balance: bal, Held: sum, Known: true}, nil
-	}
-	if m == nil {
-		m = make(map[string]hold)
-		h.byAccount[account] = m
-	}
-	m[id] = hold{amount: amount, expires: now.Add(ttl)}
-	return true, gateway.Funds{Balance: bal, Held: sum + amount, Known: true}, nil
+	granted, f := c.holdFunds(account, id, amount, seed, now.Add(ttl))
+	return granted, f, nil
 }
 
 // SettleFunds removes the hold and takes cost from the balance, once per
@@ -94,17 +82,41 @@ func (c *Cache) SettleFunds(_ context.Context, account, id string, cost, seed ga
 	h := &c.holds
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	charged, first := c.settleFunds(account, id, cost, seed, now)
+	return charged, first, nil
+}
+
+// holdFunds is HoldFunds with the checks done; the caller holds
+// c.holds.mu.
+func (c *Cache) holdFunds(account, id string, amount, seed gateway.Micros, expires time.Time) (bool, gateway.Funds) {
+	h := &c.holds
 	bal := c.balance(account, seed)
-	m, _ := h.open(account, now)
-	delete(m, id)
+	a := h.open(account, c.clock.Now())
+	sum := a.held()
+	if a.has(id) {
+		return true, gateway.Funds{Balance: bal, Held: sum, Known: true}
+	}
+	if sum+amount > bal {
+		return false, gateway.Funds{Balance: bal, Held: sum, Known: true}
+	}
+	h.place(account, id, amount, expires)
+	return true, gateway.Funds{Balance: bal, Held: sum + amount, Known: true}
+}
+
+// settleFunds is SettleFunds with the checks done; the caller holds
+// c.holds.mu.
+func (c *Cache) settleFunds(account, id string, cost, seed gateway.Micros, now time.Time) (gateway.Micros, bool) {
+	bal := c.balance(account, seed)
+	c.holds.open(account, now)
+	c.holds.remove(account, id)
 	mark := account + "\x00" + id
 	if m, ok := c.funds.settled[mark]; ok && now.Before(m.until) {
-		return m.charged, false, nil
+		return m.charged, false
 	}
 	charged := min(cost, max(bal, 0))
 	c.funds.settled[mark] = settledMark{charged: charged, until: now.Add(gateway.SettleMemory)}
 	c.funds.balances[account] = bal - charged
-	return charged, true, nil
+	return charged, true
 }
 
 // AddFunds moves the balance, never below zero; see gateway.Cache.
@@ -127,7 +139,7 @@ func (c *Cache) GetFunds(_ context.Context, account string) (gateway.Funds, erro
 	defer h.mu.Unlock()
 	c.fundsMaps()
 	c.expire(account, c.clock.Now())
-	_, sum := h.open(account, c.clock.Now())
+	sum := h.open(account, c.clock.Now()).held()
 	bal, ok := c.funds.balances[account]
 	return gateway.Funds{Balance: bal, Held: sum, Known: ok}, nil
 }

@@ -17,11 +17,16 @@ func (c *Cache) Take(_ context.Context, buckets []gateway.Bucket) (gateway.Admis
 			return gateway.Admission{}, err
 		}
 	}
-	now := c.clock.Now()
 	l := &c.limiters
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	out := gateway.Admission{Allowed: true, Refused: -1, Remaining: make([]int64, len(buckets))}
+	return l.take(c.clock.Now(), buckets, true), nil
+}
+
+// take answers a Take of buckets, which are valid, and takes their units
+// when it is allowed and apply is set; the caller holds l.mu.
+func (l *limiters) take(now time.Time, buckets []gateway.Bucket, apply bool) gateway.Admission {
+	out := gateway.Admission{Allowed: true, Refused: -1, Lease: -1, Remaining: make([]int64, len(buckets))}
 	for i, b := range buckets {
 		lim := l.bucket(b.Key, b.Limit, b.Window).lim
 		if tokens := lim.TokensAt(now); tokens < float64(b.N) {
@@ -32,12 +37,12 @@ func (c *Cache) Take(_ context.Context, buckets []gateway.Bucket) (gateway.Admis
 	}
 	for i, b := range buckets {
 		lim := l.buckets[b.Key].lim
-		if out.Allowed {
+		if out.Allowed && apply {
 			lim.AllowN(now, int(b.N)) // cannot fail: every bucket was checked under the lock
 		}
 		out.Remaining[i] = whole(lim.TokensAt(now))
 	}
-	return out, nil
+	return out
 }
 
 // Adjust moves bucket levels regardless of what they hold; see
@@ -48,16 +53,21 @@ func (c *Cache) Adjust(_ context.Context, buckets []gateway.Bucket) error {
 			return err
 		}
 	}
-	now := c.clock.Now()
 	l := &c.limiters
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.adjust(c.clock.Now(), buckets)
+	return nil
+}
+
+// adjust moves the levels of buckets, which are valid; the caller holds
+// l.mu.
+func (l *limiters) adjust(now time.Time, buckets []gateway.Bucket) {
 	for _, b := range buckets {
 		bk := l.bucket(b.Key, b.Limit, b.Window)
 		level := min(bk.lim.TokensAt(now)-float64(b.N), float64(b.Limit))
 		bk.lim = limiterAt(now, b.Limit, b.Window, level)
 	}
-	return nil
 }
 
 // limiterAt returns a limiter of limit per window that holds level tokens

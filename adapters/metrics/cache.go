@@ -156,3 +156,17 @@ func (t *timedCache) ExpireFunds(ctx context.Context, account string, at time.Ti
 	t.observe("expire_funds", start, err)
 	return err
 }
+
+func (t *timedCache) Admit(ctx context.Context, tk gateway.Ticket) (gateway.Admission, error) {
+	start := time.Now()
+	a, err := t.Cache.Admit(ctx, tk)
+	t.observe("admit", start, err)
+	return a, err
+}
+
+func (t *timedCache) Finish(ctx context.Context, tk gateway.Ticket, adjust []gateway.Bucket, cost gateway.Micros) (gateway.Micros, bool, error) {
+	start := time.Now()
+	charged, first, err := t.Cache.Finish(ctx, tk, adjust, cost)
+	t.observe("finish", start, err)
+	return charged, first, err
+}

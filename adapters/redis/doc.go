@@ -16,6 +16,11 @@
 //	            HSET, PEXPIRE
 //	Release     EVALSHA of a script: TIME, HMGET, HGET, HDEL, HSET, PEXPIRE
 //	Held        EVALSHA of a script: TIME, HMGET
+//	Admit       EVALSHA of a script: TIME, HMGET per bucket, HMGET and HGET
+//	            per lease and for the funds, GET (balance), and when
+//	            allowed HSET, PEXPIRE per bucket, lease and the funds
+//	Finish      EVALSHA of a script: as Adjust, Release per lease and
+//	            SettleFunds together
 //	AddOutcomes EVALSHA of a script: TIME, HGET, HINCRBY (one per count
 //	            that is not 0), HGETALL, HDEL (old buckets), PEXPIRE
 //	Publish     PUBLISH
@@ -48,6 +53,10 @@
 //	Prefix + "h:{" + account + "}"
 //	                       the credit holds of account (a hash; Reserve,
 //	                       Release, Held)
+//	Prefix + "l:" + key    the concurrency leases Admit placed at key (a
+//	                       hash laid out as an account's holds; Admit,
+//	                       Finish). The hash tag is the one in key, so a
+//	                       ticket's buckets, leases and funds share a slot.
 //	Prefix + "o:" + key    outcome figures (a hash; AddOutcomes)
 //	Prefix + channel       a Pub/Sub channel (Publish, Subscribe)
 //

@@ -60,20 +60,28 @@ return {'1', string.format('%.0f', bal), string.format('%.0f', h.sum + amount)}
 // remember the id, in milliseconds. Returns first ("1" or "0") and what
 // was charged, the first time (the marker keeps it).
 var settleFundsScript = rueidis.NewLuaScript(luaTime + luaOpenHolds + luaBalance + `
-local bal = balance(KEYS[2], ARGV[3])
-local h = open(KEYS[1], now, ARGV[1])
+local id, base, hk, bk, sk = ARGV[1], 1, KEYS[1], KEYS[2], KEYS[3]
+` + luaSettle)
+
+// luaSettle is the body of settleFundsScript and the end of finishScript:
+// given hk, bk and sk (the holds, balance and settled marker keys), id,
+// and ARGV[base+1..3] the cost, the seed and the marker's memory in
+// milliseconds, it settles and returns first and charged.
+const luaSettle = `
+local bal = balance(bk, ARGV[base + 2])
+local h = open(hk, now, id)
 if h.mine then
-  remove(KEYS[1], h, now, ARGV[1])
+  remove(hk, h, now, id)
 end
-local before = redis.call('GET', KEYS[3])
+local before = redis.call('GET', sk)
 if before then
   return {'0', before}
 end
-local charged = string.format('%.0f', math.min(tonumber(ARGV[2]), math.max(bal, 0)))
-redis.call('SET', KEYS[3], charged, 'PX', ARGV[4])
-redis.call('SET', KEYS[2], string.format('%.0f', bal - tonumber(charged)))
+local charged = string.format('%.0f', math.min(tonumber(ARGV[base + 1]), math.max(bal, 0)))
+redis.call('SET', sk, charged, 'PX', ARGV[base + 3])
+redis.call('SET', bk, string.format('%.0f', bal - tonumber(charged)))
 return {'1', charged}
-`)
+`
 
 // addFundsScript moves the balance, never below zero. KEYS[1] the
 // balance. ARGV[1] the amount, ARGV[2] the seed. Returns ok ("1" or "0")

@@ -223,14 +223,61 @@ local function whole(b)
   return string.format('%.0f', math.floor(b.level / b.window))
 end
 
--- storeAll writes back every bucket of the call once, in KEYS order.
+-- storeAll writes back every bucket of the call once, in KEYS order
+-- (keys that are not buckets, in a script that has others, are skipped).
 local function storeAll()
   local done = {}
   for i = 1, #KEYS do
-    if not done[KEYS[i]] then
+    if not done[KEYS[i]] and buckets[KEYS[i]] then
       done[KEYS[i]] = true
       store(KEYS[i])
     end
+  end
+end
+
+-- takeAll loads the n buckets KEYS[1..n], whose limit, window and units
+-- are ARGV[base+3i-2], ARGV[base+3i-1] and ARGV[base+3i], and takes
+-- their units when every one holds them. It returns the 1-based index
+-- of the first bucket that lacks its units (nil when all were taken),
+-- the microseconds until it holds them (rounded up and stepped past
+-- double rounding, so that waiting exactly that long succeeds), and the
+-- buckets. When one lacks its units, nothing is taken.
+local function takeAll(n, base)
+  local taken = {}
+  local refused, wait = nil, 0
+  for i = 1, n do
+    local limit, window = tonumber(ARGV[base + 3 * i - 2]), tonumber(ARGV[base + 3 * i - 1])
+    local b = load(KEYS[i], limit, window)
+    taken[i] = b
+    if not refused then
+      local cost = tonumber(ARGV[base + 3 * i]) * window
+      if b.level >= cost then
+        b.level = b.level - cost
+      else
+        refused = i
+        wait = math.ceil((cost - b.level) / limit)
+        for _ = 1, 1000 do
+          if b.level + wait * limit >= cost then break end
+          wait = wait + 1
+        end
+      end
+    end
+  end
+  if refused then
+    for i = 1, n do
+      taken[i].level = taken[i].loaded -- nothing is taken
+    end
+  end
+  return refused, wait, taken
+end
+
+-- adjustAll moves the n buckets KEYS[1..n] by -ARGV[base+3i], limits and
+-- windows as in takeAll, into debt or up to their limit.
+local function adjustAll(n, base)
+  for i = 1, n do
+    local limit, window = tonumber(ARGV[base + 3 * i - 2]), tonumber(ARGV[base + 3 * i - 1])
+    local b = load(KEYS[i], limit, window)
+    b.level = math.min(limit * window, b.level - tonumber(ARGV[base + 3 * i]) * window)
   end
 end
 `
@@ -249,39 +296,13 @@ end
 // A refused call writes nothing, so the next call sees the same levels:
 // waiting the returned time is enough for the refused bucket.
 var takeScript = rueidis.NewLuaScript(luaBuckets + `
-local taken = {}
-local refused, wait = nil, 0
-for i = 1, #KEYS do
-  local limit, window = tonumber(ARGV[3 * i - 2]), tonumber(ARGV[3 * i - 1])
-  local b = load(KEYS[i], limit, window)
-  taken[i] = b
-  if not refused then
-    local cost = tonumber(ARGV[3 * i]) * window
-    if b.level >= cost then
-      b.level = b.level - cost
-    else
-      refused = i
-      wait = math.ceil((cost - b.level) / limit)
-      for _ = 1, 1000 do
-        if b.level + wait * limit >= cost then break end
-        wait = wait + 1
-      end
-    end
-  end
-end
-
-if refused then
-  local out = {'0', tostring(refused - 1), string.format('%.0f', wait)}
-  for i = 1, #KEYS do
-    local b = taken[i]
-    b.level = b.loaded -- nothing is taken
-    out[3 + i] = whole(b)
-  end
-  return out
-end
-
-storeAll()
+local refused, wait, taken = takeAll(#KEYS, 0)
 local out = {'1', '-1', '0'}
+if refused then
+  out = {'0', tostring(refused - 1), string.format('%.0f', wait)}
+else
+  storeAll()
+end
 for i = 1, #KEYS do
   out[3 + i] = whole(taken[i])
 end
@@ -294,11 +315,7 @@ return out
 // KEYS[i] bucket i. ARGV[3i-2] its limit, ARGV[3i-1] its window in
 // microseconds, ARGV[3i] n, any integer. Returns "OK".
 var adjustScript = rueidis.NewLuaScript(luaBuckets + `
-for i = 1, #KEYS do
-  local limit, window = tonumber(ARGV[3 * i - 2]), tonumber(ARGV[3 * i - 1])
-  local b = load(KEYS[i], limit, window)
-  b.level = math.min(limit * window, b.level - tonumber(ARGV[3 * i]) * window)
-end
+adjustAll(#KEYS, 0)
 storeAll()
 return 'OK'
 `)

@@ -39,6 +39,7 @@ func TestCache(t *testing.T, newCache func(t *testing.T) gateway.Cache) {
 		{"Adjust", testCacheAdjust},
 		{"Holds", testCacheHolds},
 		{"Funds", testCacheFunds},
+		{"Ticket", testCacheTicket},
 		{"Outcomes", testCacheOutcomes},
 		{"Publish", testCachePublish},
 		{"Subscribe", testCacheSubscribe},
