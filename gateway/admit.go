@@ -29,6 +29,14 @@ type admission struct {
 	requests []Bucket // request-count buckets, one unit taken from each
 	tokens   []Bucket // token buckets with the units taken from each
 	leases   []string // concurrency holds placed under the request id
+	// ticket is what one Cache.Admit took (the key's and the account's
+	// limits, and the balance's hold), for one Cache.Finish; its token
+	// buckets are in ticketTokens and, if a later step refused the
+	// request, the request buckets to give back in giveBack.
+	ticket       *Ticket
+	ticketTokens []Bucket
+	giveBack     []Bucket
+	funds        *heldFunds // the balance's hold in the ticket
 }
 
 // scope is a set of limits and the prefix of its bucket keys.
@@ -62,26 +70,36 @@ func (g *Gateway) settings() Settings {
 // the limit. It records what it took in in.adm; a refused request gives
 // back what it had taken, so it counts against no limit.
 func (g *Gateway) admit(ctx context.Context, c *Caller, in *inflight, estimate int64) error {
-	err := g.take(ctx, c, in, estimate)
-	if err != nil && in.adm != nil && len(in.adm.requests) > 0 {
-		back := make([]Bucket, len(in.adm.requests))
-		for i, b := range in.adm.requests {
-			back[i] = b
-			back[i].N = -b.N
+	tagged, global := g.scopes(c)
+	in.adm = &admission{}
+	status := &RateStatus{}
+	c.RateStatus = status
+	return g.takeGroups(ctx, in, status, [][]scope{tagged, {global}}, estimate)
+}
+
+// takeGroups takes from the limits of each group of scopes (one Take
+// per group, whose keys share a hash tag) and then a lease on each
+// scope's concurrency limit, recording it all in in.adm; on a refusal it
+// gives back the request units it took.
+func (g *Gateway) takeGroups(ctx context.Context, in *inflight, status *RateStatus, groups [][]scope, estimate int64) error {
+	adm := in.adm
+	taken := len(adm.requests)
+	err := g.take(ctx, in, status, groups, estimate)
+	if err != nil && len(adm.requests) > taken {
+		back := make([]Bucket, 0, len(adm.requests)-taken)
+		for _, b := range adm.requests[taken:] {
+			b.N = -b.N
+			back = append(back, b)
 		}
 		g.limiter.adjust(ctx, back)
-		in.adm.requests = nil
+		adm.requests = adm.requests[:taken]
 	}
 	return err
 }
 
-func (g *Gateway) take(ctx context.Context, c *Caller, in *inflight, estimate int64) error {
-	tagged, global := g.scopes(c)
-	adm := &admission{}
-	in.adm = adm
-	status := &RateStatus{}
-	c.RateStatus = status
-	for _, group := range [][]scope{tagged, {global}} {
+func (g *Gateway) take(ctx context.Context, in *inflight, status *RateStatus, groups [][]scope, estimate int64) error {
+	adm := in.adm
+	for _, group := range groups {
 		lbs := bucketsFor(group, estimate)
 		if len(lbs) == 0 {
 			continue
@@ -107,22 +125,28 @@ func (g *Gateway) take(ctx context.Context, c *Caller, in *inflight, estimate in
 			}
 		}
 	}
-	for _, s := range append(tagged, global) {
-		if s.limits.Concurrent == 0 {
-			continue
+	for _, group := range groups {
+		for _, s := range group {
+			if s.limits.Concurrent == 0 {
+				continue
+			}
+			key := s.prefix + "cc"
+			r, err := g.limiter.reserve(ctx, key, in.rec.ID, s.limits.Concurrent)
+			if err != nil {
+				return err
+			}
+			if !r.Granted {
+				in.rec.LimitedBy = "concurrent"
+				return concurrencyLimited(s)
+			}
+			adm.leases = append(adm.leases, key)
 		}
-		key := s.prefix + "cc"
-		r, err := g.limiter.reserve(ctx, key, in.rec.ID, s.limits.Concurrent)
-		if err != nil {
-			return err
-		}
-		if !r.Granted {
-			in.rec.LimitedBy = "concurrent"
-			return rateLimited(fmt.Sprintf("concurrent requests on %s (limit %d)", s.name, s.limits.Concurrent), time.Second)
-		}
-		adm.leases = append(adm.leases, key)
 	}
 	return nil
+}
+
+func concurrencyLimited(s scope) error {
+	return rateLimited(fmt.Sprintf("concurrent requests on %s (limit %d)", s.name, s.limits.Concurrent), time.Second)
 }
 
 // settle gives back what the request took beyond what it used: the

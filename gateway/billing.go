@@ -61,14 +61,7 @@ func chatEstimate(req *ChatRequest) estimate {
 // cannot say. A model without prices costs nothing and needs no hold.
 // What was held before a refusal is released when the request finishes.
 func (g *Gateway) hold(ctx context.Context, c *Caller, in *inflight, est estimate) error {
-	if in.model == nil || (!c.Account.Prepaid && c.Account.Budget.IsZero() && (c.Key == nil || c.Key.Budget.IsZero())) {
-		return nil
-	}
-	out := in.model.MaxOutput
-	if out <= 0 {
-		out = g.cfg.HoldOutput
-	}
-	most := in.model.Prices.Cost(est.holdUsage(out))
+	most := g.mostCost(c, in, est)
 	if most <= 0 {
 		return nil
 	}
@@ -81,15 +74,37 @@ func (g *Gateway) hold(ctx context.Context, c *Caller, in *inflight, est estimat
 	seed := g.snapshot().balances[c.Account.ID]
 	granted, f, err := g.cache.HoldFunds(ctx, c.Account.ID, in.rec.ID, most, seed, g.cfg.HoldTTL)
 	if err != nil {
-		return &Error{Code: CodeUnavailable, Message: "the credit balance cannot be checked now", Err: err}
+		return balanceUnknown(err)
 	}
 	if !granted {
-		return &Error{Code: CodeNoCredits, Type: "insufficient_quota", Message: fmt.Sprintf(
-			"insufficient credits: this request may cost up to %s, and the balance less open holds is %s",
-			most.String(), (f.Balance - f.Held).String())}
+		return insufficientCredits(most, f)
 	}
 	in.holds = append(in.holds, heldFunds{funds: c.Account.ID, seed: seed, ledger: true})
 	return nil
+}
+
+// mostCost is the most the request may cost, which its holds cover; 0
+// when it needs none: a model without prices, or an account that is
+// neither prepaid nor under a budget.
+func (g *Gateway) mostCost(c *Caller, in *inflight, est estimate) Micros {
+	if in.model == nil || (!c.Account.Prepaid && c.Account.Budget.IsZero() && (c.Key == nil || c.Key.Budget.IsZero())) {
+		return 0
+	}
+	out := in.model.MaxOutput
+	if out <= 0 {
+		out = g.cfg.HoldOutput
+	}
+	return max(in.model.Prices.Cost(est.holdUsage(out)), 0)
+}
+
+func balanceUnknown(err error) error {
+	return &Error{Code: CodeUnavailable, Message: "the credit balance cannot be checked now", Err: err}
+}
+
+func insufficientCredits(most Micros, f Funds) error {
+	return &Error{Code: CodeNoCredits, Type: "insufficient_quota", Message: fmt.Sprintf(
+		"insufficient credits: this request may cost up to %s, and the balance less open holds is %s",
+		most.String(), (f.Balance - f.Held).String())}
 }
 
 // heldFunds are funds a request holds: an account's balance (ledger set:
@@ -173,6 +188,35 @@ func (b *biller) settle(s settlement) {
 	}
 }
 
+// settled queues the ledger entry of a settlement the Cache made (in a
+// Cache.Finish); it never blocks.
+func (b *biller) settled(s settlement, charged Micros, first bool) {
+	if b.entry(s, charged, first) {
+		select {
+		case b.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// entry queues the ledger entry of a settlement the Cache made and
+// reports whether there was one to write: only the first settlement of a
+// request charges, and a charge of nothing writes nothing.
+func (b *biller) entry(s settlement, charged Micros, first bool) bool {
+	if charged < s.cost && first {
+		b.g.cfg.Logger.Error("request cost more than the balance held for it", "request", s.request,
+			"account", s.funds, "cost", s.cost.String(), "charged", charged.String())
+	}
+	if !first || charged <= 0 {
+		return false
+	}
+	b.mu.Lock()
+	b.entries = append(b.entries, &LedgerEntry{ID: UsageEntryID(s.request), AccountID: s.funds, Kind: EntryUsage,
+		Amount: -charged, Actor: "system", RequestID: s.request, Time: s.at})
+	b.mu.Unlock()
+	return true
+}
+
 // run works the queue until stopped, then once more.
 func (b *biller) run() {
 	defer close(b.done)
@@ -220,18 +264,8 @@ func (b *biller) work(ctx context.Context) error {
 			firstErr = err
 			break
 		}
-		if !s.ledger {
-			continue // a budget: what is left of it is all there is to keep
-		}
-		if charged < s.cost && first {
-			b.g.cfg.Logger.Error("request cost more than the balance held for it", "request", s.request,
-				"account", s.funds, "cost", s.cost.String(), "charged", charged.String())
-		}
-		if first && charged > 0 {
-			b.mu.Lock()
-			b.entries = append(b.entries, &LedgerEntry{ID: UsageEntryID(s.request), AccountID: s.funds, Kind: EntryUsage,
-				Amount: -charged, Actor: "system", RequestID: s.request, Time: s.at})
-			b.mu.Unlock()
+		if s.ledger {
+			b.entry(s, charged, first)
 		}
 	}
 	b.mu.Lock()

@@ -92,10 +92,7 @@ func (g *Gateway) prepare(ctx context.Context, c *Caller, in *inflight, model st
 		return nil, err
 	}
 	in.model = snap.models[name]
-	if err := g.admit(ctx, c, in, est.tokens()); err != nil {
-		return nil, err
-	}
-	if err := g.hold(ctx, c, in, est); err != nil {
+	if err := g.enter(ctx, c, in, est); err != nil {
 		return nil, err
 	}
 	return chain, nil

@@ -79,6 +79,7 @@ func (g *Gateway) finish(in *inflight, err error) {
 			r.ResponseBody = bodyOf(in.resp)
 		}
 	}
+	g.leave(in, r.Cost)
 	g.settle(in)
 	for _, h := range in.holds {
 		g.biller.settle(settlement{heldFunds: h, request: r.ID, cost: r.Cost, at: r.Time})

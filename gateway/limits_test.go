@@ -148,6 +148,12 @@ func (failingCache) Reserve(context.Context, string, string, gateway.Micros, gat
 func (failingCache) Release(context.Context, string, string) (gateway.Micros, bool, error) {
 	return 0, false, errDown
 }
+func (failingCache) Admit(context.Context, gateway.Ticket) (gateway.Admission, error) {
+	return gateway.Admission{}, errDown
+}
+func (failingCache) Finish(context.Context, gateway.Ticket, []gateway.Bucket, gateway.Micros) (gateway.Micros, bool, error) {
+	return 0, false, errDown
+}
 
 func TestLimitsWhenTheCacheFails(t *testing.T) {
 	t.Parallel()

@@ -80,10 +80,7 @@ func (g *Gateway) proxy(ctx context.Context, c *Caller, provider string, req *ht
 	if model != "" && !c.Key.AllowsModel(model) && !c.Key.AllowsModel(name) {
 		return nil, &Error{Code: CodeForbidden, Type: "model_not_allowed", Message: "this key may not use model " + quote(model)}
 	}
-	if err := g.admit(ctx, c, in, est.tokens()); err != nil {
-		return nil, err
-	}
-	if err := g.hold(ctx, c, in, est); err != nil {
+	if err := g.enter(ctx, c, in, est); err != nil {
 		return nil, err
 	}
 

@@ -1,0 +1,155 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// enter admits a request and holds what it may cost, in as few Cache
+// round trips as the configuration allows: one Cache.Admit takes the
+// key's and the account's limits, their concurrency leases and, for a
+// prepaid account, the balance's hold, all or none. The gateway-wide
+// limits (another hash tag) and spend budgets (funds of their own) cost a
+// round trip each, when they are set. When the Cache fails, the request
+// goes the long way (admit, then hold), where limits have their fallback.
+// Errors are as admit's and hold's.
+func (g *Gateway) enter(ctx context.Context, c *Caller, in *inflight, est estimate) error {
+	tagged, global := g.scopes(c)
+	estimate := est.tokens()
+	most := g.mostCost(c, in, est)
+	lbs := bucketsFor(tagged, estimate)
+	t := Ticket{ID: in.rec.ID, LeaseTTL: g.limiter.lease, Buckets: make([]Bucket, len(lbs))}
+	for i, lb := range lbs {
+		t.Buckets[i] = lb.Bucket
+	}
+	for _, s := range tagged {
+		if s.limits.Concurrent > 0 {
+			t.Leases = append(t.Leases, Lease{Key: s.prefix + "cc", Limit: s.limits.Concurrent})
+		}
+	}
+	var funds *heldFunds
+	if most > 0 && c.Account.Prepaid {
+		seed := g.snapshot().balances[c.Account.ID]
+		t.Funds = &TicketFunds{Account: c.Account.ID, Amount: most, Seed: seed, TTL: g.cfg.HoldTTL}
+		funds = &heldFunds{funds: c.Account.ID, seed: seed, ledger: true}
+	}
+	if len(t.Buckets) == 0 && len(t.Leases) == 0 && t.Funds == nil {
+		if err := g.admit(ctx, c, in, estimate); err != nil {
+			return err
+		}
+		return g.hold(ctx, c, in, est)
+	}
+	a, err := g.cache.Admit(ctx, t)
+	if err != nil && !IsCode(err, CodeInvalid) {
+		g.cfg.Logger.Warn("the cache failed to admit a request; taking the long way", "err", err)
+		if err := g.admit(ctx, c, in, estimate); err != nil {
+			return err
+		}
+		return g.hold(ctx, c, in, est)
+	}
+	if err != nil {
+		return err
+	}
+	status := &RateStatus{}
+	c.RateStatus = status
+	status.observe(lbs, a.Remaining)
+	adm := &admission{}
+	in.adm = adm
+	switch {
+	case a.Allowed:
+	case a.Refused >= 0 && a.Refused < len(lbs):
+		in.rec.LimitedBy = lbs[a.Refused].dim
+		return rateLimited(lbs[a.Refused].name(), a.RetryAfter)
+	case a.Lease >= 0:
+		in.rec.LimitedBy = "concurrent"
+		return concurrencyLimited(leaseScope(tagged, a.Lease))
+	case a.Broke:
+		return insufficientCredits(most, a.Funds)
+	default:
+		return Internal(errors.New("the cache refused a ticket without saying why"))
+	}
+	g.limiter.ok()
+	adm.ticket, adm.funds = &t, funds
+	for _, lb := range lbs {
+		if lb.tokens {
+			adm.ticketTokens = append(adm.ticketTokens, lb.Bucket)
+		}
+	}
+	if err := g.takeGroups(ctx, in, status, [][]scope{{global}}, estimate); err != nil {
+		adm.giveBack = requestBuckets(lbs)
+		return err
+	}
+	if most > 0 {
+		if err := g.holdBudgets(ctx, c, in, most); err != nil {
+			adm.giveBack = requestBuckets(lbs)
+			return err
+		}
+	}
+	return nil
+}
+
+// leaseScope is the scope of the i-th lease of a ticket made of scopes.
+func leaseScope(scopes []scope, i int) scope {
+	for _, s := range scopes {
+		if s.limits.Concurrent == 0 {
+			continue
+		}
+		if i == 0 {
+			return s
+		}
+		i--
+	}
+	return scope{name: "the caller"}
+}
+
+// requestBuckets are the request-count buckets of lbs.
+func requestBuckets(lbs []limitBucket) []Bucket {
+	var out []Bucket
+	for _, lb := range lbs {
+		if !lb.tokens {
+			out = append(out, lb.Bucket)
+		}
+	}
+	return out
+}
+
+// leave ends what enter's ticket began, in one Cache.Finish: the token
+// buckets are corrected to the tokens used (and a request refused after
+// the ticket gives its request units back), the leases are given back
+// and the balance's hold is settled at cost, whose ledger entry the
+// biller then writes. When the Cache fails, the settlement goes to the
+// biller, which retries it; the leases lapse by themselves.
+func (g *Gateway) leave(in *inflight, cost Micros) {
+	adm := in.adm
+	if adm == nil || adm.ticket == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	used := int64(in.rec.Usage.TotalTokens)
+	adjust := make([]Bucket, 0, len(adm.ticketTokens)+len(adm.giveBack))
+	for _, b := range adm.ticketTokens {
+		b.N = used - b.N
+		adjust = append(adjust, b)
+	}
+	for _, b := range adm.giveBack {
+		b.N = -b.N
+		adjust = append(adjust, b)
+	}
+	s := settlement{request: in.rec.ID, cost: cost, at: in.rec.Time}
+	if adm.funds != nil {
+		s.heldFunds = *adm.funds
+	}
+	charged, first, err := g.cache.Finish(ctx, *adm.ticket, adjust, cost)
+	if err != nil {
+		g.cfg.Logger.Warn("the cache failed to finish a request; its leases lapse by themselves", "request", in.rec.ID, "err", err)
+		if adm.funds != nil {
+			g.biller.settle(s)
+		}
+		return
+	}
+	if adm.funds != nil {
+		g.biller.settled(s, charged, first)
+	}
+}
