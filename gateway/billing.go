@@ -152,6 +152,10 @@ type biller struct {
 	done    chan struct{}
 }
 
+// ledgerGather is how long the biller lets settlements gather before it
+// writes their ledger entries.
+const ledgerGather = 20 * time.Millisecond
+
 func newBiller(g *Gateway) *biller {
 	b := &biller{g: g, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go b.run()
@@ -222,14 +226,26 @@ func (b *biller) run() {
 	defer close(b.done)
 	retry := time.NewTicker(time.Second)
 	defer retry.Stop()
+	last := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_ = b.work(ctx)
+		cancel()
+	}
 	for {
 		select {
 		case <-b.stop:
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			_ = b.work(ctx)
-			cancel()
+			last()
 			return
 		case <-b.wake:
+			// A moment for the requests finishing around this one, so
+			// that a burst's entries go to the Store in one transaction
+			// rather than one each. The Cache has the balance already.
+			select {
+			case <-b.stop:
+				last()
+				return
+			case <-time.After(ledgerGather):
+			}
 		case <-retry.C:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

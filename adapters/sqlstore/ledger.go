@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"sort"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -50,6 +51,17 @@ func (s *Store) AppendEntries(ctx context.Context, entries []*gateway.LedgerEntr
 	}
 	appended := 0
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		appended, err = appendBatch(ctx, tx, entries)
+		return err
+	})
+	if !errors.Is(err, errRaced) {
+		if err != nil {
+			return 0, internal("append ledger entries", err)
+		}
+		return appended, nil
+	}
+	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		appended = 0 // a retried transaction starts over
 		for _, e := range entries {
 			ok, err := appendEntry(ctx, tx, e)
@@ -115,13 +127,92 @@ func (s *Store) SummarizeLedger(ctx context.Context, f gateway.LedgerFilter) ([]
 	return out, nil
 }
 
+// errRaced is appendBatch's answer when another writer stored one of its
+// entries between its check and its insert.
+var errRaced = errors.New("a ledger entry was stored meanwhile")
+
+// appendBatch appends the entries whose IDs are not stored, in three
+// statements whatever their number (which IDs are stored, one balance
+// upsert per account, one insert of every row) rather than three per
+// entry, so that a busy gateway's settlements cost the database little.
+// Each account's balance row is moved once by the batch's sum, taking its
+// lock (accounts in sorted order, so two batches cannot deadlock), and
+// the entries' BalanceAfter are counted up from the balance before. An
+// entry stored meanwhile by another writer makes it answer errRaced: the
+// caller then appends one by one, which settles who wrote what.
+func appendBatch(ctx context.Context, tx bun.Tx, entries []*gateway.LedgerEntry) (int, error) {
+	ids := make([]string, len(entries))
+	for i, e := range entries {
+		ids[i] = e.ID
+	}
+	var stored []string
+	if err := tx.NewSelect().Model((*ledgerRow)(nil)).Column("id").Where("id IN (?)", bun.In(ids)).Scan(ctx, &stored); err != nil {
+		return 0, err
+	}
+	skip := make(map[string]bool, len(stored)+len(entries))
+	for _, id := range stored {
+		skip[id] = true
+	}
+	var fresh []*gateway.LedgerEntry
+	sums := make(map[string]int64)
+	for _, e := range entries {
+		if skip[e.ID] {
+			continue
+		}
+		skip[e.ID] = true
+		fresh = append(fresh, e)
+		sums[e.AccountID] += int64(e.Amount)
+	}
+	if len(fresh) == 0 {
+		return 0, nil
+	}
+	accounts := make([]string, 0, len(sums))
+	for a := range sums {
+		accounts = append(accounts, a)
+	}
+	sort.Strings(accounts)
+	running := make(map[string]int64, len(accounts))
+	for _, a := range accounts {
+		var after int64
+		err := tx.NewInsert().Model(&balanceRow{AccountID: a, Balance: sums[a]}).
+			On("CONFLICT (account_id) DO UPDATE").
+			Set("balance = ?TableAlias.balance + EXCLUDED.balance").
+			Returning("balance").Scan(ctx, &after)
+		if err != nil {
+			return 0, err
+		}
+		running[a] = after - sums[a]
+	}
+	rows := make([]ledgerRow, len(fresh))
+	for i, e := range fresh {
+		running[e.AccountID] += int64(e.Amount)
+		rows[i] = newLedgerRow(e)
+		rows[i].BalanceAfter = running[e.AccountID]
+	}
+	res, err := tx.NewInsert().Model(&rows).On("CONFLICT (id) DO NOTHING").Exec(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != int64(len(rows)) {
+		return 0, errRaced
+	}
+	for i, e := range fresh {
+		e.BalanceAfter = gateway.Micros(rows[i].BalanceAfter)
+	}
+	return len(rows), nil
+}
+
+func newLedgerRow(e *gateway.LedgerEntry) ledgerRow {
+	return ledgerRow{ID: e.ID, AccountID: e.AccountID, Kind: string(e.Kind), Amount: int64(e.Amount),
+		Actor: e.Actor, Reason: e.Reason, RequestID: e.RequestID, Time: dbTime(e.Time)}
+}
+
 // appendEntry appends e in tx unless its ID is stored, moving its
 // account's balance and setting its BalanceAfter, and reports whether it
 // did.
 func appendEntry(ctx context.Context, tx bun.Tx, e *gateway.LedgerEntry) (bool, error) {
-	row := &ledgerRow{ID: e.ID, AccountID: e.AccountID, Kind: string(e.Kind), Amount: int64(e.Amount),
-		Actor: e.Actor, Reason: e.Reason, RequestID: e.RequestID, Time: dbTime(e.Time)}
-	res, err := tx.NewInsert().Model(row).On("CONFLICT (id) DO NOTHING").Exec(ctx)
+	row := newLedgerRow(e)
+	res, err := tx.NewInsert().Model(&row).On("CONFLICT (id) DO NOTHING").Exec(ctx)
 	if err != nil {
 		return false, err
 	}

@@ -2,6 +2,7 @@ package gatewaytest
 
 import (
 	"fmt"
+	"sync/atomic"
 	"testing"
 
 	"github.com/matryer/is"
@@ -84,6 +85,52 @@ func testLedger(t *testing.T, newStore storeFactory) {
 		is.Equal(got.BalanceAfter, gateway.Micros(30))
 		_, err = s.GetEntry(t.Context(), "nope")
 		is.Equal(gateway.ErrorCode(err), gateway.CodeNotFound)
+	})
+	run(t, "BatchAcrossAccounts", newStore, func(t *testing.T, is *is.I, s gateway.Store) {
+		_, err := s.AppendEntries(t.Context(), []*gateway.LedgerEntry{entry("g0", "acc_b", gateway.EntryGrant, 1000, 0)})
+		is.NoErr(err)
+		es := []*gateway.LedgerEntry{
+			entry("a1", "acc_a", gateway.EntryGrant, 100, 1),
+			entry("b1", "acc_b", gateway.EntryUsage, -10, 2),
+			entry("a2", "acc_a", gateway.EntryUsage, -30, 3),
+			entry("a1", "acc_a", gateway.EntryGrant, 100, 1), // twice in one batch: once
+			entry("b2", "acc_b", gateway.EntryUsage, -20, 4),
+		}
+		n, err := s.AppendEntries(t.Context(), es)
+		is.NoErr(err)
+		is.Equal(n, 4)
+		after := map[string]gateway.Micros{}
+		for _, id := range []string{"a1", "b1", "a2", "b2"} {
+			e, err := s.GetEntry(t.Context(), id)
+			is.NoErr(err)
+			after[id] = e.BalanceAfter
+		}
+		is.Equal(after, map[string]gateway.Micros{"a1": 100, "a2": 70, "b1": 990, "b2": 970}) // each account counted in order
+		bs, err := s.Balances(t.Context())
+		is.NoErr(err)
+		is.Equal(bs["acc_a"], gateway.Micros(70))
+		is.Equal(bs["acc_b"], gateway.Micros(970))
+	})
+	run(t, "ConcurrentAppendsOfOneEntry", newStore, func(t *testing.T, is *is.I, s gateway.Store) {
+		var appended atomic.Int64
+		errs := race(10, func(i int) error {
+			n, err := s.AppendEntries(t.Context(), []*gateway.LedgerEntry{
+				entry("shared", "acc_a", gateway.EntryGrant, 7, 0),
+				entry(fmt.Sprint("own", i), "acc_a", gateway.EntryGrant, 1, i+1),
+			})
+			appended.Add(int64(n))
+			return err
+		})
+		for _, err := range errs {
+			is.NoErr(err)
+		}
+		is.Equal(appended.Load(), int64(11)) // the shared entry once, each own one once
+		bs, err := s.Balances(t.Context())
+		is.NoErr(err)
+		is.Equal(bs["acc_a"], gateway.Micros(17))
+		drift, err := s.CheckLedger(t.Context())
+		is.NoErr(err)
+		is.Equal(len(drift), 0)
 	})
 	run(t, "ConcurrentAppendsAreExact", newStore, func(t *testing.T, is *is.I, s gateway.Store) {
 		errs := race(20, func(i int) error {
