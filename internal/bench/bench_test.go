@@ -76,3 +76,34 @@ func TestQuickRun(t *testing.T) {
 	is.Equal(len(saved.Rows), len(rep.Rows))
 	is.True(strings.Contains(saved.Note, "ratios"))
 }
+
+// TestCPUProfile checks that with CPUProfileDir set, the bare proxy and
+// a Tollgate target each leave a CPU profile once the run has stopped
+// them, and that the upstream, which is not measured, leaves none.
+func TestCPUProfile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts several processes")
+	}
+	is := is.New(t)
+	dir := filepath.Join(t.TempDir(), "prof")
+	var log strings.Builder
+	cfg := bench.Quick(bench.Config{
+		Targets:       []string{bench.TargetBare, bench.RoleMemory},
+		Concurrency:   []int{2},
+		Modes:         []bench.Mode{bench.ModeChat},
+		CPUProfileDir: dir,
+		Log:           &log,
+	})
+	rep, err := bench.Run(t.Context(), cfg)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, log.String())
+	}
+	is.True(rep.Verified())
+	for _, target := range []string{bench.TargetBare, bench.RoleMemory} {
+		b, err := os.ReadFile(filepath.Join(dir, target+".pprof"))
+		is.NoErr(err)
+		is.True(len(b) > 2 && b[0] == 0x1f && b[1] == 0x8b) // a gzipped profile, flushed and closed
+	}
+	_, err = os.Stat(filepath.Join(dir, bench.RoleUpstream+".pprof"))
+	is.True(os.IsNotExist(err))
+}

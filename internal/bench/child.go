@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 )
@@ -42,13 +43,14 @@ type ChildOptions struct {
 	PostgresDSN string        // tollgate-pg: a database of its own
 	RedisAddr   string        // tollgate-pg
 	RedisPrefix string        // tollgate-pg: keeps the run's keys apart
+	CPUProfile  string        // bare and Tollgate: where to write a CPU profile of the run
 }
 
 // args returns o as the command line Child parses.
 func (o ChildOptions) args() []string {
 	return []string{"-role", o.Role, "-upstream", o.UpstreamURL, "-chunks", fmt.Sprint(o.Chunks),
 		"-gap", o.Gap.String(), "-data", o.DataDir, "-pg", o.PostgresDSN,
-		"-redis", o.RedisAddr, "-redis-prefix", o.RedisPrefix}
+		"-redis", o.RedisAddr, "-redis-prefix", o.RedisPrefix, "-cpuprofile", o.CPUProfile}
 }
 
 // Handshake is the one JSON line a child prints on stdout once it
@@ -73,6 +75,7 @@ func Child(args []string) int {
 	fs.StringVar(&o.PostgresDSN, "pg", "", "PostgreSQL DSN")
 	fs.StringVar(&o.RedisAddr, "redis", "", "Redis address")
 	fs.StringVar(&o.RedisPrefix, "redis-prefix", "", "Redis key prefix")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -85,7 +88,17 @@ func Child(args []string) int {
 	return 0
 }
 
-func serveChild(o ChildOptions, enc *json.Encoder) error {
+func serveChild(o ChildOptions, enc *json.Encoder) (err error) {
+	if o.CPUProfile != "" {
+		stopProfile, perr := startCPUProfile(o.CPUProfile)
+		if perr != nil {
+			return perr
+		}
+		// Deferred first, so it runs last: the profile covers the
+		// shutdown too, and is flushed before Child returns and the
+		// process exits.
+		defer func() { err = errors.Join(err, stopProfile()) }()
+	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})).With("role", o.Role)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -141,6 +154,23 @@ func serveChild(o ChildOptions, enc *json.Encoder) error {
 		err = errors.Join(err, closeTarget())
 	}
 	return err
+}
+
+// startCPUProfile starts profiling the process's CPU into path and
+// returns what stops the profile and closes the file.
+func startCPUProfile(path string) (stop func() error, err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
+	}, nil
 }
 
 // bareProxy is the lower bound of any Go gateway: an

@@ -22,6 +22,17 @@
 // Absolute times depend on the machine and on what else runs on it; the
 // ratios to the bare proxy are what to compare between runs.
 //
+// To see where a target's CPU goes, set Config.CPUProfileDir (the
+// command's -cpuprofile flag): the bare proxy and each Tollgate child
+// profile themselves with runtime/pprof from start to shutdown and write
+// <dir>/<target>.pprof before they exit, to compare with
+//
+//	go tool pprof -top -cum <dir>/tollgate-memory.pprof
+//	go tool pprof -top <dir>/bare.pprof
+//
+// One profile spans the whole run, warm-up included, so narrow the run
+// to the mode and concurrency of interest.
+//
 // The command is internal/bench/cmd/tollgate-bench; a program that embeds
 // the harness (a test binary) must call Child first thing when
 // IsChild reports true, before it parses its own flags.

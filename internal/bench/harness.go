@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"time"
@@ -57,6 +58,12 @@ type Config struct {
 	// random prefix. Default TOLLGATE_TEST_REDIS_ADDR, else
 	// 127.0.0.1:6379.
 	RedisAddr string
+	// CPUProfileDir, when set, makes the bare proxy and each Tollgate
+	// target write a CPU profile of their whole run, warm-up included,
+	// to CPUProfileDir/<target>.pprof (read with go tool pprof). One
+	// profile spans every mode and concurrency the run measures: to
+	// profile one cell, run only that mode and concurrency.
+	CPUProfileDir string
 	// Exe is the binary started for each role. Default os.Executable():
 	// the running program, which must call Child when IsChild.
 	Exe string
@@ -178,6 +185,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	upstream := "http://" + up.hand.Addr
 	logf("upstream on %s (pid %d)", upstream, up.pid())
 
+	if cfg.CPUProfileDir != "" {
+		if err := os.MkdirAll(cfg.CPUProfileDir, 0o755); err != nil {
+			return nil, err
+		}
+	}
 	var eps []*endpoint
 	for _, name := range cfg.Targets {
 		if name == TargetDirect {
@@ -185,6 +197,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			continue
 		}
 		o := ChildOptions{Role: name, UpstreamURL: upstream}
+		if cfg.CPUProfileDir != "" {
+			o.CPUProfile = filepath.Join(cfg.CPUProfileDir, name+".pprof")
+		}
 		switch name {
 		case RoleSQLite:
 			dir, err := os.MkdirTemp("", "tollgate-bench-")

@@ -8,6 +8,8 @@
 //
 //	go run ./internal/bench/cmd/tollgate-bench            # the full run, about 4 minutes
 //	go run ./internal/bench/cmd/tollgate-bench -quick     # a smoke run of a few seconds
+//	go run ./internal/bench/cmd/tollgate-bench -targets bare,tollgate-memory -modes chat \
+//		-concurrency 50 -cpuprofile /tmp/prof            # CPU profiles: /tmp/prof/<target>.pprof
 //
 // The logic lives in internal/bench; see its package doc.
 package main
@@ -48,6 +50,7 @@ func run(args []string) int {
 	fs.DurationVar(&cfg.Gap, "gap", 0, "gap between chunks in stream-gap mode (default 5ms)")
 	fs.StringVar(&cfg.PostgresDSN, "pg", "", "PostgreSQL server for tollgate-pg (default $TOLLGATE_TEST_PG_DSN or postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
 	fs.StringVar(&cfg.RedisAddr, "redis", "", "Redis for tollgate-pg (default $TOLLGATE_TEST_REDIS_ADDR or 127.0.0.1:6379)")
+	fs.StringVar(&cfg.CPUProfileDir, "cpuprofile", "", "directory where the bare proxy and each Tollgate target write a CPU profile of their run, as <target>.pprof (one profile spans every mode and concurrency run: narrow -modes and -concurrency to profile one cell)")
 	fs.StringVar(&out, "out", "bench-results/bench.json", "where to save the results as JSON (empty: do not save)")
 	fs.BoolVar(&quick, "quick", false, "a smoke run of a few seconds: one round of at most 100 requests or 500ms per cell (flags set explicitly still apply)")
 	if err := fs.Parse(args); err != nil {
