@@ -34,6 +34,9 @@ type chatRequestJSON ChatRequest
 
 // UnmarshalJSON decodes the known fields and keeps the rest in Extra.
 func (r *ChatRequest) UnmarshalJSON(data []byte) error {
+	if !slowJSON && decodeChatRequest(data, r) {
+		return nil
+	}
 	var v chatRequestJSON
 	extra, err := decodeExtra(data, &v)
 	if err != nil {
@@ -44,10 +47,23 @@ func (r *ChatRequest) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// MarshalJSON encodes the known fields followed by Extra.
+// MarshalJSON encodes the known fields followed by Extra, compact and
+// HTML-escaped as json.Marshal would make it.
 func (r ChatRequest) MarshalJSON() ([]byte, error) {
+	if !slowJSON {
+		if b, ok := appendChatRequest(make([]byte, 0, encodedSize(&r)), &r); ok {
+			return b, nil
+		}
+	}
 	v := chatRequestJSON(r)
-	return encodeExtra(&v, r.Extra)
+	b, err := encodeExtra(&v, r.Extra)
+	if err != nil {
+		return nil, err
+	}
+	// As the fast path's, the output is what json.Marshal makes of it,
+	// so that callers may send it without that pass: the same bytes, or
+	// the error json.Marshal would report.
+	return compactHTML(b)
 }
 
 // Validate reports the first field at fault as a CodeInvalid error.
@@ -122,6 +138,9 @@ type messageJSON Message
 
 // UnmarshalJSON decodes the known fields and keeps the rest in Extra.
 func (m *Message) UnmarshalJSON(data []byte) error {
+	if i := skipSpace(data, 0); !slowJSON && i < len(data) && decodeMessage(data[i:skipSpaceBack(data)], m) {
+		return nil
+	}
 	var v messageJSON
 	extra, err := decodeExtra(data, &v)
 	if err != nil {
@@ -134,6 +153,11 @@ func (m *Message) UnmarshalJSON(data []byte) error {
 
 // MarshalJSON encodes the known fields followed by Extra.
 func (m Message) MarshalJSON() ([]byte, error) {
+	if !slowJSON {
+		if b, ok := appendMessage(make([]byte, 0, 64+len(m.Content.str)+len(m.Content.str)/16), &m); ok {
+			return b, nil
+		}
+	}
 	v := messageJSON(m)
 	return encodeExtra(&v, m.Extra)
 }

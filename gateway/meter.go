@@ -21,11 +21,23 @@ func newMeter() *meter {
 	return &meter{pending: make(map[counter]int64), inFlight: make(map[string]int64)}
 }
 
-// counter is a shared counter and the width of its window.
+// counter is a shared counter, named by its parts rather than by its
+// key: end counts 16 of them per request under the meter's lock, and
+// building their keys there cost more than the rest of end; flush
+// builds each key once a second.
 type counter struct {
-	key   string
-	width time.Duration
+	account string
+	kind    string // "r" requests, "t" tokens
+	window  int    // index in realtimeWindows
+	slot    int64  // the window's start, in widths since the epoch
 }
+
+func (c counter) key() string {
+	w := realtimeWindows[c.window]
+	return "rt:{" + c.account + "}:" + c.kind + ":" + w.name + ":" + strconv.FormatInt(c.slot, 10)
+}
+
+func (c counter) width() time.Duration { return realtimeWindows[c.window].width }
 
 // realtimeWindows are the calendar windows the counters keep.
 var realtimeWindows = []struct {
@@ -43,8 +55,11 @@ const allAccounts = "*"
 // account in the window that holds at. The account is the hash tag, so an
 // account's counters share a cluster slot.
 func realtimeKey(account, kind, window string, width time.Duration, at time.Time) string {
-	return "rt:{" + account + "}:" + kind + ":" + window + ":" + strconv.FormatInt(at.UnixNano()/int64(width), 10)
+	return "rt:{" + account + "}:" + kind + ":" + window + ":" + strconv.FormatInt(windowSlot(at, width), 10)
 }
+
+// windowSlot numbers the window of width that holds at.
+func windowSlot(at time.Time, width time.Duration) int64 { return at.UnixNano() / int64(width) }
 
 func (m *meter) start(account string) {
 	m.mu.Lock()
@@ -60,10 +75,11 @@ func (m *meter) end(account string, tokens int64, now time.Time) {
 		delete(m.inFlight, account)
 	}
 	for _, a := range [2]string{account, allAccounts} {
-		for _, w := range realtimeWindows {
-			m.pending[counter{realtimeKey(a, "r", w.name, w.width, now), w.width}]++
+		for i, w := range realtimeWindows {
+			slot := windowSlot(now, w.width)
+			m.pending[counter{a, "r", i, slot}]++
 			if tokens > 0 {
-				m.pending[counter{realtimeKey(a, "t", w.name, w.width, now), w.width}] += tokens
+				m.pending[counter{a, "t", i, slot}] += tokens
 			}
 		}
 	}
@@ -85,7 +101,7 @@ func (m *meter) flush(ctx context.Context, cache Cache) error {
 	m.mu.Unlock()
 	var firstErr error
 	for c, n := range pending {
-		if _, err := cache.Incr(ctx, c.key, n, 2*c.width+time.Minute); err != nil {
+		if _, err := cache.Incr(ctx, c.key(), n, 2*c.width()+time.Minute); err != nil {
 			if firstErr == nil {
 				firstErr = err
 			}

@@ -14,7 +14,7 @@ import (
 
 func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request, c *gateway.Caller) {
 	var req gateway.ChatRequest
-	if err := decode(r, &req, false); err != nil {
+	if err := decodeChat(r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

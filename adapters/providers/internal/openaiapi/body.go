@@ -35,7 +35,9 @@ func (u *Upstream) chatBody(req *gateway.ChatRequest, stream bool) ([]byte, stri
 			r.MaxTokens = nil
 		}
 	}
-	b, err := json.Marshal(r)
+	// MarshalJSON's output is already what json.Marshal would make of
+	// it; calling it directly skips json.Marshal's second pass over it.
+	b, err := r.MarshalJSON()
 	if err != nil {
 		return nil, "", gateway.Internal(err)
 	}
