@@ -11,14 +11,15 @@
 //	Set         SET, with PX when ttl > 0
 //	Delete      DEL
 //	Incr        EVALSHA of a script: SET NX PX (when ttl > 0), INCRBY, GET
-//	Allow       EVALSHA of a script: TIME, HMGET, and when allowed HSET, PEXPIRE
-//	Reserve     EVALSHA of a script: TIME, HMGET, HGET, and when granted
-//	            HSET, PEXPIRE
-//	Release     EVALSHA of a script: TIME, HMGET, HGET, HDEL, HSET, PEXPIRE
+//	Allow       EVALSHA of a script: TIME, HMGET, and when allowed HSET
+//	            (and PEXPIRE, when the key would expire too soon)
+//	Reserve     EVALSHA of a script: TIME, HMGET, and when granted HSET
+//	            (and PEXPIRE, when the hold outlives the key)
+//	Release     EVALSHA of a script: TIME, HMGET, HDEL, HSET
 //	Held        EVALSHA of a script: TIME, HMGET
-//	Admit       EVALSHA of a script: TIME, HMGET per bucket, HMGET and HGET
-//	            per lease and for the funds, GET (balance), and when
-//	            allowed HSET, PEXPIRE per bucket, lease and the funds
+//	Admit       EVALSHA of a script: TIME, HMGET per bucket, per lease and
+//	            for the funds, GET (balance), and when allowed HSET per
+//	            bucket, lease and the funds (PEXPIRE as Allow and Reserve)
 //	Finish      EVALSHA of a script: as Adjust, Release per lease and
 //	            SettleFunds together
 //	AddOutcomes EVALSHA of a script: TIME, HGET, HINCRBY (one per count
@@ -63,7 +64,9 @@
 // Values and counters share one key space, as in the memory Cache: a
 // counter is a value holding a decimal integer. Token buckets live apart,
 // so Allow and Set never trip over each other's keys, as in the memory
-// Cache. A bucket expires once it has refilled completely, so idle
+// Cache. A bucket expires a window after it has refilled completely
+// (its field x keeps when, so that writes within that window need no
+// PEXPIRE; a lingering full bucket reads as full), so idle
 // buckets cost no memory.
 //
 // An account's holds are one hash of hold id → "amount:expires": the
@@ -144,14 +147,14 @@
 // limit, window (µs) and units for each:
 //
 //	Take    TIME, HMGET per bucket, and when every bucket holds its
-//	        units HSET and PEXPIRE per bucket; a refused Take writes
-//	        nothing
-//	Adjust  TIME, HMGET per bucket, then HSET and PEXPIRE (or DEL, for
-//	        a bucket left full) per bucket
+//	        units HSET (and PEXPIRE when due) per bucket; a refused Take
+//	        writes nothing
+//	Adjust  TIME, HMGET per bucket, then HSET (and PEXPIRE when due), or
+//	        DEL for a bucket left full, per bucket
 //
 // Adjust may leave a bucket in debt (a negative level), which Allow and
-// Take refuse until refills pay it off; its key expires when it is full
-// again, however deep the debt (at most 1e15 ms ahead). A script touches
+// Take refuse until refills pay it off; its key expires a window after it
+// is full again, however deep the debt (at most 1e15 ms ahead). A script touches
 // all of a call's keys, so on a Cluster they must share a slot: callers
 // give them one hash tag, such as "{account}", and keys in different
 // slots are CodeInvalid.

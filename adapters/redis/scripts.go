@@ -82,7 +82,8 @@ end
 // keep what the holds add up to, so that a call costs the same with one
 // hold open or thousands: the sum of the holds' amounts, the earliest
 // expiry among them (a lower bound: it is not raised when that hold is
-// released) and the latest (an upper bound, likewise). While the earliest
+// released) and a time at or after the latest, until which the key
+// lives (a hold that outlives it sets it to twice the hold's ttl ahead). While the earliest
 // expiry is ahead of now no hold can have lapsed, so nothing is scanned;
 // once it is not, one HGETALL drops the lapsed holds (and any field that
 // is not a hold) and sets the three fields right. A hash without them
@@ -131,20 +132,18 @@ local function rescan(key, now)
 end
 
 local function open(key, now, id)
-  local m = redis.call('HMGET', key, SUM, FIRST, LAST)
-  local sum, first, last = tonumber(m[1]), tonumber(m[2]), tonumber(m[3])
+  local m = redis.call('HMGET', key, SUM, FIRST, LAST, id or SUM)
+  local sum, first, last, v = tonumber(m[1]), tonumber(m[2]), tonumber(m[3]), m[4]
   if not sum or not first or not last or first <= now then
     sum, first, last = rescan(key, now)
+    if id and first then v = redis.call('HGET', key, id) else v = nil end
   end
   local h = {sum = sum, first = first, last = last}
-  if id and first then
-    local v = redis.call('HGET', key, id)
-    if v then
-      local amount, expires = string.match(v, '^(%d+):(%d+)$')
-      if amount then
-        h.mine, h.mineExp = amount, tonumber(expires)
-        h.sum = sum - tonumber(amount)
-      end
+  if id and first and v then
+    local amount, expires = string.match(v, '^(%d+):(%d+)$')
+    if amount then
+      h.mine, h.mineExp = amount, tonumber(expires)
+      h.sum = sum - tonumber(amount)
     end
   end
   return h
@@ -160,10 +159,14 @@ local function add(key, h, id, amount, expires)
   local total = h.sum + tonumber(amount)
   local first = h.first
   if not first or expires < first then first = expires end
-  local last = math.max(h.last, expires)
+  -- A hold that outlives the key makes it live twice the hold's ttl, so
+  -- that the holds placed after it, for a while, need no PEXPIRE.
+  local last = h.last
+  local renew = expires > last
+  if renew then last = expires + (expires - now) end
   redis.call('HSET', key, id, amount .. ':' .. string.format('%.0f', expires),
     SUM, string.format('%.0f', total), FIRST, string.format('%.0f', first), LAST, string.format('%.0f', last))
-  keep(key, now, last)
+  if renew then keep(key, now, last) end
 end
 
 local function remove(key, h, now, id)
@@ -171,9 +174,9 @@ local function remove(key, h, now, id)
     redis.call('DEL', key)
     return
   end
+  -- The key's expiry stays: it is the latest hold's, or later.
   redis.call('HDEL', key, id)
   redis.call('HSET', key, SUM, string.format('%.0f', h.sum))
-  keep(key, now, h.last)
 end
 `
 

@@ -172,11 +172,13 @@ func slotOf(key string) uint16 {
 //	                          gives the same table, so changes add up; with
 //	                          another limit or window it gives a new full
 //	                          bucket, as Allow would.
-//	store(key)                writes the bucket of key back: HSET and a
-//	                          PEXPIRE for when it is full again (a debt
-//	                          included; at most 1e15 ms, about 31,700
-//	                          years, which PEXPIRE accepts), or DEL when it
-//	                          is full, as a missing bucket is.
+//	store(key)                writes the bucket of key back: HSET, and a
+//	                          PEXPIRE (field x keeps when it falls) for a
+//	                          window after it is full again when the key
+//	                          would expire sooner (a debt included; at most
+//	                          1e15 ms, about 31,700 years, which PEXPIRE
+//	                          accepts), or DEL when it is full, as a
+//	                          missing bucket is.
 //	whole(b)                  the whole units b holds, as a decimal string;
 //	                          negative in debt (the Go side clamps to 0).
 //
@@ -191,10 +193,11 @@ local function load(key, limit, window)
   if b and b.limit == limit and b.window == window then
     return b
   end
-  local level, at = full, now
+  local level, at, x = full, now, nil
   if not b then
-    local h = redis.call('HMGET', key, 'level', 'last', 'limit', 'window')
+    local h = redis.call('HMGET', key, 'level', 'last', 'limit', 'window', 'x')
     if h[1] and tonumber(h[3]) == limit and tonumber(h[4]) == window then
+      x = tonumber(h[5])
       local last = tonumber(h[2])
       -- A clock that went back (a failover to a replica) refills nothing
       -- rather than taking refills back.
@@ -202,7 +205,7 @@ local function load(key, limit, window)
       level = math.min(full, tonumber(h[1]) + (at - last) * limit)
     end
   end
-  b = {level = level, at = at, limit = limit, window = window, loaded = level}
+  b = {level = level, at = at, limit = limit, window = window, loaded = level, x = x}
   buckets[key] = b
   return b
 end
@@ -214,9 +217,17 @@ local function store(key)
     redis.call('DEL', key)
     return
   end
-  redis.call('HSET', key, 'level', b.level, 'last', b.at, 'limit', b.limit, 'window', b.window)
-  local untilFull = math.ceil((full - b.level) / b.limit)
-  redis.call('PEXPIRE', key, string.format('%.0f', math.min(math.ceil(untilFull / 1000) + 1, 1e15)))
+  local full_at = now + math.ceil((full - b.level) / b.limit)
+  if b.x and full_at <= b.x then
+    redis.call('HSET', key, 'level', b.level, 'last', b.at, 'limit', b.limit, 'window', b.window)
+    return
+  end
+  -- The key outlives the time the bucket is full by a window, so that
+  -- the writes within that window need no PEXPIRE; a full bucket that
+  -- lingers is read as full all the same.
+  local x = full_at + b.window
+  redis.call('HSET', key, 'level', b.level, 'last', b.at, 'limit', b.limit, 'window', b.window, 'x', string.format('%.0f', x))
+  redis.call('PEXPIRE', key, string.format('%.0f', math.min(math.ceil((x - now) / 1000) + 1, 1e15)))
 end
 
 local function whole(b)
