@@ -36,6 +36,7 @@ func TestQuickRun(t *testing.T) {
 	cfg := bench.Quick(bench.Config{
 		Targets:     bench.AllTargets, // tollgate-pg is skipped when it cannot run
 		Concurrency: []int{1, 4},
+		Keys:        2000, // the default 100,000 take seconds to load into SQLite
 		Log:         &log,
 	})
 	cfg.Requests = 40 // Quick's 100 would do too; fewer keep the test short
@@ -67,6 +68,16 @@ func TestQuickRun(t *testing.T) {
 		}
 	}
 	is.True(rep.Verified())
+	idle := map[string]bench.Idle{}
+	for _, i := range rep.Idle {
+		idle[i.Target] = i
+	}
+	for _, target := range ran[1:] {
+		is.True(idle[target].RSSMiB > 0) // read as each target started
+	}
+	is.Equal(idle[bench.RoleMemory].Keys, 2000)
+	is.Equal(idle[bench.RoleSQLite].Keys, 2000)
+	is.Equal(idle[bench.TargetBare].Keys, 0)
 
 	is.NoErr(rep.WriteJSON(out))
 	b, err := os.ReadFile(out)
@@ -92,6 +103,7 @@ func TestCPUProfile(t *testing.T) {
 		Concurrency:   []int{2},
 		Modes:         []bench.Mode{bench.ModeChat},
 		CPUProfileDir: dir,
+		Keys:          -1,
 		Log:           &log,
 	})
 	rep, err := bench.Run(t.Context(), cfg)

@@ -44,13 +44,14 @@ type ChildOptions struct {
 	RedisAddr   string        // tollgate-pg
 	RedisPrefix string        // tollgate-pg: keeps the run's keys apart
 	CPUProfile  string        // bare and Tollgate: where to write a CPU profile of the run
+	Keys        int           // Tollgate: client keys loaded besides the benchmark's own
 }
 
 // args returns o as the command line Child parses.
 func (o ChildOptions) args() []string {
 	return []string{"-role", o.Role, "-upstream", o.UpstreamURL, "-chunks", fmt.Sprint(o.Chunks),
 		"-gap", o.Gap.String(), "-data", o.DataDir, "-pg", o.PostgresDSN,
-		"-redis", o.RedisAddr, "-redis-prefix", o.RedisPrefix, "-cpuprofile", o.CPUProfile}
+		"-redis", o.RedisAddr, "-redis-prefix", o.RedisPrefix, "-cpuprofile", o.CPUProfile, "-keys", fmt.Sprint(o.Keys)}
 }
 
 // Handshake is the one JSON line a child prints on stdout once it
@@ -76,6 +77,7 @@ func Child(args []string) int {
 	fs.StringVar(&o.RedisAddr, "redis", "", "Redis address")
 	fs.StringVar(&o.RedisPrefix, "redis-prefix", "", "Redis key prefix")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
+	fs.IntVar(&o.Keys, "keys", 0, "client keys to load besides the benchmark's own")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}

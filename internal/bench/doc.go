@@ -22,6 +22,14 @@
 // Absolute times depend on the machine and on what else runs on it; the
 // ratios to the bare proxy are what to compare between runs.
 //
+// Before it serves, each Tollgate target on the memory Store and on
+// SQLite loads Config.Keys client keys (100,000 by default) straight into
+// its Store, and the harness reads every target's RSS as soon as it
+// answers, before any load: the idle RSS line under the table shows what
+// a large key table costs. (The memory Store keeps its own copy of the
+// keys besides the gateway's snapshot; the SQLite figure is the
+// gateway's alone.)
+//
 // To see where a target's CPU goes, set Config.CPUProfileDir (the
 // command's -cpuprofile flag): the bare proxy and each Tollgate child
 // profile themselves with runtime/pprof from start to shutdown and write

@@ -64,6 +64,11 @@ type Config struct {
 	// profile spans every mode and concurrency the run measures: to
 	// profile one cell, run only that mode and concurrency.
 	CPUProfileDir string
+	// Keys is how many client keys tollgate-memory loads besides the
+	// benchmark's own before it serves, so that its idle RSS (read as
+	// soon as it answers, before any load) shows what a large key table
+	// costs. Default 100,000; negative: none.
+	Keys int
 	// Exe is the binary started for each role. Default os.Executable():
 	// the running program, which must call Child when IsChild.
 	Exe string
@@ -91,6 +96,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Rounds <= 0 {
 		c.Rounds = 3
+	}
+	if c.Keys == 0 {
+		c.Keys = 100_000
 	}
 	if len(c.Targets) == 0 {
 		c.Targets = AllTargets
@@ -201,7 +209,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			o.CPUProfile = filepath.Join(cfg.CPUProfileDir, name+".pprof")
 		}
 		switch name {
+		case RoleMemory:
+			o.Keys = max(cfg.Keys, 0)
 		case RoleSQLite:
+			o.Keys = max(cfg.Keys, 0)
 			dir, err := os.MkdirTemp("", "tollgate-bench-")
 			if err != nil {
 				return nil, err
@@ -230,6 +241,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		undo = append(undo, c.stop)
 		logf("%s on %s (pid %d)", name, c.hand.Addr, c.pid())
+		if u, err := readUsage(c.pid()); err == nil {
+			rep.Idle = append(rep.Idle, Idle{Target: name, Keys: o.Keys, RSSMiB: float64(u.rss) / (1 << 20)})
+		}
 		eps = append(eps, newEndpoint(name, "http://"+c.hand.Addr, c.hand.Key, c))
 	}
 

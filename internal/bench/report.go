@@ -23,6 +23,9 @@ type Report struct {
 	CPUs      int            `json:"cpus"`
 	Config    map[string]any `json:"config"`
 	Rows      []Row          `json:"rows"`
+	// Idle is each target process's RSS as soon as it served, before any
+	// load.
+	Idle []Idle `json:"idle"`
 	// Skipped says which targets did not run, and why.
 	Skipped []string `json:"skipped,omitempty"`
 	Note    string   `json:"note"`
@@ -31,6 +34,14 @@ type Report struct {
 // note is printed under the table and saved in the JSON.
 const note = "Absolute times depend on the machine and on what else runs on it: compare the ratios " +
 	"(throughput and CPU per request against the bare httputil.ReverseProxy, latency added over direct)."
+
+// Idle is a target's resident set size before any load, with the
+// client keys it had loaded.
+type Idle struct {
+	Target string  `json:"target"`
+	Keys   int     `json:"keys,omitempty"`
+	RSSMiB float64 `json:"rss_mib"`
+}
 
 // Row is one cell of the table: a target under one mode and concurrency,
 // over every round. Times are in milliseconds; ratios are to the bare
@@ -84,7 +95,7 @@ func describe(c Config) map[string]any {
 	return map[string]any{
 		"duration": c.Duration.String(), "requests": c.Requests, "warmup": c.Warmup.String(),
 		"rounds": c.Rounds, "targets": c.Targets, "concurrency": c.Concurrency, "modes": modes,
-		"chunks": c.Chunks, "gap": c.Gap.String(),
+		"chunks": c.Chunks, "gap": c.Gap.String(), "keys": c.Keys,
 	}
 }
 
@@ -180,6 +191,17 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if len(r.Idle) > 0 {
+		var parts []string
+		for _, i := range r.Idle {
+			part := fmt.Sprintf("%s %s", i.Target, fmtRSS(i.RSSMiB))
+			if i.Keys > 0 {
+				part += fmt.Sprintf(" (with %d keys loaded)", i.Keys)
+			}
+			parts = append(parts, part)
+		}
+		fmt.Fprintf(w, "Idle RSS: %s\n", strings.Join(parts, ", "))
 	}
 	for _, s := range r.Skipped {
 		fmt.Fprintln(w, s)

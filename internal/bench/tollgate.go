@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"time"
 
 	"github.com/tollgate-ai/tollgate/adapters/httpapi"
@@ -145,38 +147,68 @@ func newTollgate(ctx context.Context, role string, o ChildOptions, logger *slog.
 		return nil, fmt.Errorf("start the gateway: %w", err)
 	}
 	admin := gateway.NewAdmin(g)
-	if t.key, err = configure(ctx, admin, o.UpstreamURL); err != nil {
+	var account string
+	if t.key, account, err = configure(ctx, admin, o.UpstreamURL); err != nil {
 		return nil, fmt.Errorf("configure the gateway: %w", err)
 	}
+	if o.Keys > 0 {
+		if err := loadKeys(ctx, p.store, hasher, account, o.Keys); err != nil {
+			return nil, fmt.Errorf("load %d keys: %w", o.Keys, err)
+		}
+		if err := g.Reload(ctx); err != nil {
+			return nil, err
+		}
+	}
+	// What setting up left behind is garbage: the harness reads the idle
+	// RSS as soon as the child answers.
+	runtime.GC()
+	debug.FreeOSMemory()
 	t.handler = httpapi.New(httpapi.Config{Logger: logger, Metrics: m.Handler()}, g, admin)
 	return t, nil
 }
 
 // configure sets up what a benchmark request goes through and returns
-// the client key.
-func configure(ctx context.Context, admin *gateway.Admin, upstream string) (string, error) {
+// the client key and its account.
+func configure(ctx context.Context, admin *gateway.Admin, upstream string) (string, string, error) {
 	prov, err := admin.CreateProvider(ctx, &gateway.Provider{
 		Name: "bench", Type: "openai", BaseURL: upstream + "/v1", Models: []string{"bench-*"},
 	})
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if _, err := admin.AddCredentials(ctx, prov.ID, []*gateway.Credential{{Name: "bench", Secret: "sk-bench-upstream", Weight: 1}}); err != nil {
-		return "", err
+		return "", "", err
 	}
 	for _, name := range []string{FastModel, SlowModel} {
 		if _, err := admin.PutModel(ctx, &gateway.Model{Name: name, Prices: prices, MaxOutput: 4096}); err != nil {
-			return "", err
+			return "", "", err
 		}
 	}
 	acct := &gateway.Account{Name: "bench", Prepaid: true, Limits: generous}
 	if _, err := admin.CreateAccount(ctx, acct); err != nil {
-		return "", err
+		return "", "", err
 	}
 	if _, err := admin.Credit(ctx, gateway.Credit{AccountID: acct.ID, Kind: gateway.EntryGrant, Amount: balance,
 		Actor: "bench", Reason: "benchmark opening balance"}); err != nil {
-		return "", err
+		return "", "", err
 	}
 	_, key, err := admin.IssueKey(ctx, acct.ID, gateway.KeySpec{Name: "bench", Limits: generous}, gateway.IssuedByAdmin)
-	return key, err
+	return key, acct.ID, err
+}
+
+// loadKeys stores n more client keys of account straight into the Store,
+// as a bulk import would, so that a target serves with a realistic key
+// table; the caller reloads the gateway once after.
+func loadKeys(ctx context.Context, store gateway.Store, hasher *gateway.Hasher, account string, n int) error {
+	now := time.Now()
+	for i := range n {
+		secret := gateway.NewKeySecret()
+		k := &gateway.Key{ID: fmt.Sprintf("key_load_%07d", i), AccountID: account, Name: fmt.Sprintf("load-%d", i),
+			Prefix: gateway.KeyDisplayPrefix(secret), Digest: hasher.Digest(secret), Status: gateway.StatusActive,
+			IssuedBy: gateway.IssuedByAdmin, CreatedAt: now}
+		if err := store.CreateKey(ctx, k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
