@@ -28,7 +28,7 @@ type Caller struct {
 // how much of a guessed key was right.
 func (g *Gateway) Authenticate(key, clientIP string) (*Caller, error) {
 	d := g.hasher.digest(key)
-	c, err := g.snapshot().authenticate(d.hex[:], clientIP, g.clock.Now())
+	c, err := g.snapshot().authenticate(&d.sum, clientIP, g.clock.Now())
 	g.hasher.release(d)
 	if err == nil && c.Key.Master {
 		return nil, &Error{Code: CodeForbidden, Type: "master_key", Message: "a master key manages keys and calls no model: issue a client key with it"}
@@ -40,7 +40,7 @@ func (g *Gateway) Authenticate(key, clientIP string) (*Caller, error) {
 // management: it accepts only master keys (CodeForbidden for others).
 func (g *Gateway) AuthenticateMaster(key, clientIP string) (*Caller, error) {
 	d := g.hasher.digest(key)
-	c, err := g.snapshot().authenticate(d.hex[:], clientIP, g.clock.Now())
+	c, err := g.snapshot().authenticate(&d.sum, clientIP, g.clock.Now())
 	g.hasher.release(d)
 	if err == nil && !c.Key.Master {
 		return nil, &Error{Code: CodeForbidden, Type: "not_master_key", Message: "this needs the account's master key"}
@@ -58,11 +58,10 @@ func (c *Caller) UseNamespace(ns string) error {
 	return nil
 }
 
-// authenticate finds the key whose hex digest is digest: a map lookup
-// that allocates nothing (the compiler reads the bytes as a string key in
-// place).
-func (s *Snapshot) authenticate(digest []byte, clientIP string, now time.Time) (*Caller, error) {
-	k, ok := s.keys[string(digest)]
+// authenticate finds the key whose digest is digest: a map lookup that
+// allocates nothing once the key has served a request (see keyTable).
+func (s *Snapshot) authenticate(digest *[32]byte, clientIP string, now time.Time) (*Caller, error) {
+	k, ok := s.keys.find(digest)
 	if !ok {
 		return nil, &Error{Code: CodeUnauthenticated, Type: "invalid_api_key", Message: "invalid API key"}
 	}

@@ -17,7 +17,7 @@ import (
 // once built (credential pickers aside, which have their own lock); a new
 // one replaces it whole.
 type Snapshot struct {
-	keys      map[string]*Key // by digest
+	keys      *keyTable
 	accounts  map[string]*Account
 	providers map[string]*target // by provider ID
 	ordered   []*target          // by provider name, for model-based routing
@@ -101,7 +101,7 @@ func loadSnapshot(ctx context.Context, s Store, open openUpstream, pick reusePic
 	sort.SliceStable(usable, func(i, j int) bool { return usable[i].Priority < usable[j].Priority })
 
 	snap := &Snapshot{
-		keys:      make(map[string]*Key, len(keys)),
+		keys:      newKeyTable(keys),
 		accounts:  make(map[string]*Account, len(accounts)),
 		providers: make(map[string]*target, len(providers)),
 		models:    make(map[string]*Model, len(models)),
@@ -113,11 +113,6 @@ func loadSnapshot(ctx context.Context, s Store, open openUpstream, pick reusePic
 	}
 	for _, a := range accounts {
 		snap.accounts[a.ID] = a
-	}
-	for _, k := range keys {
-		if k.Status == StatusActive {
-			snap.keys[k.Digest] = k
-		}
 	}
 	byProvider := make(map[string][]*Credential)
 	for _, c := range creds {
