@@ -77,7 +77,8 @@
 // passed drops the holds that have lapsed and sets the three right; the
 // key expires with the latest hold placed, and the first call after every
 // hold has lapsed deletes it, so an idle account's key disappears by
-// itself.
+// itself. Releasing the last hold leaves the key, with a sum of 0, until
+// it expires, so that the next hold needs no PEXPIRE.
 //
 // Outcome figures are one hash per key: field "w" holds the window they
 // are counted for (in microseconds), and each time bucket n, the server
@@ -149,12 +150,14 @@
 //	Take    TIME, HMGET per bucket, and when every bucket holds its
 //	        units HSET (and PEXPIRE when due) per bucket; a refused Take
 //	        writes nothing
-//	Adjust  TIME, HMGET per bucket, then HSET (and PEXPIRE when due), or
-//	        DEL for a bucket left full, per bucket
+//	Adjust  TIME, HMGET per bucket, then HSET (and PEXPIRE when due) per
+//	        bucket
 //
 // Adjust may leave a bucket in debt (a negative level), which Allow and
 // Take refuse until refills pay it off; its key expires a window after it
-// is full again, however deep the debt (at most 1e15 ms ahead). A script touches
+// is full again, however deep the debt (at most 1e15 ms ahead). A bucket
+// refilled or refunded to full is written as full and keeps its expiry,
+// so that the next take moves no expiry either. A script touches
 // all of a call's keys, so on a Cluster they must share a slot: callers
 // give them one hash tag, such as "{account}", and keys in different
 // slots are CodeInvalid.

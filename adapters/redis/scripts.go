@@ -164,19 +164,16 @@ local function add(key, h, id, amount, expires)
   local last = h.last
   local renew = expires > last
   if renew then last = expires + (expires - now) end
-  redis.call('HSET', key, id, amount .. ':' .. string.format('%.0f', expires),
-    SUM, string.format('%.0f', total), FIRST, string.format('%.0f', first), LAST, string.format('%.0f', last))
+  redis.call('HSET', key, id, amount .. ':' .. string.format('%.0f', expires), SUM, total, FIRST, first, LAST, last)
   if renew then keep(key, now, last) end
 end
 
 local function remove(key, h, now, id)
-  if h.sum <= 0 then
-    redis.call('DEL', key)
-    return
-  end
-  -- The key's expiry stays: it is the latest hold's, or later.
+  -- The key's expiry stays: it is the latest hold's, or later. A key
+  -- left without holds stays until then too, so that the next hold
+  -- needs no PEXPIRE.
   redis.call('HDEL', key, id)
-  redis.call('HSET', key, SUM, string.format('%.0f', h.sum))
+  redis.call('HSET', key, SUM, h.sum)
 end
 `
 

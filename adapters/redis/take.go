@@ -193,9 +193,10 @@ local function load(key, limit, window)
   if b and b.limit == limit and b.window == window then
     return b
   end
-  local level, at, x = full, now, nil
+  local level, at, x, existed = full, now, nil, false
   if not b then
     local h = redis.call('HMGET', key, 'level', 'last', 'limit', 'window', 'x')
+    existed = h[1] ~= false and h[1] ~= nil
     if h[1] and tonumber(h[3]) == limit and tonumber(h[4]) == window then
       x = tonumber(h[5])
       local last = tonumber(h[2])
@@ -205,7 +206,7 @@ local function load(key, limit, window)
       level = math.min(full, tonumber(h[1]) + (at - last) * limit)
     end
   end
-  b = {level = level, at = at, limit = limit, window = window, loaded = level, x = x}
+  b = {level = level, at = at, limit = limit, window = window, loaded = level, x = x, existed = existed or (b and b.existed)}
   buckets[key] = b
   return b
 end
@@ -214,7 +215,14 @@ local function store(key)
   local b = buckets[key]
   local full = b.limit * b.window
   if b.level >= full then
-    redis.call('DEL', key)
+    -- Full: a key that lives until x says so and keeps its expiry (the
+    -- next take needs no PEXPIRE); one without x goes, as a missing
+    -- bucket is full; no key, nothing to write.
+    if b.x then
+      redis.call('HSET', key, 'level', full, 'last', b.at, 'limit', b.limit, 'window', b.window)
+    elseif b.existed then
+      redis.call('DEL', key)
+    end
     return
   end
   local full_at = now + math.ceil((full - b.level) / b.limit)
@@ -224,10 +232,11 @@ local function store(key)
   end
   -- The key outlives the time the bucket is full by a window, so that
   -- the writes within that window need no PEXPIRE; a full bucket that
-  -- lingers is read as full all the same.
+  -- lingers is read as full all the same. Numbers go to Redis as Lua
+  -- numbers, which it writes exactly while they are integers below 1e17.
   local x = full_at + b.window
-  redis.call('HSET', key, 'level', b.level, 'last', b.at, 'limit', b.limit, 'window', b.window, 'x', string.format('%.0f', x))
-  redis.call('PEXPIRE', key, string.format('%.0f', math.min(math.ceil((x - now) / 1000) + 1, 1e15)))
+  redis.call('HSET', key, 'level', b.level, 'last', b.at, 'limit', b.limit, 'window', b.window, 'x', x)
+  redis.call('PEXPIRE', key, math.min(math.ceil((x - now) / 1000) + 1, 1e15))
 end
 
 local function whole(b)

@@ -187,7 +187,7 @@ func TestTakeSameKeyTwice(t *testing.T) {
 
 // TestTakeAdjustDebtExpires checks that Adjust writes the bucket Allow and
 // Take read, that a debt keeps the bucket until it is paid off and full
-// again, and that a bucket refunded to full is gone.
+// again, and that a bucket refunded to full reads full.
 func TestTakeAdjustDebtExpires(t *testing.T) {
 	is := is.New(t)
 	prefix := newPrefix()
@@ -222,11 +222,15 @@ func TestTakeAdjustDebtExpires(t *testing.T) {
 	is.True(a.Allowed)
 	is.Equal(a.Remaining, []int64{0})
 
-	b.N = -100 // a refund past the limit: full, so gone
+	b.N = -100 // a refund past the limit: full, and kept as such until it expires
 	is.NoErr(c.Adjust(ctx, []gateway.Bucket{b}))
-	n, err := raw.Do(ctx, raw.B().Exists().Key(key).Build()).AsInt64()
+	level, err = raw.Do(ctx, raw.B().Hget().Key(key).Field("level").Build()).AsFloat64()
 	is.NoErr(err)
-	is.Equal(n, int64(0))
+	is.Equal(level, float64(10*60e6))
+	a, err = c.Take(ctx, []gateway.Bucket{{Key: "{a}tpm", Limit: 10, Window: time.Minute, N: 10}})
+	is.NoErr(err)
+	is.True(a.Allowed) // full
+	is.NoErr(raw.Do(ctx, raw.B().Del().Key(key).Build()).Error())
 	a, err = c.Take(ctx, []gateway.Bucket{{Key: "{a}tpm", Limit: 10, Window: time.Minute, N: 10}})
 	is.NoErr(err)
 	is.True(a.Allowed) // and a missing bucket is a full one
