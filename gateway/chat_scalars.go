@@ -9,15 +9,8 @@ import (
 // The scalar decoders of the chat fast paths (chat_decode.go): each
 // takes the common form itself and leaves the rest to json.Unmarshal.
 
-// decodeString decodes a JSON string into dst; a string without escapes
-// is taken as it is, anything else goes through json.Unmarshal.
-func decodeString(val []byte, dst *string) bool {
-	if s, ok := plainString(val); ok {
-		*dst = string(s)
-		return true
-	}
-	return unmarshalInto(val, dst)
-}
+// decodeString decodes a JSON string into dst: see decodeText.
+func decodeString(val []byte, dst *string) bool { return decodeText(val, dst) }
 
 // decodeBool decodes true or false; anything else (null too) goes
 // through json.Unmarshal.

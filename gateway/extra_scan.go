@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"unicode/utf8"
@@ -70,16 +71,25 @@ func skipSpace(data []byte, i int) int {
 }
 
 // skipString returns the index just past the string that starts at i.
+// A quote ends it when an even run of backslashes comes before it: each
+// backslash of the run escapes the next, which is what a walk byte by
+// byte finds, but IndexByte finds quotes several bytes at a time.
 func skipString(data []byte, i int) int {
-	for j := i + 1; j < len(data); j++ {
-		switch data[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1
+	for j := i + 1; ; {
+		k := bytes.IndexByte(data[j:], '"')
+		if k < 0 {
+			return len(data)
 		}
+		k += j
+		n := 0
+		for p := k - 1; p > i && data[p] == '\\'; p-- {
+			n++
+		}
+		if n%2 == 0 {
+			return k + 1
+		}
+		j = k + 1
 	}
-	return len(data)
 }
 
 func hasEscape(s []byte) bool {

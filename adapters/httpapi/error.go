@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/tollgate-ai/tollgate/gateway"
 )
@@ -111,6 +112,27 @@ func (s *Server) writeErrorAs(w http.ResponseWriter, r *http.Request, err error,
 // writeJSON writes v with the status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
+	writeEncoded(w, status, b, err)
+}
+
+// answerBuffers holds the buffers whole answers are encoded into.
+var answerBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// writeChatResponse writes a whole answer as writeJSON would, encoded
+// in one pass rather than by reflection.
+func writeChatResponse(w http.ResponseWriter, resp *gateway.ChatResponse) {
+	p := answerBuffers.Get().(*[]byte)
+	b, err := gateway.AppendChatResponse((*p)[:0], resp)
+	writeEncoded(w, http.StatusOK, b, err)
+	if cap(b) <= 64<<10 { // do not keep one huge answer's buffer
+		*p = b
+		answerBuffers.Put(p)
+	}
+}
+
+// writeEncoded writes b, v encoded by json.Marshal or as json.Marshal
+// would, with the status; err is the encoding's error.
+func writeEncoded(w http.ResponseWriter, status int, b []byte, err error) {
 	if err != nil {
 		slog.Error("encode response", "err", err)
 		status = http.StatusInternalServerError

@@ -28,7 +28,7 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request, c *gate
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, resp)
+	writeChatResponse(w, resp)
 }
 
 // streamChat relays a stream as server-sent events. Errors before the
@@ -50,6 +50,7 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, c *gateway.C
 	h.Set("X-Accel-Buffering", "no") // tell nginx in front not to buffer
 	w.WriteHeader(http.StatusOK)
 	out := sse.NewWriter(w)
+	var buf []byte // each chunk is encoded into the last one's buffer
 	for {
 		chunk, err := stream.Next()
 		if errors.Is(err, io.EOF) {
@@ -64,7 +65,7 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, c *gateway.C
 			}
 			return
 		}
-		b, err := json.Marshal(chunk)
+		buf, err = gateway.AppendChatChunk(buf[:0], chunk)
 		if err != nil {
 			s.cfg.Logger.Error("encode chunk", "err", err)
 			return
@@ -72,7 +73,7 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, c *gateway.C
 		if gateway.StreamBuffered(stream) {
 			out.Hold() // the next chunk is at hand: one flush for both
 		}
-		if err := out.WriteData(b); err != nil {
+		if err := out.WriteData(buf); err != nil {
 			return // the client went away; Close records it
 		}
 	}

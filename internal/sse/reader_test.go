@@ -217,3 +217,28 @@ func TestReaderBuffered(t *testing.T) {
 	}
 	_ = pw.Close()
 }
+
+// TestReaderRelease checks that a released Reader fails rather than
+// reading through a buffer another Reader may now own, and that the
+// next Reader starts clean.
+func TestReaderRelease(t *testing.T) {
+	r := sse.NewReader(strings.NewReader("data: a\n\ndata: b\n\n"))
+	if ev, err := r.Next(); err != nil || string(ev.Data) != "a" {
+		t.Fatalf("Next = %q, %v", ev.Data, err)
+	}
+	r.Release()
+	r.Release() // twice is harmless
+	if _, err := r.Next(); err == nil {
+		t.Fatal("Next after Release succeeded")
+	}
+	if r.Buffered() {
+		t.Fatal("Buffered after Release")
+	}
+	r2 := sse.NewReader(strings.NewReader("data: c\n\n"))
+	if ev, err := r2.Next(); err != nil || string(ev.Data) != "c" {
+		t.Fatalf("next Reader: Next = %q, %v", ev.Data, err)
+	}
+	if _, err := r2.Next(); err != io.EOF {
+		t.Fatalf("next Reader: Next at the end = %v, want io.EOF", err)
+	}
+}

@@ -98,6 +98,12 @@ func (c *Client) Do(req *http.Request, secret string, mapStatus StatusMapper) (*
 func (c *Call) Decode(ctx context.Context, v any) error {
 	defer c.Resp.Body.Close()
 	body := &errReader{r: c.Resp.Body}
+	return c.decode(ctx, body, v)
+}
+
+// decode decodes the JSON value body holds into v, telling its read
+// errors from a malformed value.
+func (c *Call) decode(ctx context.Context, body *errReader, v any) error {
 	if err := json.NewDecoder(body).Decode(v); err != nil {
 		if body.err != nil || ctx.Err() != nil {
 			return TransportError(ctx, c.name, body.errOr(err), true, c.Secret)

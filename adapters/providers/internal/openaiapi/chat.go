@@ -25,7 +25,8 @@ func (u *Upstream) Chat(ctx context.Context, cred *gateway.Credential, req *gate
 		return nil, err
 	}
 	var out gateway.ChatResponse
-	if err := c.Decode(ctx, &out); err != nil {
+	fast := func(body []byte) bool { return gateway.DecodeChatResponse(body, &out) }
+	if err := c.DecodeWith(ctx, &out, fast); err != nil {
 		return nil, err
 	}
 	return &out, nil

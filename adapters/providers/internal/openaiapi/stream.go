@@ -40,6 +40,7 @@ func (u *Upstream) ChatStream(ctx context.Context, cred *gateway.Credential, req
 		body:      c.Resp.Body,
 		events:    sse.NewReader(c.Resp.Body),
 		secret:    c.Secret,
+		decoder:   gateway.ChunkDecoder{Foreign: plainChunkMember},
 		wantUsage: req.WantsUsageInStream() && !u.omits("stream_options"),
 	}, nil
 }
@@ -53,7 +54,9 @@ type stream struct {
 	secret    string
 	wantUsage bool
 
-	chunks    int
+	// decoder decodes chunks in one pass; error events and Groq's usage
+	// are chunkEvent's own members, left to json.Unmarshal.
+	decoder   gateway.ChunkDecoder
 	finished  bool // a chunk had a finish_reason
 	sawUsage  bool
 	err       error       // sticky: io.EOF or a *gateway.Error
@@ -74,6 +77,11 @@ type chunkEvent struct {
 
 var doneData = []byte("[DONE]")
 
+// plainChunkMember refuses the members chunkEvent adds to ChatChunk.
+func plainChunkMember(name []byte) bool {
+	return !bytes.EqualFold(name, []byte("error")) && !bytes.EqualFold(name, []byte("x_groq"))
+}
+
 // Next returns the next chunk, or io.EOF after "data: [DONE]". Errors are
 // *gateway.Error with Delivered true, since the provider accepted the
 // request: CodeUpstream for an error event, a malformed chunk, a broken
@@ -91,8 +99,7 @@ func (s *stream) Next() (*gateway.ChatChunk, error) {
 	for {
 		ev, err := s.events.Next()
 		if err != nil {
-			s.err = s.endError(err)
-			return nil, s.err
+			return nil, s.end(s.endError(err))
 		}
 		data := bytes.TrimSpace(ev.Data)
 		if len(data) == 0 {
@@ -100,23 +107,21 @@ func (s *stream) Next() (*gateway.ChatChunk, error) {
 		}
 		if bytes.Equal(data, doneData) {
 			s.done.Store(true)
-			s.err = io.EOF
-			return nil, io.EOF
+			return nil, s.end(io.EOF)
 		}
 		v := new(chunkEvent)
-		if err := json.Unmarshal(data, v); err != nil {
-			s.err = &gateway.Error{Code: gateway.CodeUpstream, Message: s.u.name + ": invalid stream chunk",
-				Delivered: true, Err: err}
-			return nil, s.err
+		if !s.decoder.Decode(data, &v.ChatChunk) {
+			if err := json.Unmarshal(data, v); err != nil {
+				return nil, s.end(&gateway.Error{Code: gateway.CodeUpstream, Message: s.u.name + ": invalid stream chunk",
+					Delivered: true, Err: err})
+			}
 		}
 		if v.Error != nil || ev.Event == "error" {
 			if v.Error == nil {
 				v.Error = &apiError{}
 			}
-			s.err = s.u.streamError(v.Error, s.secret)
-			return nil, s.err
+			return nil, s.end(s.u.streamError(v.Error, s.secret))
 		}
-		s.chunks++
 		for i := range v.Choices {
 			if v.Choices[i].FinishReason != "" {
 				s.finished = true
@@ -130,6 +135,14 @@ func (s *stream) Next() (*gateway.ChatChunk, error) {
 		}
 		return &v.ChatChunk, nil
 	}
+}
+
+// end makes err the stream's last word, and lets the next stream have
+// the event reader's buffer.
+func (s *stream) end(err error) error {
+	s.err = err
+	s.events.Release()
+	return err
 }
 
 // endError maps the error that ended the event stream.
