@@ -77,6 +77,9 @@ func TestQuickRun(t *testing.T) {
 	}
 	is.Equal(idle[bench.RoleMemory].Keys, 2000)
 	is.Equal(idle[bench.RoleSQLite].Keys, 2000)
+	if slices.Contains(ran, bench.RolePostgres) {
+		is.Equal(idle[bench.RolePostgres].Keys, 2000)
+	}
 	is.Equal(idle[bench.TargetBare].Keys, 0)
 
 	is.NoErr(rep.WriteJSON(out))

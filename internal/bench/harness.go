@@ -64,10 +64,10 @@ type Config struct {
 	// profile spans every mode and concurrency the run measures: to
 	// profile one cell, run only that mode and concurrency.
 	CPUProfileDir string
-	// Keys is how many client keys tollgate-memory loads besides the
-	// benchmark's own before it serves, so that its idle RSS (read as
-	// soon as it answers, before any load) shows what a large key table
-	// costs. Default 100,000; negative: none.
+	// Keys is how many client keys each Tollgate target loads besides
+	// the benchmark's own before it serves, so that its idle RSS (read
+	// as soon as it answers, before any load) shows what a large key
+	// table costs. Default 100,000; negative: none.
 	Keys int
 	// Exe is the binary started for each role. Default os.Executable():
 	// the running program, which must call Child when IsChild.
@@ -234,6 +234,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 				continue
 			}
 			o.PostgresDSN, o.RedisAddr, o.RedisPrefix = dsn, cfg.RedisAddr, "tollgate-bench-"+randomHex(6)+":"
+			o.Keys = max(cfg.Keys, 0)
 		}
 		c, err := startChild(exe, o, 2*time.Minute)
 		if err != nil {

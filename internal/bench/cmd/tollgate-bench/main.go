@@ -51,7 +51,7 @@ func run(args []string) int {
 	fs.StringVar(&cfg.PostgresDSN, "pg", "", "PostgreSQL server for tollgate-pg (default $TOLLGATE_TEST_PG_DSN or postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
 	fs.StringVar(&cfg.RedisAddr, "redis", "", "Redis for tollgate-pg (default $TOLLGATE_TEST_REDIS_ADDR or 127.0.0.1:6379)")
 	fs.StringVar(&cfg.CPUProfileDir, "cpuprofile", "", "directory where the bare proxy and each Tollgate target write a CPU profile of their run, as <target>.pprof (one profile spans every mode and concurrency run: narrow -modes and -concurrency to profile one cell)")
-	fs.IntVar(&cfg.Keys, "keys", 0, "client keys tollgate-memory loads before it serves, for its idle RSS (default 100000; -1: none)")
+	fs.IntVar(&cfg.Keys, "keys", 0, "client keys each Tollgate target loads before it serves, for its idle RSS (default 100000; -1: none)")
 	fs.StringVar(&out, "out", "bench-results/bench.json", "where to save the results as JSON (empty: do not save)")
 	fs.BoolVar(&quick, "quick", false, "a smoke run of a few seconds: one round of at most 100 requests or 500ms per cell (flags set explicitly still apply)")
 	if err := fs.Parse(args); err != nil {
