@@ -51,7 +51,7 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, c *gateway.C
 	w.WriteHeader(http.StatusOK)
 	out := sse.NewWriter(w)
 	var buf []byte // each chunk is encoded into the last one's buffer
-	for {
+	for first := true; ; first = false {
 		chunk, err := stream.Next()
 		if errors.Is(err, io.EOF) {
 			_ = out.WriteDone()
@@ -70,8 +70,10 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, c *gateway.C
 			s.cfg.Logger.Error("encode chunk", "err", err)
 			return
 		}
-		if gateway.StreamBuffered(stream) {
-			out.Hold() // the next chunk is at hand: one flush for both
+		if !first && gateway.StreamBuffered(stream) {
+			// The next chunk is at hand: one flush for both. Never for
+			// the first, whose arrival is the time to first token.
+			out.Hold()
 		}
 		if err := out.WriteData(buf); err != nil {
 			return // the client went away; Close records it
