@@ -4,10 +4,13 @@
 // The request path is
 //
 //	authenticate (in-memory snapshot, no I/O) → route (binding → providers →
-//	credentials) → call the Upstream (failover within an attempt budget) →
-//	record (async queue)
+//	credentials) → admit (Cache.Admit: limits, concurrency leases and the
+//	credit hold, one round trip) → call the Upstream (failover within an
+//	attempt budget) → finish (Cache.Finish: token correction, leases back,
+//	the credit settled, one round trip) → record and ledger entry (async,
+//	batched)
 //
-// A Gateway never waits on its Store while serving a request: configuration
+// A Gateway never calls its Store while serving a request: configuration
 // lives in an immutable Snapshot built from the Store and swapped atomically
 // by Reload, which runs at start, after every admin change, and whenever a
 // change event arrives through the Cache.
