@@ -36,10 +36,10 @@ func TestQuickRun(t *testing.T) {
 	cfg := bench.Quick(bench.Config{
 		Targets:     bench.AllTargets, // tollgate-pg is skipped when it cannot run
 		Concurrency: []int{1, 4},
-		Keys:        2000, // the default 100,000 take seconds to load into SQLite
 		Log:         &log,
 	})
 	cfg.Requests = 40 // Quick's 100 would do too; fewer keep the test short
+	cfg.Keys = 2000
 	rep, err := bench.Run(t.Context(), cfg)
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, log.String())
@@ -106,9 +106,9 @@ func TestCPUProfile(t *testing.T) {
 		Concurrency:   []int{2},
 		Modes:         []bench.Mode{bench.ModeChat},
 		CPUProfileDir: dir,
-		Keys:          -1,
 		Log:           &log,
 	})
+	cfg.Keys = -1
 	rep, err := bench.Run(t.Context(), cfg)
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, log.String())

@@ -53,7 +53,7 @@ func run(args []string) int {
 	fs.StringVar(&cfg.CPUProfileDir, "cpuprofile", "", "directory where the bare proxy and each Tollgate target write a CPU profile of their run, as <target>.pprof (one profile spans every mode and concurrency run: narrow -modes and -concurrency to profile one cell)")
 	fs.IntVar(&cfg.Keys, "keys", 0, "client keys each Tollgate target loads before it serves, for its idle RSS (default 100000; -1: none)")
 	fs.StringVar(&out, "out", "bench-results/bench.json", "where to save the results as JSON (empty: do not save)")
-	fs.BoolVar(&quick, "quick", false, "a smoke run of a few seconds: one round of at most 100 requests or 500ms per cell (flags set explicitly still apply)")
+	fs.BoolVar(&quick, "quick", false, "a smoke run of a few seconds: one round of at most 100 requests or 500ms per cell, 1000 keys (flags set explicitly still apply)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -86,6 +86,8 @@ func run(args []string) int {
 				cfg.Warmup = set.Warmup
 			case "rounds":
 				cfg.Rounds = set.Rounds
+			case "keys":
+				cfg.Keys = set.Keys
 			}
 		})
 	}
