@@ -144,7 +144,7 @@ type biller struct {
 	g       *Gateway
 	working sync.Mutex // one work at a time: the worker's, or a Flush's
 	mu      sync.Mutex
-	todo    []settlement
+	queued  []settlement
 	entries []*LedgerEntry
 	credits []credit // ledger entries written whose balance the Cache has yet to take
 	wake    chan struct{}
@@ -184,7 +184,7 @@ func (b *biller) credit(account string, amount Micros) {
 // settle queues a settlement; it never blocks.
 func (b *biller) settle(s settlement) {
 	b.mu.Lock()
-	b.todo = append(b.todo, s)
+	b.queued = append(b.queued, s)
 	b.mu.Unlock()
 	select {
 	case b.wake <- struct{}{}:
@@ -265,18 +265,18 @@ func (b *biller) work(ctx context.Context) error {
 		return err
 	}
 	b.mu.Lock()
-	todo := b.todo
-	b.todo = nil
+	queued := b.queued
+	b.queued = nil
 	b.mu.Unlock()
 	var failed []settlement
 	var firstErr error
-	for i, s := range todo {
+	for i, s := range queued {
 		charged, first, err := b.g.cache.SettleFunds(ctx, s.funds, s.request, s.cost, s.seed)
 		if err == nil && !s.expires.IsZero() {
 			err = b.g.cache.ExpireFunds(ctx, s.funds, s.expires.Add(time.Hour))
 		}
 		if err != nil {
-			failed = append(failed, todo[i:]...)
+			failed = append(failed, queued[i:]...)
 			firstErr = err
 			break
 		}
@@ -285,7 +285,7 @@ func (b *biller) work(ctx context.Context) error {
 		}
 	}
 	b.mu.Lock()
-	b.todo = append(failed, b.todo...)
+	b.queued = append(failed, b.queued...)
 	entries := b.entries
 	b.mu.Unlock()
 	if len(entries) > 0 {
@@ -333,7 +333,7 @@ func (b *biller) addCredits(ctx context.Context) error {
 func (b *biller) pending() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return len(b.todo) + len(b.entries) + len(b.credits)
+	return len(b.queued) + len(b.entries) + len(b.credits)
 }
 
 // close stops the worker after a last pass and reports what it could not
