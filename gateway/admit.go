@@ -86,12 +86,7 @@ func (g *Gateway) takeGroups(ctx context.Context, in *inflight, status *RateStat
 	taken := len(adm.requests)
 	err := g.take(ctx, in, status, groups, estimate)
 	if err != nil && len(adm.requests) > taken {
-		back := make([]Bucket, 0, len(adm.requests)-taken)
-		for _, b := range adm.requests[taken:] {
-			b.N = -b.N
-			back = append(back, b)
-		}
-		g.limiter.adjust(ctx, back)
+		g.limiter.adjust(ctx, shifted(nil, adm.requests[taken:], 0))
 		adm.requests = adm.requests[:taken]
 	}
 	return err
@@ -149,27 +144,31 @@ func concurrencyLimited(s scope) error {
 	return rateLimited(fmt.Sprintf("concurrent requests on %s (limit %d)", s.name, s.limits.Concurrent), time.Second)
 }
 
-// settle gives back what the request took beyond what it used: the
-// difference between its estimate and its real tokens, and its leases.
-func (g *Gateway) settle(in *inflight) {
+// settle gives back what the request took, outside a ticket, beyond what
+// it used: the difference between its estimate and its real tokens, and
+// its leases.
+func (g *Gateway) settle(ctx context.Context, in *inflight) {
 	adm := in.adm
 	if adm == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	used := int64(in.rec.Usage.TotalTokens)
 	if len(adm.tokens) > 0 {
-		correct := make([]Bucket, len(adm.tokens))
-		for i, b := range adm.tokens {
-			correct[i] = b
-			correct[i].N = used - b.N
-		}
-		g.limiter.adjust(ctx, correct)
+		g.limiter.adjust(ctx, shifted(nil, adm.tokens, int64(in.rec.Usage.TotalTokens)))
 	}
 	for _, key := range adm.leases {
 		g.limiter.release(ctx, key, in.rec.ID)
 	}
+}
+
+// shifted appends to dst each of buckets with its N replaced by to - N:
+// with to the tokens used it corrects what a bucket took to what was
+// used; with 0 it gives back all it took.
+func shifted(dst, buckets []Bucket, to int64) []Bucket {
+	for _, b := range buckets {
+		b.N = to - b.N
+		dst = append(dst, b)
+	}
+	return dst
 }
 
 // limitBucket is the bucket of one limited dimension, with what it is

@@ -167,6 +167,24 @@ type Ticket struct {
 	Funds *TicketFunds
 }
 
+// Validate reports, as CodeInvalid, a ticket that places leases without
+// a positive LeaseTTL or holds funds without a positive amount and TTL.
+// Its buckets are the adapter's to check, as in Take.
+func (t *Ticket) Validate() error {
+	if len(t.Leases) > 0 && t.LeaseTTL <= 0 {
+		return Invalid("lease_ttl", "a lease's ttl must be positive")
+	}
+	if f := t.Funds; f != nil {
+		if f.Amount <= 0 {
+			return Invalid("amount", "a hold's amount must be positive")
+		}
+		if f.TTL <= 0 {
+			return Invalid("ttl", "a hold's ttl must be positive")
+		}
+	}
+	return nil
+}
+
 // Lease is a concurrency limit: at most Limit leases live at Key.
 type Lease struct {
 	Key   string

@@ -79,8 +79,10 @@ func (g *Gateway) finish(in *inflight, err error) {
 			r.ResponseBody = bodyOf(in.resp)
 		}
 	}
-	g.leave(in, r.Cost)
-	g.settle(in)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	g.leave(ctx, in, r.Cost)
+	g.settle(ctx, in)
+	cancel()
 	for _, h := range in.holds {
 		g.biller.settle(settlement{heldFunds: h, request: r.ID, cost: r.Cost, at: r.Time})
 	}

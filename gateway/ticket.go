@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"errors"
-	"time"
 )
 
 // enter admits a request and holds what it may cost, in as few Cache
@@ -120,23 +119,13 @@ func requestBuckets(lbs []limitBucket) []Bucket {
 // and the balance's hold is settled at cost, whose ledger entry the
 // biller then writes. When the Cache fails, the settlement goes to the
 // biller, which retries it; the leases lapse by themselves.
-func (g *Gateway) leave(in *inflight, cost Micros) {
+func (g *Gateway) leave(ctx context.Context, in *inflight, cost Micros) {
 	adm := in.adm
 	if adm == nil || adm.ticket == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	used := int64(in.rec.Usage.TotalTokens)
-	adjust := make([]Bucket, 0, len(adm.ticketTokens)+len(adm.giveBack))
-	for _, b := range adm.ticketTokens {
-		b.N = used - b.N
-		adjust = append(adjust, b)
-	}
-	for _, b := range adm.giveBack {
-		b.N = -b.N
-		adjust = append(adjust, b)
-	}
+	adjust := shifted(make([]Bucket, 0, len(adm.ticketTokens)+len(adm.giveBack)), adm.ticketTokens, int64(in.rec.Usage.TotalTokens))
+	adjust = shifted(adjust, adm.giveBack, 0)
 	s := settlement{request: in.rec.ID, cost: cost, at: in.rec.Time}
 	if adm.funds != nil {
 		s.heldFunds = *adm.funds

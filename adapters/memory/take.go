@@ -17,32 +17,42 @@ func (c *Cache) Take(_ context.Context, buckets []gateway.Bucket) (gateway.Admis
 			return gateway.Admission{}, err
 		}
 	}
+	now := c.clock.Now()
 	l := &c.limiters
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.take(c.clock.Now(), buckets, true), nil
+	a := l.check(now, buckets)
+	if a.Allowed {
+		l.apply(now, buckets, a.Remaining)
+	}
+	return a, nil
 }
 
-// take answers a Take of buckets, which are valid, and takes their units
-// when it is allowed and apply is set; the caller holds l.mu.
-func (l *limiters) take(now time.Time, buckets []gateway.Bucket, apply bool) gateway.Admission {
+// check answers a Take of buckets, which are valid, taking nothing; the
+// caller holds l.mu.
+func (l *limiters) check(now time.Time, buckets []gateway.Bucket) gateway.Admission {
 	out := gateway.Admission{Allowed: true, Refused: -1, Lease: -1, Remaining: make([]int64, len(buckets))}
 	for i, b := range buckets {
 		lim := l.bucket(b.Key, b.Limit, b.Window).lim
-		if tokens := lim.TokensAt(now); tokens < float64(b.N) {
+		tokens := lim.TokensAt(now)
+		if out.Allowed && tokens < float64(b.N) {
 			out.Allowed, out.Refused = false, i
 			out.RetryAfter = retryAfter(lim, now, tokens, b.N)
-			break
 		}
-	}
-	for i, b := range buckets {
-		lim := l.buckets[b.Key].lim
-		if out.Allowed && apply {
-			lim.AllowN(now, int(b.N)) // cannot fail: every bucket was checked under the lock
-		}
-		out.Remaining[i] = whole(lim.TokensAt(now))
+		out.Remaining[i] = whole(tokens)
 	}
 	return out
+}
+
+// apply takes the units of buckets, which check allowed under the same
+// lock, and sets left to what each holds after; the caller holds l.mu.
+func (l *limiters) apply(now time.Time, buckets []gateway.Bucket, left []int64) {
+	for _, b := range buckets {
+		l.buckets[b.Key].lim.AllowN(now, int(b.N)) // cannot fail: checked under the lock
+	}
+	for i, b := range buckets {
+		left[i] = whole(l.buckets[b.Key].lim.TokensAt(now))
+	}
 }
 
 // Adjust moves bucket levels regardless of what they hold; see

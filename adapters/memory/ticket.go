@@ -19,33 +19,36 @@ func (c *Cache) Admit(_ context.Context, t gateway.Ticket) (gateway.Admission, e
 	defer l.mu.Unlock()
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	a := l.take(now, t.Buckets, false)
+	a := l.check(now, t.Buckets)
 	if !a.Allowed {
 		return a, nil
 	}
+	place := make([]bool, len(t.Leases))
 	for i, ls := range t.Leases {
 		held := h.open(ls.Key, now)
-		if !held.has(t.ID) && held.held()+1 > gateway.Micros(ls.Limit) {
+		if held.has(t.ID) {
+			continue // a retry: its lease is placed
+		}
+		if held.held()+1 > gateway.Micros(ls.Limit) {
 			a.Allowed, a.Lease = false, i
 			return a, nil
 		}
+		place[i] = true
 	}
 	if f := t.Funds; f != nil {
-		bal := c.balance(f.Account, f.Seed)
-		held := h.open(f.Account, now)
-		if !held.has(t.ID) && held.held()+f.Amount > bal {
+		// The last check, so that its refusal leaves nothing placed.
+		var granted bool
+		if granted, a.Funds = c.holdFunds(f.Account, t.ID, f.Amount, f.Seed, now.Add(f.TTL)); !granted {
 			a.Allowed, a.Broke = false, true
-			a.Funds = gateway.Funds{Balance: bal, Held: held.held(), Known: true}
 			return a, nil
 		}
-		_, a.Funds = c.holdFunds(f.Account, t.ID, f.Amount, f.Seed, now.Add(f.TTL))
 	}
-	for _, ls := range t.Leases {
-		if !h.open(ls.Key, now).has(t.ID) {
+	for i, ls := range t.Leases {
+		if place[i] {
 			h.place(ls.Key, t.ID, 1, now.Add(t.LeaseTTL))
 		}
 	}
-	a.Remaining = l.take(now, t.Buckets, true).Remaining
+	l.apply(now, t.Buckets, a.Remaining)
 	return a, nil
 }
 
@@ -78,23 +81,13 @@ func (c *Cache) Finish(_ context.Context, t gateway.Ticket, adjust []gateway.Buc
 	return charged, first, nil
 }
 
-// checkTicket validates a ticket as Take, Reserve and HoldFunds would.
+// checkTicket validates a ticket's buckets as Take does, and the rest as
+// gateway.Ticket.Validate.
 func checkTicket(t gateway.Ticket) error {
 	for _, b := range t.Buckets {
 		if err := checkBucket(b, true); err != nil {
 			return err
 		}
 	}
-	if len(t.Leases) > 0 && t.LeaseTTL <= 0 {
-		return gateway.Invalid("lease_ttl", "a lease's ttl must be positive")
-	}
-	if f := t.Funds; f != nil {
-		if f.Amount <= 0 {
-			return gateway.Invalid("amount", "a hold's amount must be positive")
-		}
-		if f.TTL <= 0 {
-			return gateway.Invalid("ttl", "a hold's ttl must be positive")
-		}
-	}
-	return nil
+	return t.Validate()
 }

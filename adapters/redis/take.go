@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
-	"time"
 
 	"github.com/redis/rueidis"
 
@@ -66,7 +64,7 @@ func (c *Cache) Take(ctx context.Context, buckets []gateway.Bucket) (gateway.Adm
 			return gateway.Admission{}, bad(errors.New("refused index out of range"))
 		}
 		a.Refused = refused
-		a.RetryAfter = time.Duration(clamp(wait, 1, math.MaxInt64/int64(time.Microsecond))) * time.Microsecond
+		a.RetryAfter = waitDuration(wait)
 	}
 	for i, b := range buckets {
 		left, err := strconv.ParseFloat(r[3+i], 64)
@@ -122,26 +120,21 @@ func checkBucket(b gateway.Bucket, take bool) error {
 // keys share a slot: a script may only touch keys of one slot, and
 // rueidis would panic building a command across slots.
 func (c *Cache) bucketArgs(buckets []gateway.Bucket) (keys, args []string, err error) {
-	keys = make([]string, len(buckets))
-	args = make([]string, 0, 3*len(buckets))
-	for i, b := range buckets {
-		keys[i] = c.bucketKey(b.Key)
-		args = append(args,
-			strconv.FormatInt(b.Limit, 10),
-			strconv.FormatInt(micros(b.Window), 10),
-			strconv.FormatInt(b.N, 10))
-	}
-	if c.client.Mode() == rueidis.ClientModeCluster {
-		first := slotOf(keys[0])
-		for i, k := range keys[1:] {
-			if slotOf(k) != first {
-				return nil, nil, gateway.Errorf(gateway.CodeInvalid,
-					"bucket %s is not in the Redis Cluster slot of bucket %s: the keys of one call must share a hash tag",
-					buckets[i+1].Key, buckets[0].Key)
-			}
-		}
+	keys, args = c.appendBuckets(make([]string, 0, len(buckets)), make([]string, 0, 3*len(buckets)), buckets)
+	if err := c.sameSlot(keys); err != nil {
+		return nil, nil, err
 	}
 	return keys, args, nil
+}
+
+// appendBuckets appends the buckets' keys to keys and their limit,
+// window (µs) and units to args, as the bucket scripts read them.
+func (c *Cache) appendBuckets(keys, args []string, buckets []gateway.Bucket) ([]string, []string) {
+	for _, b := range buckets {
+		keys = append(keys, c.bucketKey(b.Key))
+		args = append(args, strconv.FormatInt(b.Limit, 10), strconv.FormatInt(micros(b.Window), 10), strconv.FormatInt(b.N, 10))
+	}
+	return keys, args
 }
 
 // slotOf returns the Redis Cluster hash slot of key (its hash tag's, if
@@ -196,7 +189,7 @@ local function load(key, limit, window)
   local level, at, x, existed = full, now, nil, false
   if not b then
     local h = redis.call('HMGET', key, 'level', 'last', 'limit', 'window', 'x')
-    existed = h[1] ~= false and h[1] ~= nil
+    existed = h[1] ~= false
     if h[1] and tonumber(h[3]) == limit and tonumber(h[4]) == window then
       x = tonumber(h[5])
       local last = tonumber(h[2])

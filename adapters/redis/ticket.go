@@ -145,7 +145,7 @@ func (c *Cache) Admit(ctx context.Context, t gateway.Ticket) (gateway.Admission,
 			return gateway.Admission{}, bad(errors.New("refused index out of range"))
 		}
 		a.Refused = refused
-		a.RetryAfter = gatewayDuration(wait)
+		a.RetryAfter = waitDuration(wait)
 	}
 	for i, b := range t.Buckets {
 		left, err := strconv.ParseFloat(r[7+i], 64)
@@ -205,10 +205,7 @@ func (c *Cache) ticketArgs(t gateway.Ticket, buckets []gateway.Bucket, admit boo
 	if admit {
 		args = append(args, strconv.FormatInt(micros(t.LeaseTTL), 10))
 	}
-	for _, b := range buckets {
-		keys = append(keys, c.bucketKey(b.Key))
-		args = append(args, strconv.FormatInt(b.Limit, 10), strconv.FormatInt(micros(b.Window), 10), strconv.FormatInt(b.N, 10))
-	}
+	keys, args = c.appendBuckets(keys, args, buckets)
 	for _, l := range t.Leases {
 		keys = append(keys, c.leaseKey(l.Key))
 		if admit {
@@ -241,29 +238,19 @@ func (c *Cache) sameSlot(keys []string) error {
 	return nil
 }
 
-// gatewayDuration turns a script's wait in microseconds into a Duration
-// of at least a microsecond, as Take does.
-func gatewayDuration(wait float64) time.Duration {
+// waitDuration turns a script's wait in microseconds into a Duration of
+// at least a microsecond.
+func waitDuration(wait float64) time.Duration {
 	return time.Duration(clamp(wait, 1, math.MaxInt64/int64(time.Microsecond))) * time.Microsecond
 }
 
-// checkTicket validates a ticket as the memory Cache does.
+// checkTicket validates a ticket's buckets as Take does, and the rest as
+// gateway.Ticket.Validate.
 func checkTicket(t gateway.Ticket) error {
 	for _, b := range t.Buckets {
 		if err := checkBucket(b, true); err != nil {
 			return err
 		}
 	}
-	if len(t.Leases) > 0 && t.LeaseTTL <= 0 {
-		return gateway.Invalid("lease_ttl", "a lease's ttl must be positive")
-	}
-	if f := t.Funds; f != nil {
-		if f.Amount <= 0 {
-			return gateway.Invalid("amount", "a hold's amount must be positive")
-		}
-		if f.TTL <= 0 {
-			return gateway.Invalid("ttl", "a hold's ttl must be positive")
-		}
-	}
-	return nil
+	return t.Validate()
 }
