@@ -124,6 +124,8 @@ type Gateway struct {
 	cfg      Config
 	store    Store
 	cache    Cache
+	remote   bool         // cache is a RemoteCache
+	late     lateFinishes // Finish calls on a RemoteCache made after the answer
 	drivers  Drivers
 	hasher   *Hasher
 	clock    Clock
@@ -174,6 +176,7 @@ func New(cfg Config, store Store, cache Cache, drivers Drivers, hasher *Hasher, 
 		limiter: &limiter{cache: cache, fallback: cfg.LimitFallback, share: int64(cfg.Instances),
 			lease: cfg.ConcurrencyLease, log: cfg.Logger},
 	}
+	g.remote = isRemote(cache)
 	g.snap.Store(&Snapshot{})
 	g.biller = newBiller(g)
 	return g
@@ -304,6 +307,7 @@ func (g *Gateway) Close() error {
 		close(g.stop)
 	}
 	g.wg.Wait()
+	g.late.wait()
 	errs := []error{g.biller.close()}
 	g.mu.Lock()
 	defer g.mu.Unlock()

@@ -51,6 +51,9 @@ func (g *Gateway) begin(ctx context.Context, c *Caller, endpoint, model string, 
 	}
 }
 
+// finishTimeout bounds the Cache calls that end a request.
+const finishTimeout = 5 * time.Second
+
 // finish completes the record with the outcome, ends the request's span
 // and hands the record to the Recorder; it runs once per request.
 func (g *Gateway) finish(in *inflight, err error) {
@@ -79,7 +82,7 @@ func (g *Gateway) finish(in *inflight, err error) {
 			r.ResponseBody = bodyOf(in.resp)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), finishTimeout)
 	g.leave(ctx, in, r.Cost)
 	g.settle(ctx, in)
 	cancel()

@@ -40,6 +40,11 @@ func (g *Gateway) enter(ctx context.Context, c *Caller, in *inflight, est estima
 		return g.hold(ctx, c, in, est)
 	}
 	a, err := g.cache.Admit(ctx, t)
+	if err == nil && !a.Allowed && g.remote && g.late.await(ctx, c.Account.ID) {
+		// What refused it may be what the account's late finishes give
+		// back (see RemoteCache): ask again once they have.
+		a, err = g.cache.Admit(ctx, t)
+	}
 	if err != nil && !IsCode(err, CodeInvalid) {
 		g.cfg.Logger.Warn("the cache failed to admit a request; taking the long way", "err", err)
 		if err := g.admit(ctx, c, in, estimate); err != nil {
@@ -118,7 +123,8 @@ func requestBuckets(lbs []limitBucket) []Bucket {
 // the ticket gives its request units back), the leases are given back
 // and the balance's hold is settled at cost, whose ledger entry the
 // biller then writes. When the Cache fails, the settlement goes to the
-// biller, which retries it; the leases lapse by themselves.
+// biller, which retries it; the leases lapse by themselves. On a
+// RemoteCache the Finish runs after the answer is on its way.
 func (g *Gateway) leave(ctx context.Context, in *inflight, cost Micros) {
 	adm := in.adm
 	if adm == nil || adm.ticket == nil {
@@ -130,9 +136,24 @@ func (g *Gateway) leave(ctx context.Context, in *inflight, cost Micros) {
 	if adm.funds != nil {
 		s.heldFunds = *adm.funds
 	}
-	charged, first, err := g.cache.Finish(ctx, *adm.ticket, adjust, cost)
+	if g.remote {
+		// The answer need not wait for this round trip; see RemoteCache.
+		g.late.start(in.rec.AccountID, func() {
+			ctx, cancel := context.WithTimeout(context.Background(), finishTimeout)
+			defer cancel()
+			g.finishTicket(ctx, adm, adjust, s)
+		})
+		return
+	}
+	g.finishTicket(ctx, adm, adjust, s)
+}
+
+// finishTicket makes leave's Cache.Finish and hands the settlement to
+// the biller.
+func (g *Gateway) finishTicket(ctx context.Context, adm *admission, adjust []Bucket, s settlement) {
+	charged, first, err := g.cache.Finish(ctx, *adm.ticket, adjust, s.cost)
 	if err != nil {
-		g.cfg.Logger.Warn("the cache failed to finish a request; its leases lapse by themselves", "request", in.rec.ID, "err", err)
+		g.cfg.Logger.Warn("the cache failed to finish a request; its leases lapse by themselves", "request", s.request, "err", err)
 		if adm.funds != nil {
 			g.biller.settle(s)
 		}

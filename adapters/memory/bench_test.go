@@ -10,6 +10,7 @@ import (
 
 	"github.com/tollgate-ai/tollgate/adapters/memory"
 	"github.com/tollgate-ai/tollgate/gateway"
+	"github.com/tollgate-ai/tollgate/gateway/gatewaytest"
 )
 
 // admissionBuckets are the buckets one request takes from a key and its
@@ -120,30 +121,10 @@ func BenchmarkHoldSettle(b *testing.B) {
 	})
 }
 
-// BenchmarkTicket measures a request's whole way through the memory
-// Cache as the gateway makes it: one Admit of its six buckets, the
-// key's and the account's concurrency leases and its credit hold, then
-// one Finish correcting the token buckets, giving the leases back and
-// settling the cost.
+// BenchmarkTicket measures Admit and Finish of one request (see
+// gatewaytest.BenchmarkTicket).
 func BenchmarkTicket(b *testing.B) {
 	c := memory.NewCache(nil)
 	b.Cleanup(c.Close)
-	ctx := context.Background()
-	var next atomic.Int64
-	buckets := admissionBuckets("acc_t")
-	adjust := []gateway.Bucket{buckets[2], buckets[5]}
-	adjust[0].N, adjust[1].N = -200, -200 // used 100 of the 300 taken
-	b.ReportAllocs()
-	for b.Loop() {
-		t := gateway.Ticket{ID: "req_" + fmt.Sprint(next.Add(1)), Buckets: buckets, LeaseTTL: time.Minute,
-			Leases: []gateway.Lease{{Key: "rl:{acc_t}:k:key_1:cc", Limit: 1000}, {Key: "rl:{acc_t}:a:cc", Limit: 1000}},
-			Funds:  &gateway.TicketFunds{Account: "acc_t", Amount: 2_700, Seed: math.MaxInt64 / 4, TTL: 30 * time.Minute}}
-		a, err := c.Admit(ctx, t)
-		if err != nil || !a.Allowed {
-			b.Fatalf("admit: %v %+v", err, a)
-		}
-		if _, first, err := c.Finish(ctx, t, adjust, 350); err != nil || !first {
-			b.Fatalf("finish: %v %v", err, first)
-		}
-	}
+	gatewaytest.BenchmarkTicket(b, c)
 }

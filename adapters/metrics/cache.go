@@ -25,6 +25,12 @@ type timedCache struct {
 	h *prometheus.HistogramVec
 }
 
+// Remote passes on whether the Cache timed is a gateway.RemoteCache.
+func (t *timedCache) Remote() bool {
+	r, ok := t.Cache.(gateway.RemoteCache)
+	return ok && r.Remote()
+}
+
 func (t *timedCache) observe(op string, start time.Time, err error) {
 	outcome := "ok"
 	if err != nil && !gateway.IsCode(err, gateway.CodeNotFound) {

@@ -134,6 +134,10 @@ func redact(addr string) string {
 	return addr
 }
 
+// Remote reports true: every call is a round trip to Redis, so the
+// gateway finishes requests after answering them (gateway.RemoteCache).
+func (c *Cache) Remote() bool { return true }
+
 // Close ends every subscription, closing its channel, then closes the
 // connections. Later calls fail with CodeUnavailable. Close is safe to
 // call more than once.
