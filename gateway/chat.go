@@ -265,6 +265,8 @@ type ChatChunk struct {
 	Choices           []ChunkChoice `json:"choices"`
 	Usage             *Usage        `json:"usage,omitempty"`
 	SystemFingerprint string        `json:"system_fingerprint,omitempty"`
+
+	wire []byte // see Wire
 }
 
 // ChunkChoice is the delta of one choice in a ChatChunk.

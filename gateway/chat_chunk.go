@@ -159,6 +159,20 @@ func decodeDelta(val []byte, d *Delta) bool {
 	return ok && end == len(val)
 }
 
+// Wire returns the chunk as an upstream of the OpenAI wire format sent
+// it, when one did and nothing has changed the chunk since; nil
+// otherwise. A client of the OpenAI API is sent these bytes as they are,
+// so fields Tollgate does not model reach it too. Like
+// bufio.Scanner.Bytes, they may be overwritten by the stream's next Next:
+// relay them before asking for the next chunk.
+func (c *ChatChunk) Wire() []byte { return c.wire }
+
+// SetWire makes data the chunk's Wire (nil forgets it). An upstream
+// adapter that decoded the chunk from data sets it, and must leave data
+// as it is until its stream's next Next; whatever changes the chunk's
+// fields afterwards must forget it.
+func (c *ChatChunk) SetWire(data []byte) { c.wire = data }
+
 // AppendChatChunk appends c encoded exactly as json.Marshal encodes it,
 // or returns json.Marshal's error.
 func AppendChatChunk(b []byte, c *ChatChunk) ([]byte, error) {

@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -172,6 +173,9 @@ type fakeUpstream struct {
 	answers  []int           // statuses of the next pass-through answers
 	sent     []*http.Request // pass-through requests as forwarded
 	slow     func()          // runs in each call, as the time it takes
+	// usageOnFinish puts a stream's usage on its finish chunk, as some
+	// OpenAI-compatible servers do, rather than on a chunk of its own.
+	usageOnFinish bool
 }
 
 type fakeCall struct {
@@ -230,8 +234,22 @@ func (u *fakeUpstream) ChatStream(_ context.Context, cred *gateway.Credential, r
 		{Model: req.Model, Choices: []gateway.ChunkChoice{{Delta: gateway.Delta{Content: "hi"}}}},
 		{Model: req.Model, Choices: []gateway.ChunkChoice{{FinishReason: "stop"}}},
 	}
-	if req.WantsUsageInStream() {
+	u.mu.Lock()
+	onFinish := u.usageOnFinish
+	u.mu.Unlock()
+	switch {
+	case !req.WantsUsageInStream():
+	case onFinish:
+		chunks[2].Usage = &us
+	default:
 		chunks = append(chunks, &gateway.ChatChunk{Model: req.Model, Choices: []gateway.ChunkChoice{}, Usage: &us})
+	}
+	for _, c := range chunks { // as an OpenAI upstream decodes them
+		data, err := json.Marshal(c)
+		if err != nil {
+			return nil, err
+		}
+		c.SetWire(data)
 	}
 	return &sliceStream{chunks: chunks}, nil
 }

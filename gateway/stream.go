@@ -127,10 +127,13 @@ func (s *meteredStream) Next() (*ChatChunk, error) {
 					continue // a usage-only chunk the client did not ask for
 				}
 				c.Usage = nil
+				c.SetWire(nil)
 			}
 		}
 		if s.keep && len(s.in.stream) < maxBody {
-			if b, err := AppendChatChunk(s.in.stream, c); err == nil {
+			if w := c.Wire(); w != nil {
+				s.in.stream = append(append(s.in.stream, w...), '\n')
+			} else if b, err := AppendChatChunk(s.in.stream, c); err == nil {
 				s.in.stream = append(b, '\n')
 			}
 		}

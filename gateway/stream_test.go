@@ -29,17 +29,21 @@ func drain(t *testing.T, s gateway.ChatStream) []*gateway.ChatChunk {
 func TestChatStream(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		name      string
-		wantUsage bool
-		chunks    int
+		name          string
+		wantUsage     bool
+		usageOnFinish bool
+		chunks        int
 	}{
-		{"UsageHiddenWhenNotAsked", false, 3},
-		{"UsageChunkWhenAsked", true, 4},
+		{"UsageHiddenWhenNotAsked", false, false, 3},
+		{"UsageChunkWhenAsked", true, false, 4},
+		{"UsageOnFinishHiddenWhenNotAsked", false, true, 3},
+		{"UsageOnFinishWhenAsked", true, true, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			is := is.New(t)
 			f := newFixture(t)
 			f.provider(t, "alpha", []string{"m"}, 1)
+			f.fakes.get("alpha").usageOnFinish = tc.usageOnFinish
 			c := f.caller(t, gateway.KeySpec{})
 			req := userChat("m", "hi")
 			req.Stream = true
@@ -50,11 +54,18 @@ func TestChatStream(t *testing.T) {
 			is.NoErr(err)
 			chunks := drain(t, s)
 			is.Equal(len(chunks), tc.chunks)
+			last := chunks[len(chunks)-1]
 			if tc.wantUsage {
-				is.Equal(chunks[3].Usage.TotalTokens, 1500)
+				is.Equal(last.Usage.TotalTokens, 1500)
 			}
-			for _, ch := range chunks[:3] {
-				is.True(ch.Usage == nil)
+			for _, ch := range chunks {
+				if ch != last || !tc.wantUsage {
+					is.True(ch.Usage == nil)
+				}
+				// Relayed as the upstream sent it, unless the usage had to
+				// come off (then it is encoded anew, without).
+				stripped := tc.usageOnFinish && !tc.wantUsage && ch == last
+				is.Equal(ch.Wire() == nil, stripped)
 			}
 			// The upstream was always asked for usage, so the record has it.
 			call := f.fakes.get("alpha").callLog()[0]

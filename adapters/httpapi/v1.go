@@ -65,17 +65,20 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, c *gateway.C
 			}
 			return
 		}
-		buf, err = gateway.AppendChatChunk(buf[:0], chunk)
-		if err != nil {
-			s.cfg.Logger.Error("encode chunk", "err", err)
-			return
+		data := chunk.Wire() // an OpenAI upstream's chunk goes as it came
+		if data == nil {
+			if buf, err = gateway.AppendChatChunk(buf[:0], chunk); err != nil {
+				s.cfg.Logger.Error("encode chunk", "err", err)
+				return
+			}
+			data = buf
 		}
 		if !first && gateway.StreamBuffered(stream) {
 			// The next chunk is at hand: one flush for both. Never for
 			// the first, whose arrival is the time to first token.
 			out.Hold()
 		}
-		if err := out.WriteData(buf); err != nil {
+		if err := out.WriteData(data); err != nil {
 			return // the client went away; Close records it
 		}
 	}

@@ -149,6 +149,9 @@ func TestEndToEnd(t *testing.T) {
 		for stream.Next() {
 			acc.AddChunk(stream.Current())
 			chunks++
+			// Relayed as the upstream sent them: fields Tollgate does not
+			// model arrive too.
+			is.Equal(string(stream.Current().ServiceTier), "default")
 		}
 		is.NoErr(stream.Err())
 		is.Equal(acc.Choices[0].Message.Content, "Echo: one two three four five")

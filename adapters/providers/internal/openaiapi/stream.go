@@ -127,8 +127,10 @@ func (s *stream) Next() (*gateway.ChatChunk, error) {
 				s.finished = true
 			}
 		}
-		if v.Usage == nil && v.XGroq != nil {
-			v.Usage = v.XGroq.Usage
+		if v.Usage == nil && v.XGroq != nil && v.XGroq.Usage != nil {
+			v.Usage = v.XGroq.Usage // moved to where OpenAI puts it: re-encoded
+		} else {
+			v.SetWire(data)
 		}
 		if v.Usage != nil {
 			s.sawUsage = true
