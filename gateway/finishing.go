@@ -11,10 +11,12 @@ import (
 // rather than before, so the client does not wait for that round trip:
 // the leases, the token correction and the settlement land a round trip
 // after the answer. What the client could notice, it does not: a request
-// of the same account refused while this instance still has finishes of
-// that account on their way waits for them and is admitted again (a
+// refused for a lease, credit or tokens while this instance still has
+// finishes of its account on their way waits for them and asks again (a
 // sequential client with a concurrency limit of one is never refused for
-// its own previous request's lease). Close waits for every late finish.
+// its own previous request's lease); a refusal for the request rate,
+// which no Finish gives back, comes at once. Close waits for every late
+// finish.
 type RemoteCache interface {
 	Cache
 	Remote() bool

@@ -111,3 +111,23 @@ func TestCloseWaitsForLateFinishes(t *testing.T) {
 	is.Equal(len(es), 1)
 	is.Equal(es[0].Amount, gateway.Micros(-2000))
 }
+
+func TestRequestRateRefusalDoesNotWaitForLateFinishes(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	f, rc := newRemote(t)
+	ctx := context.Background()
+	c := f.prepaid(t, 1_000_000)
+	_, secret, err := f.admin.IssueKey(ctx, c.Account.ID, gateway.KeySpec{Limits: gateway.Limits{RequestsPerMinute: 1}}, gateway.IssuedByAdmin)
+	is.NoErr(err)
+	c, err = f.gw.Authenticate(secret, "127.0.0.1")
+	is.NoErr(err)
+	_, err = f.gw.Chat(ctx, c, capped())
+	is.NoErr(err)
+	<-rc.entered // its Finish is held
+
+	// A Finish gives no request back: the refusal comes at once.
+	returns(t, "the refused Chat", func() { _, err = f.gw.Chat(ctx, again(c), capped()) })
+	is.Equal(gateway.ErrorCode(err), gateway.CodeRateLimited)
+	is.Equal(rc.counted()["Admit"], 2)
+}

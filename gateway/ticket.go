@@ -40,7 +40,7 @@ func (g *Gateway) enter(ctx context.Context, c *Caller, in *inflight, est estima
 		return g.hold(ctx, c, in, est)
 	}
 	a, err := g.cache.Admit(ctx, t)
-	if err == nil && !a.Allowed && g.remote && g.late.await(ctx, c.Account.ID) {
+	if err == nil && g.remote && mayGiveBack(a, lbs) && g.late.await(ctx, c.Account.ID) {
 		// What refused it may be what the account's late finishes give
 		// back (see RemoteCache): ask again once they have.
 		a, err = g.cache.Admit(ctx, t)
@@ -91,6 +91,17 @@ func (g *Gateway) enter(ctx context.Context, c *Caller, in *inflight, est estima
 		}
 	}
 	return nil
+}
+
+// mayGiveBack reports whether a refusal is of what a Finish gives back:
+// a lease, credit, or tokens (a request that used fewer than its
+// estimate). Request counts are not given back, so a client over its
+// request rate is refused at once, at one round trip.
+func mayGiveBack(a Admission, lbs []limitBucket) bool {
+	if a.Allowed {
+		return false
+	}
+	return a.Refused < 0 || a.Refused >= len(lbs) || lbs[a.Refused].tokens
 }
 
 // leaseScope is the scope of the i-th lease of a ticket made of scopes.
