@@ -10,6 +10,9 @@
 //	the credit settled, one round trip) → record and ledger entry (async,
 //	batched)
 //
+// On a RemoteCache (Redis) the finish runs after the answer is on its way,
+// so a client waits for one Cache round trip, not two.
+//
 // A Gateway never calls its Store while serving a request: configuration
 // lives in an immutable Snapshot built from the Store and swapped atomically
 // by Reload, which runs at start, after every admin change, and whenever a
