@@ -23,8 +23,9 @@ lint:
 	if [ -n "$$unformatted" ]; then echo "not gofmt-formatted:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet $(PKGS)
 
-## bench: the Go benchmarks of the hot-path pieces, then the end-to-end harness (ratios to a bare proxy, table and bench-results/bench.json)
+## bench: PostgreSQL and Redis started if they are down, the Go benchmarks of the hot-path pieces, then the end-to-end harness (ratios to a bare proxy, table and bench-results/bench.json)
 bench:
+	@bash .ci/services.sh
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 	$(GO) run ./internal/bench/cmd/tollgate-bench $(BENCHFLAGS)
 
