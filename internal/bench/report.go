@@ -26,6 +26,9 @@ type Report struct {
 	// Idle is each target process's RSS as soon as it served, before any
 	// load.
 	Idle []Idle `json:"idle"`
+	// Comparisons are the figures the rows imply as the performance
+	// targets state them (see Comparison).
+	Comparisons []Comparison `json:"comparisons,omitempty"`
 	// Skipped says which targets did not run, and why.
 	Skipped []string `json:"skipped,omitempty"`
 	Note    string   `json:"note"`
@@ -203,6 +206,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 		fmt.Fprintf(w, "Idle RSS: %s\n", strings.Join(parts, ", "))
 	}
+	writeComparisons(w, r.Comparisons)
 	for _, s := range r.Skipped {
 		fmt.Fprintln(w, s)
 	}
