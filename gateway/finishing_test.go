@@ -2,6 +2,8 @@ package gateway_test
 
 import (
 	"context"
+	"errors"
+	"io"
 	"testing"
 	"time"
 
@@ -130,4 +132,27 @@ func TestRequestRateRefusalDoesNotWaitForLateFinishes(t *testing.T) {
 	returns(t, "the refused Chat", func() { _, err = f.gw.Chat(ctx, again(c), capped()) })
 	is.Equal(gateway.ErrorCode(err), gateway.CodeRateLimited)
 	is.Equal(rc.counted()["Admit"], 2)
+}
+
+func TestRemoteCacheEndsStreamsBeforeFinishing(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	f, rc := newRemote(t)
+	c := f.limitedPrepaid(t)
+	req := capped()
+	req.Stream = true
+	s, err := f.gw.ChatStream(context.Background(), c, req)
+	is.NoErr(err)
+	// The stream's end reaches the client while its Finish is held.
+	returns(t, "the stream", func() {
+		for err == nil {
+			_, err = s.Next()
+		}
+	})
+	is.True(errors.Is(err, io.EOF))
+	is.NoErr(s.Close())
+	<-rc.entered
+	close(rc.gate)
+	es := f.settled(t, c.Account.ID, 1)
+	is.Equal(len(es), 1)
 }
