@@ -102,19 +102,29 @@ func (s *Server) embeddings(w http.ResponseWriter, r *http.Request, c *gateway.C
 // requestHeaders sets the request id and, as OpenAI does, the state of
 // the tightest request and token limits.
 func requestHeaders(w http.ResponseWriter, c *gateway.Caller) {
+	// The names are set canonical, straight into the map: Header.Set
+	// would canonicalize each (allocating) on every request.
 	h := w.Header()
-	h.Set("X-Request-Id", c.RequestID)
+	h["X-Request-Id"] = []string{c.RequestID}
 	if c.RateStatus == nil {
 		return
 	}
-	for kind, rw := range map[string]*gateway.RateWindow{"requests": c.RateStatus.Requests, "tokens": c.RateStatus.Tokens} {
+	for i, rw := range [...]*gateway.RateWindow{c.RateStatus.Requests, c.RateStatus.Tokens} {
 		if rw == nil {
 			continue
 		}
-		h.Set("X-Ratelimit-Limit-"+kind, strconv.FormatInt(rw.Limit, 10))
-		h.Set("X-Ratelimit-Remaining-"+kind, strconv.FormatInt(rw.Remaining, 10))
-		h.Set("X-Ratelimit-Reset-"+kind, rw.Reset.String())
+		names := &rateHeaders[i]
+		h[names[0]] = []string{strconv.FormatInt(rw.Limit, 10)}
+		h[names[1]] = []string{strconv.FormatInt(rw.Remaining, 10)}
+		h[names[2]] = []string{rw.Reset.String()}
 	}
+}
+
+// rateHeaders name the limit, remaining and reset headers of the
+// requests and the tokens windows, as OpenAI sends them (canonical).
+var rateHeaders = [2][3]string{
+	{"X-Ratelimit-Limit-Requests", "X-Ratelimit-Remaining-Requests", "X-Ratelimit-Reset-Requests"},
+	{"X-Ratelimit-Limit-Tokens", "X-Ratelimit-Remaining-Tokens", "X-Ratelimit-Reset-Tokens"},
 }
 
 type modelList struct {
