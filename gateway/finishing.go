@@ -15,8 +15,8 @@ import (
 // finishes of its account on their way waits for them and asks again (a
 // sequential client with a concurrency limit of one is never refused for
 // its own previous request's lease); a refusal for the request rate,
-// which no Finish gives back, comes at once. Close waits for every late
-// finish.
+// which no Finish gives back, comes at once. Flush and Close wait for
+// every late finish.
 type RemoteCache interface {
 	Cache
 	Remote() bool
@@ -89,5 +89,14 @@ func (l *lateFinishes) await(ctx context.Context, account string) bool {
 	return len(pending) > 0
 }
 
-// wait waits for every late finish.
-func (l *lateFinishes) wait() { l.wg.Wait() }
+// wait waits for every late finish, or until ctx ends.
+func (l *lateFinishes) wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { l.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -156,3 +156,31 @@ func TestRemoteCacheEndsStreamsBeforeFinishing(t *testing.T) {
 	es := f.settled(t, c.Account.ID, 1)
 	is.Equal(len(es), 1)
 }
+
+// A host whose process is frozen after each request (AWS Lambda) flushes
+// before it answers: Flush waits for the late Finish, then writes its
+// charge.
+func TestFlushWaitsForLateFinishes(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	f, rc := newRemote(t)
+	c := f.limitedPrepaid(t)
+	ctx := context.Background()
+	_, err := f.gw.Chat(ctx, c, capped())
+	is.NoErr(err)
+	<-rc.entered
+
+	flushed := make(chan error, 1)
+	go func() { flushed <- f.gw.Flush(ctx) }()
+	select {
+	case <-flushed:
+		t.Fatal("Flush returned while a Finish was on its way")
+	case <-time.After(20 * time.Millisecond):
+	}
+	close(rc.gate)
+	returns(t, "Flush", func() { err = <-flushed })
+	is.NoErr(err)
+	es, err := f.store.ListEntries(ctx, gateway.LedgerFilter{AccountID: c.Account.ID, Kind: gateway.EntryUsage})
+	is.NoErr(err)
+	is.Equal(len(es), 1) // written by Flush itself, not later
+}

@@ -278,13 +278,18 @@ func (g *Gateway) flushBreakers() {
 	}
 }
 
-// Flush does now what the background would do soon: it settles every
-// queued charge and writes its ledger entries, and shares the realtime
+// Flush does now what the background would do soon: it waits for the
+// finishes still on their way (see RemoteCache), settles every queued
+// charge and writes its ledger entries, and shares the realtime
 // counts, breaker figures and credential successes through the Cache. A
 // host whose process may be frozen after a request (AWS Lambda) calls it,
 // with the Recorder's Flush, before answering. It returns the first
 // failure; what failed stays queued for the background to retry.
 func (g *Gateway) Flush(ctx context.Context) error {
+	// The finishes still on their way settle charges the biller must see.
+	if err := g.late.wait(ctx); err != nil {
+		return err
+	}
 	errs := []error{g.biller.work(ctx), g.meter.flush(ctx, g.cache)}
 	for _, b := range g.breakers.all() {
 		if err := b.flush(ctx, g.cache); err != nil {
@@ -307,7 +312,7 @@ func (g *Gateway) Close() error {
 		close(g.stop)
 	}
 	g.wg.Wait()
-	g.late.wait()
+	_ = g.late.wait(context.Background()) // each bounded by finishTimeout
 	errs := []error{g.biller.close()}
 	g.mu.Lock()
 	defer g.mu.Unlock()
