@@ -55,6 +55,24 @@ func returns(t *testing.T, what string, fn func()) {
 	}
 }
 
+// waitsForFinish checks that fn has not returned while rc holds a Finish
+// (for a while: a missing wait shows at once), then lets the Finish go
+// and returns fn's error.
+func waitsForFinish(t *testing.T, rc *remoteCache, what string, fn func() error) error {
+	t.Helper()
+	out := make(chan error, 1)
+	go func() { out <- fn() }()
+	select {
+	case <-out:
+		t.Fatalf("%s returned while a Finish was on its way", what)
+	case <-time.After(20 * time.Millisecond):
+	}
+	close(rc.gate)
+	var err error
+	returns(t, what, func() { err = <-out })
+	return err
+}
+
 func TestRemoteCacheAnswersBeforeFinishing(t *testing.T) {
 	t.Parallel()
 	is := is.New(t)
@@ -97,16 +115,7 @@ func TestCloseWaitsForLateFinishes(t *testing.T) {
 	is.NoErr(err)
 	<-rc.entered
 
-	closed := make(chan error, 1)
-	go func() { closed <- f.gw.Close() }()
-	select {
-	case <-closed:
-		t.Fatal("Close returned while a Finish was on its way")
-	case <-time.After(20 * time.Millisecond):
-	}
-	close(rc.gate)
-	returns(t, "Close", func() { err = <-closed })
-	is.NoErr(err)
+	is.NoErr(waitsForFinish(t, rc, "Close", f.gw.Close))
 	// The biller wrote the charge before it closed.
 	es, err := f.store.ListEntries(context.Background(), gateway.LedgerFilter{AccountID: c.Account.ID, Kind: gateway.EntryUsage})
 	is.NoErr(err)
@@ -170,16 +179,7 @@ func TestFlushWaitsForLateFinishes(t *testing.T) {
 	is.NoErr(err)
 	<-rc.entered
 
-	flushed := make(chan error, 1)
-	go func() { flushed <- f.gw.Flush(ctx) }()
-	select {
-	case <-flushed:
-		t.Fatal("Flush returned while a Finish was on its way")
-	case <-time.After(20 * time.Millisecond):
-	}
-	close(rc.gate)
-	returns(t, "Flush", func() { err = <-flushed })
-	is.NoErr(err)
+	is.NoErr(waitsForFinish(t, rc, "Flush", func() error { return f.gw.Flush(ctx) }))
 	es, err := f.store.ListEntries(ctx, gateway.LedgerFilter{AccountID: c.Account.ID, Kind: gateway.EntryUsage})
 	is.NoErr(err)
 	is.Equal(len(es), 1) // written by Flush itself, not later
