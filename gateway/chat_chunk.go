@@ -47,16 +47,9 @@ func (d *ChunkDecoder) Decode(data []byte, c *ChatChunk) bool {
 		return false
 	}
 	var v ChatChunk
-	var seen uint32
-	end, ok := walkObject(data, skipSpace(data, 0), func(name, val []byte) bool {
-		i := fieldIndex(name, chunkFields[:])
-		if i < 0 {
-			return ignoredMember(name, val, chunkFields[:]) && (d.Foreign == nil || d.Foreign(name))
-		}
-		if seen&(1<<i) != 0 {
-			return false
-		}
-		seen |= 1 << i
+	end, ok := walkFields(data, skipSpace(data, 0), chunkFields[:], func(name, val []byte) bool {
+		return ignoredMember(name, val, chunkFields[:]) && (d.Foreign == nil || d.Foreign(name))
+	}, func(i int, val []byte) bool {
 		switch i {
 		case 0:
 			return d.repeated(val, 0, &v.ID)
@@ -67,7 +60,7 @@ func (d *ChunkDecoder) Decode(data []byte, c *ChatChunk) bool {
 		case 3:
 			return d.repeated(val, 2, &v.Model)
 		case 4:
-			return decodeChunkChoices(val, &v.Choices)
+			return decodeArray(val, &v.Choices, decodeChunkChoice)
 		case 5:
 			return decodeUsage(val, &v.Usage)
 		default:
@@ -94,32 +87,8 @@ func (d *ChunkDecoder) repeated(val []byte, slot int, dst *string) bool {
 	return decodeText(val, dst)
 }
 
-func decodeChunkChoices(val []byte, dst *[]ChunkChoice) bool {
-	if isNull(val) {
-		return true
-	}
-	choices := make([]ChunkChoice, 0, 1)
-	ok := walkArray(val, func(v []byte) bool {
-		choices = append(choices, ChunkChoice{})
-		return decodeChunkChoice(v, &choices[len(choices)-1])
-	})
-	if ok {
-		*dst = choices
-	}
-	return ok
-}
-
 func decodeChunkChoice(val []byte, ch *ChunkChoice) bool {
-	var seen uint32
-	end, ok := walkObject(val, 0, func(name, v []byte) bool {
-		i := fieldIndex(name, chunkChoiceFields[:])
-		if i < 0 {
-			return ignoredMember(name, v, chunkChoiceFields[:])
-		}
-		if seen&(1<<i) != 0 {
-			return false
-		}
-		seen |= 1 << i
+	end, ok := walkFields(val, 0, chunkChoiceFields[:], nil, func(i int, v []byte) bool {
 		switch i {
 		case 0:
 			return decodeIntField(v, &ch.Index)
@@ -135,16 +104,7 @@ func decodeChunkChoice(val []byte, ch *ChunkChoice) bool {
 }
 
 func decodeDelta(val []byte, d *Delta) bool {
-	var seen uint32
-	end, ok := walkObject(val, 0, func(name, v []byte) bool {
-		i := fieldIndex(name, deltaFields[:])
-		if i < 0 {
-			return ignoredMember(name, v, deltaFields[:])
-		}
-		if seen&(1<<i) != 0 {
-			return false
-		}
-		seen |= 1 << i
+	end, ok := walkFields(val, 0, deltaFields[:], nil, func(i int, v []byte) bool {
 		switch i {
 		case 0:
 			return decodeText(v, &d.Role)
@@ -153,7 +113,7 @@ func decodeDelta(val []byte, d *Delta) bool {
 		case 2:
 			return decodeText(v, &d.Refusal)
 		default:
-			return decodeToolCalls(v, &d.ToolCalls)
+			return decodeArray(v, &d.ToolCalls, decodeToolCall)
 		}
 	})
 	return ok && end == len(val)

@@ -24,8 +24,8 @@ import (
 // agree with encoding/json.
 var slowJSON = false
 
-// chatFields are ChatRequest's JSON names, in field order; a name's
-// index is its bit in decodeChatRequest's set of names seen.
+// chatFields are ChatRequest's JSON names, in field order (see
+// walkFields).
 var chatFields = [...]string{"model", "messages", "stream", "stream_options", "max_tokens",
 	"max_completion_tokens", "temperature", "top_p", "n", "stop", "presence_penalty",
 	"frequency_penalty", "seed", "user", "tools", "tool_choice", "parallel_tool_calls", "response_format"}
@@ -36,16 +36,9 @@ var messageFields = [...]string{"role", "content", "name", "tool_calls", "tool_c
 // decodeChatRequest is ChatRequest.UnmarshalJSON's fast path.
 func decodeChatRequest(data []byte, r *ChatRequest) bool {
 	var v ChatRequest
-	var seen uint32
-	end, ok := walkObject(data, skipSpace(data, 0), func(name, val []byte) bool {
-		i := fieldIndex(name, chatFields[:])
-		if i < 0 {
-			return addExtra(&v.Extra, name, val, chatFields[:])
-		}
-		if seen&(1<<i) != 0 {
-			return false
-		}
-		seen |= 1 << i
+	end, ok := walkFields(data, skipSpace(data, 0), chatFields[:], func(name, val []byte) bool {
+		return addExtra(&v.Extra, name, val, chatFields[:])
+	}, func(i int, val []byte) bool {
 		switch i {
 		case 0:
 			return decodeString(val, &v.Model)
@@ -104,52 +97,24 @@ func chatField(r *ChatRequest, i int) any {
 
 // decodeMessages decodes a JSON array of messages.
 func decodeMessages(val []byte) ([]Message, bool) {
-	if val[0] != '[' {
+	msgs := make([]Message, 0, 4)
+	ok := walkArray(val, func(v []byte) bool {
+		msgs = append(msgs, Message{})
+		return decodeMessage(v, &msgs[len(msgs)-1])
+	})
+	if !ok {
 		return nil, false
 	}
-	msgs := make([]Message, 0, 4)
-	i := skipSpace(val, 1)
-	if i < len(val) && val[i] == ']' {
-		return msgs, i == len(val)-1
-	}
-	for {
-		end := skipValue(val, i)
-		if end <= i {
-			return nil, false
-		}
-		msgs = append(msgs, Message{})
-		if !decodeMessage(val[i:end], &msgs[len(msgs)-1]) {
-			return nil, false
-		}
-		i = skipSpace(val, end)
-		if i >= len(val) {
-			return nil, false
-		}
-		switch val[i] {
-		case ',':
-			i = skipSpace(val, i+1)
-		case ']':
-			return msgs, i == len(val)-1
-		default:
-			return nil, false
-		}
-	}
+	return msgs, true
 }
 
 // decodeMessage is Message.UnmarshalJSON's fast path; data is one JSON
 // object, with no space around it.
 func decodeMessage(data []byte, m *Message) bool {
 	var v Message
-	var seen uint32
-	end, ok := walkObject(data, 0, func(name, val []byte) bool {
-		i := fieldIndex(name, messageFields[:])
-		if i < 0 {
-			return addExtra(&v.Extra, name, val, messageFields[:])
-		}
-		if seen&(1<<i) != 0 {
-			return false
-		}
-		seen |= 1 << i
+	end, ok := walkFields(data, 0, messageFields[:], func(name, val []byte) bool {
+		return addExtra(&v.Extra, name, val, messageFields[:])
+	}, func(i int, val []byte) bool {
 		switch i {
 		case 0:
 			return decodeString(val, &v.Role)
@@ -248,6 +213,29 @@ func objectName(raw []byte) ([]byte, bool) {
 		return nil, false
 	}
 	return []byte(s), true
+}
+
+// walkFields walks the JSON object at data[i] as walkObject does, calling
+// field with the index in names of each member named there and other
+// with the rest (nil: ignoredMember, which skips what encoding/json would
+// skip). A name that comes twice stops the walk: encoding/json keeps the
+// last, which the fast paths leave to it. names has at most 64 entries.
+func walkFields(data []byte, i int, names []string, other func(name, val []byte) bool, field func(i int, val []byte) bool) (int, bool) {
+	var seen uint64
+	return walkObject(data, i, func(name, val []byte) bool {
+		k := fieldIndex(name, names)
+		if k < 0 {
+			if other == nil {
+				return ignoredMember(name, val, names)
+			}
+			return other(name, val)
+		}
+		if seen&(1<<k) != 0 {
+			return false
+		}
+		seen |= 1 << k
+		return field(k, val)
+	})
 }
 
 // walkObject calls member with the name and value of each member of the

@@ -23,16 +23,7 @@ func DecodeChatResponse(data []byte, r *ChatResponse) bool {
 		return false
 	}
 	var v ChatResponse
-	var seen uint32
-	end, ok := walkObject(data, skipSpace(data, 0), func(name, val []byte) bool {
-		i := fieldIndex(name, responseFields[:])
-		if i < 0 {
-			return ignoredMember(name, val, responseFields[:])
-		}
-		if seen&(1<<i) != 0 {
-			return false
-		}
-		seen |= 1 << i
+	end, ok := walkFields(data, skipSpace(data, 0), responseFields[:], nil, func(i int, val []byte) bool {
 		switch i {
 		case 0:
 			return decodeText(val, &v.ID)
@@ -43,7 +34,7 @@ func DecodeChatResponse(data []byte, r *ChatResponse) bool {
 		case 3:
 			return decodeText(val, &v.Model)
 		case 4:
-			return decodeChoices(val, &v.Choices)
+			return decodeArray(val, &v.Choices, decodeChoice)
 		case 5:
 			return decodeUsage(val, &v.Usage)
 		case 6:
@@ -59,32 +50,8 @@ func DecodeChatResponse(data []byte, r *ChatResponse) bool {
 	return true
 }
 
-func decodeChoices(val []byte, dst *[]Choice) bool {
-	if isNull(val) {
-		return true
-	}
-	choices := make([]Choice, 0, 1)
-	ok := walkArray(val, func(v []byte) bool {
-		choices = append(choices, Choice{})
-		return decodeChoice(v, &choices[len(choices)-1])
-	})
-	if ok {
-		*dst = choices
-	}
-	return ok
-}
-
 func decodeChoice(val []byte, ch *Choice) bool {
-	var seen uint32
-	end, ok := walkObject(val, 0, func(name, v []byte) bool {
-		i := fieldIndex(name, choiceFields[:])
-		if i < 0 {
-			return ignoredMember(name, v, choiceFields[:])
-		}
-		if seen&(1<<i) != 0 {
-			return false
-		}
-		seen |= 1 << i
+	end, ok := walkFields(val, 0, choiceFields[:], nil, func(i int, v []byte) bool {
 		switch i {
 		case 0:
 			return decodeIntField(v, &ch.Index)

@@ -224,16 +224,7 @@ func decodeRaw(val []byte, dst *json.RawMessage) bool {
 // decodeInts decodes an object whose fields are all ints: dsts[i] is
 // the field named names[i].
 func decodeInts(val []byte, names []string, dsts []*int) bool {
-	var seen uint32
-	end, ok := walkObject(val, 0, func(name, v []byte) bool {
-		i := fieldIndex(name, names)
-		if i < 0 {
-			return ignoredMember(name, v, names)
-		}
-		if seen&(1<<i) != 0 {
-			return false
-		}
-		seen |= 1 << i
+	end, ok := walkFields(val, 0, names, nil, func(i int, v []byte) bool {
 		return decodeIntField(v, dsts[i])
 	})
 	return ok && end == len(val)
@@ -245,16 +236,7 @@ func decodeUsage(val []byte, dst **Usage) bool {
 		return true
 	}
 	var u Usage
-	var seen uint32
-	end, ok := walkObject(val, 0, func(name, v []byte) bool {
-		i := fieldIndex(name, usageFields[:])
-		if i < 0 {
-			return ignoredMember(name, v, usageFields[:])
-		}
-		if seen&(1<<i) != 0 {
-			return false
-		}
-		seen |= 1 << i
+	end, ok := walkFields(val, 0, usageFields[:], nil, func(i int, v []byte) bool {
 		switch i {
 		case 0:
 			return decodeIntField(v, &u.PromptTokens)
@@ -286,33 +268,25 @@ func decodeUsage(val []byte, dst **Usage) bool {
 	return true
 }
 
-// decodeToolCalls decodes a tool_calls member; null leaves it nil.
-func decodeToolCalls(val []byte, dst *[]ToolCall) bool {
+// decodeArray decodes a JSON array into *dst, an element at a time with
+// elem; null leaves *dst as it was, as encoding/json does.
+func decodeArray[T any](val []byte, dst *[]T, elem func([]byte, *T) bool) bool {
 	if isNull(val) {
 		return true
 	}
-	calls := make([]ToolCall, 0, 1)
+	out := make([]T, 0, 1)
 	ok := walkArray(val, func(v []byte) bool {
-		calls = append(calls, ToolCall{})
-		return decodeToolCall(v, &calls[len(calls)-1])
+		out = append(out, *new(T))
+		return elem(v, &out[len(out)-1])
 	})
 	if ok {
-		*dst = calls
+		*dst = out
 	}
 	return ok
 }
 
 func decodeToolCall(val []byte, tc *ToolCall) bool {
-	var seen uint32
-	end, ok := walkObject(val, 0, func(name, v []byte) bool {
-		i := fieldIndex(name, toolCallFields[:])
-		if i < 0 {
-			return ignoredMember(name, v, toolCallFields[:])
-		}
-		if seen&(1<<i) != 0 {
-			return false
-		}
-		seen |= 1 << i
+	end, ok := walkFields(val, 0, toolCallFields[:], nil, func(i int, v []byte) bool {
 		switch i {
 		case 0:
 			if isNull(v) {
@@ -333,16 +307,7 @@ func decodeToolCall(val []byte, tc *ToolCall) bool {
 }
 
 func decodeFunctionCall(val []byte, f *FunctionCall) bool {
-	var seen uint32
-	end, ok := walkObject(val, 0, func(name, v []byte) bool {
-		i := fieldIndex(name, functionCallFields[:])
-		if i < 0 {
-			return ignoredMember(name, v, functionCallFields[:])
-		}
-		if seen&(1<<i) != 0 {
-			return false
-		}
-		seen |= 1 << i
+	end, ok := walkFields(val, 0, functionCallFields[:], nil, func(i int, v []byte) bool {
 		if i == 0 {
 			return decodeText(v, &f.Name)
 		}
