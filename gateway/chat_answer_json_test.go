@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
-	"strings"
 	"testing"
 )
 
@@ -250,16 +249,6 @@ func TestAnswerSeeds(t *testing.T) {
 // TestAnswerFieldsMatchStructs checks that the fast paths of the answer
 // side know every JSON field of the types they decode, in field order.
 func TestAnswerFieldsMatchStructs(t *testing.T) {
-	names := func(typ reflect.Type) []string {
-		var out []string
-		for i := range typ.NumField() {
-			tag := strings.Split(typ.Field(i).Tag.Get("json"), ",")[0]
-			if tag != "" && tag != "-" {
-				out = append(out, tag)
-			}
-		}
-		return out
-	}
 	for _, c := range []struct {
 		typ   reflect.Type
 		names []string
@@ -275,7 +264,7 @@ func TestAnswerFieldsMatchStructs(t *testing.T) {
 		{reflect.TypeFor[ToolCall](), toolCallFields[:]},
 		{reflect.TypeFor[FunctionCall](), functionCallFields[:]},
 	} {
-		if got := names(c.typ); !reflect.DeepEqual(got, c.names) {
+		if got := jsonNames(c.typ); !reflect.DeepEqual(got, c.names) {
 			t.Errorf("%s's JSON fields are %q; the fast path's list has %q", c.typ, got, c.names)
 		}
 	}

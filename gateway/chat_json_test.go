@@ -152,24 +152,26 @@ func TestChatRequestSeeds(t *testing.T) {
 	}
 }
 
+// jsonNames are the JSON names of typ's fields, in field order.
+func jsonNames(typ reflect.Type) []string {
+	var out []string
+	for i := range typ.NumField() {
+		tag := strings.Split(typ.Field(i).Tag.Get("json"), ",")[0]
+		if tag != "" && tag != "-" {
+			out = append(out, tag)
+		}
+	}
+	return out
+}
+
 // TestFastPathFieldsMatchStructs checks that the fast paths know every
 // JSON field of ChatRequest and Message, in field order: a field added to
 // a struct and not to its list would be kept in Extra instead.
 func TestFastPathFieldsMatchStructs(t *testing.T) {
-	names := func(typ reflect.Type) []string {
-		var out []string
-		for i := range typ.NumField() {
-			tag := strings.Split(typ.Field(i).Tag.Get("json"), ",")[0]
-			if tag != "" && tag != "-" {
-				out = append(out, tag)
-			}
-		}
-		return out
-	}
-	if got, want := names(reflect.TypeFor[ChatRequest]()), chatFields[:]; !reflect.DeepEqual(got, want) {
+	if got, want := jsonNames(reflect.TypeFor[ChatRequest]()), chatFields[:]; !reflect.DeepEqual(got, want) {
 		t.Errorf("ChatRequest's JSON fields are %q; chatFields has %q", got, want)
 	}
-	if got, want := names(reflect.TypeFor[Message]()), messageFields[:]; !reflect.DeepEqual(got, want) {
+	if got, want := jsonNames(reflect.TypeFor[Message]()), messageFields[:]; !reflect.DeepEqual(got, want) {
 		t.Errorf("Message's JSON fields are %q; messageFields has %q", got, want)
 	}
 }
