@@ -150,20 +150,9 @@ func AppendChatChunk(b []byte, c *ChatChunk) ([]byte, error) {
 
 func appendChatChunk(b []byte, c *ChatChunk) ([]byte, bool) {
 	b = appendHead(b, c.ID, c.Object, c.Created, c.Model)
-	if c.Choices == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i := range c.Choices {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			var ok bool
-			if b, ok = appendChunkChoice(b, &c.Choices[i]); !ok {
-				return b, false
-			}
-		}
-		b = append(b, ']')
+	b, ok := appendArray(b, c.Choices, appendChunkChoice)
+	if !ok {
+		return b, false
 	}
 	if c.Usage != nil {
 		b = append(b, `,"usage":`...)

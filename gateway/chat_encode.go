@@ -21,25 +21,13 @@ func appendChatRequest(b []byte, r *ChatRequest) ([]byte, bool) {
 	b = append(b, `{"model":`...)
 	b = appendJSONString(b, r.Model)
 	b = append(b, `,"messages":`...)
-	if r.Messages == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i := range r.Messages {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			var ok bool
-			if b, ok = appendMessage(b, &r.Messages[i]); !ok {
-				return b, false
-			}
-		}
-		b = append(b, ']')
+	b, ok := appendArray(b, r.Messages, appendMessage)
+	if !ok {
+		return b, false
 	}
 	if r.Stream {
 		b = append(b, `,"stream":true`...)
 	}
-	ok := true
 	b, ok = appendMarshaled(b, ok, `,"stream_options":`, r.StreamOptions, r.StreamOptions != nil)
 	b = appendInt(b, `,"max_tokens":`, r.MaxTokens)
 	b = appendInt(b, `,"max_completion_tokens":`, r.MaxCompletionTokens)

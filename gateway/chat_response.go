@@ -85,31 +85,9 @@ func AppendChatResponse(b []byte, r *ChatResponse) ([]byte, error) {
 
 func appendChatResponse(b []byte, r *ChatResponse) ([]byte, bool) {
 	b = appendHead(b, r.ID, r.Object, r.Created, r.Model)
-	if r.Choices == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i := range r.Choices {
-			ch := &r.Choices[i]
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, `{"index":`...)
-			b = strconv.AppendInt(b, int64(ch.Index), 10)
-			b = append(b, `,"message":`...)
-			var ok bool
-			if b, ok = appendMessage(b, &ch.Message); !ok {
-				return b, false
-			}
-			b = append(b, `,"finish_reason":`...)
-			b = appendJSONString(b, ch.FinishReason)
-			b = append(b, `,"logprobs":`...)
-			if b, ok = appendRaw(b, ch.Logprobs); !ok {
-				return b, false
-			}
-			b = append(b, '}')
-		}
-		b = append(b, ']')
+	b, ok := appendArray(b, r.Choices, appendChoice)
+	if !ok {
+		return b, false
 	}
 	if r.Usage != nil {
 		b = append(b, `,"usage":`...)
@@ -122,6 +100,23 @@ func appendChatResponse(b []byte, r *ChatResponse) ([]byte, bool) {
 	if r.ServiceTier != "" {
 		b = append(b, `,"service_tier":`...)
 		b = appendJSONString(b, r.ServiceTier)
+	}
+	return append(b, '}'), true
+}
+
+func appendChoice(b []byte, ch *Choice) ([]byte, bool) {
+	b = append(b, `{"index":`...)
+	b = strconv.AppendInt(b, int64(ch.Index), 10)
+	b = append(b, `,"message":`...)
+	b, ok := appendMessage(b, &ch.Message)
+	if !ok {
+		return b, false
+	}
+	b = append(b, `,"finish_reason":`...)
+	b = appendJSONString(b, ch.FinishReason)
+	b = append(b, `,"logprobs":`...)
+	if b, ok = appendRaw(b, ch.Logprobs); !ok {
+		return b, false
 	}
 	return append(b, '}'), true
 }

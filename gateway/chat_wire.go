@@ -268,6 +268,25 @@ func decodeUsage(val []byte, dst **Usage) bool {
 	return true
 }
 
+// appendArray appends s as json.Marshal does (nil as null), an element at
+// a time with elem; false as soon as elem gives up.
+func appendArray[T any](b []byte, s []T, elem func([]byte, *T) ([]byte, bool)) ([]byte, bool) {
+	if s == nil {
+		return append(b, "null"...), true
+	}
+	b = append(b, '[')
+	for i := range s {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var ok bool
+		if b, ok = elem(b, &s[i]); !ok {
+			return b, false
+		}
+	}
+	return append(b, ']'), true
+}
+
 // decodeArray decodes a JSON array into *dst, an element at a time with
 // elem; null leaves *dst as it was, as encoding/json does.
 func decodeArray[T any](val []byte, dst *[]T, elem func([]byte, *T) bool) bool {
