@@ -133,6 +133,15 @@ func (c *ChatChunk) Wire() []byte { return c.wire }
 // fields afterwards must forget it.
 func (c *ChatChunk) SetWire(data []byte) { c.wire = data }
 
+// AppendRelayedChunk appends c as a client of the OpenAI API is sent it:
+// its Wire when it has one, else as AppendChatChunk encodes it.
+func AppendRelayedChunk(b []byte, c *ChatChunk) ([]byte, error) {
+	if c.wire != nil {
+		return append(b, c.wire...), nil
+	}
+	return AppendChatChunk(b, c)
+}
+
 // AppendChatChunk appends c encoded exactly as json.Marshal encodes it,
 // or returns json.Marshal's error.
 func AppendChatChunk(b []byte, c *ChatChunk) ([]byte, error) {

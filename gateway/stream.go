@@ -131,9 +131,7 @@ func (s *meteredStream) Next() (*ChatChunk, error) {
 			}
 		}
 		if s.keep && len(s.in.stream) < maxBody {
-			if w := c.Wire(); w != nil {
-				s.in.stream = append(append(s.in.stream, w...), '\n')
-			} else if b, err := AppendChatChunk(s.in.stream, c); err == nil {
+			if b, err := AppendRelayedChunk(s.in.stream, c); err == nil {
 				s.in.stream = append(b, '\n')
 			}
 		}

@@ -65,20 +65,17 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, c *gateway.C
 			}
 			return
 		}
-		data := chunk.Wire() // an OpenAI upstream's chunk goes as it came
-		if data == nil {
-			if buf, err = gateway.AppendChatChunk(buf[:0], chunk); err != nil {
-				s.cfg.Logger.Error("encode chunk", "err", err)
-				return
-			}
-			data = buf
+		// An OpenAI upstream's chunk goes as it came.
+		if buf, err = gateway.AppendRelayedChunk(buf[:0], chunk); err != nil {
+			s.cfg.Logger.Error("encode chunk", "err", err)
+			return
 		}
 		if !first && gateway.StreamBuffered(stream) {
 			// The next chunk is at hand: one flush for both. Never for
 			// the first, whose arrival is the time to first token.
 			out.Hold()
 		}
-		if err := out.WriteData(data); err != nil {
+		if err := out.WriteData(buf); err != nil {
 			return // the client went away; Close records it
 		}
 	}
