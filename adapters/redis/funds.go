@@ -44,14 +44,14 @@ var holdFundsScript = rueidis.NewLuaScript(luaTime + luaOpenHolds + luaBalance +
 local bal = balance(KEYS[2], ARGV[3])
 local h = open(KEYS[1], now, ARGV[1])
 if h.mine then
-  return {'1', string.format('%.0f', bal), string.format('%.0f', h.sum + tonumber(h.mine))}
+  return {'1', int(bal), int(h.sum + tonumber(h.mine))}
 end
 local amount = tonumber(ARGV[2])
 if h.sum + amount > bal then
-  return {'0', string.format('%.0f', bal), string.format('%.0f', h.sum)}
+  return {'0', int(bal), int(h.sum)}
 end
 add(KEYS[1], h, ARGV[1], ARGV[2], now + tonumber(ARGV[4]))
-return {'1', string.format('%.0f', bal), string.format('%.0f', h.sum + amount)}
+return {'1', int(bal), int(h.sum + amount)}
 `)
 
 // settleFundsScript removes a hold and charges, once per id. KEYS[1] the
@@ -77,23 +77,23 @@ local before = redis.call('GET', sk)
 if before then
   return {'0', before}
 end
-local charged = string.format('%.0f', math.min(tonumber(ARGV[base + 1]), math.max(bal, 0)))
+local charged = int(math.min(tonumber(ARGV[base + 1]), math.max(bal, 0)))
 redis.call('SET', sk, charged, 'PX', ARGV[base + 3])
-redis.call('SET', bk, string.format('%.0f', bal - tonumber(charged)))
+redis.call('SET', bk, int(bal - tonumber(charged)))
 return {'1', charged}
 `
 
 // addFundsScript moves the balance, never below zero. KEYS[1] the
 // balance. ARGV[1] the amount, ARGV[2] the seed. Returns ok ("1" or "0")
 // and the balance after.
-var addFundsScript = rueidis.NewLuaScript(luaBalance + `
+var addFundsScript = rueidis.NewLuaScript(luaInt + luaBalance + `
 local bal = balance(KEYS[1], ARGV[2])
 local after = bal + tonumber(ARGV[1])
 if after < 0 then
-  return {'0', string.format('%.0f', bal)}
+  return {'0', int(bal)}
 end
-redis.call('SET', KEYS[1], string.format('%.0f', after))
-return {'1', string.format('%.0f', after)}
+redis.call('SET', KEYS[1], int(after))
+return {'1', int(after)}
 `)
 
 // getFundsScript reads the balance (nil when missing) and the live holds.
@@ -101,8 +101,8 @@ return {'1', string.format('%.0f', after)}
 var getFundsScript = rueidis.NewLuaScript(luaTime + luaOpenHolds + `
 local sum = open(KEYS[1], now, nil).sum
 local b = redis.call('GET', KEYS[2])
-if not b then return {'0', '0', string.format('%.0f', sum)} end
-return {'1', b, string.format('%.0f', sum)}
+if not b then return {'0', '0', int(sum)} end
+return {'1', b, int(sum)}
 `)
 
 func fmtMicros(m gateway.Micros) string { return strconv.FormatInt(int64(m), 10) }

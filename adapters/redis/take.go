@@ -186,11 +186,12 @@ local function load(key, limit, window)
   if b and b.limit == limit and b.window == window then
     return b
   end
-  local level, at, x, existed = full, now, nil, false
+  local level, at, x, existed, kept = full, now, nil, false, false
   if not b then
     local h = redis.call('HMGET', key, 'level', 'last', 'limit', 'window', 'x')
     existed = h[1] ~= false
     if h[1] and tonumber(h[3]) == limit and tonumber(h[4]) == window then
+      kept = true
       x = tonumber(h[5])
       local last = tonumber(h[2])
       -- A clock that went back (a failover to a replica) refills nothing
@@ -199,7 +200,7 @@ local function load(key, limit, window)
       level = math.min(full, tonumber(h[1]) + (at - last) * limit)
     end
   end
-  b = {level = level, at = at, limit = limit, window = window, loaded = level, x = x, existed = existed or (b and b.existed)}
+  b = {level = level, at = at, limit = limit, window = window, loaded = level, x = x, existed = existed or (b and b.existed), kept = kept}
   buckets[key] = b
   return b
 end
@@ -212,7 +213,7 @@ local function store(key)
     -- next take needs no PEXPIRE); one without x goes, as a missing
     -- bucket is full; no key, nothing to write.
     if b.x then
-      redis.call('HSET', key, 'level', full, 'last', b.at, 'limit', b.limit, 'window', b.window)
+      redis.call('HSET', key, 'level', int(full), 'last', int(b.at), 'limit', int(b.limit), 'window', int(b.window))
     elseif b.existed then
       redis.call('DEL', key)
     end
@@ -220,20 +221,24 @@ local function store(key)
   end
   local full_at = now + math.ceil((full - b.level) / b.limit)
   if b.x and full_at <= b.x then
-    redis.call('HSET', key, 'level', b.level, 'last', b.at, 'limit', b.limit, 'window', b.window)
+    if b.kept then
+      -- The hash has this limit and window already.
+      redis.call('HSET', key, 'level', int(b.level), 'last', int(b.at))
+    else
+      redis.call('HSET', key, 'level', int(b.level), 'last', int(b.at), 'limit', int(b.limit), 'window', int(b.window))
+    end
     return
   end
   -- The key outlives the time the bucket is full by a window, so that
   -- the writes within that window need no PEXPIRE; a full bucket that
-  -- lingers is read as full all the same. Numbers go to Redis as Lua
-  -- numbers, which it writes exactly while they are integers below 1e17.
+  -- lingers is read as full all the same.
   local x = full_at + b.window
-  redis.call('HSET', key, 'level', b.level, 'last', b.at, 'limit', b.limit, 'window', b.window, 'x', x)
-  redis.call('PEXPIRE', key, math.min(math.ceil((x - now) / 1000) + 1, 1e15))
+  redis.call('HSET', key, 'level', int(b.level), 'last', int(b.at), 'limit', int(b.limit), 'window', int(b.window), 'x', int(x))
+  redis.call('PEXPIRE', key, int(math.min(math.ceil((x - now) / 1000) + 1, 1e15)))
 end
 
 local function whole(b)
-  return string.format('%.0f', math.floor(b.level / b.window))
+  return int(math.floor(b.level / b.window))
 end
 
 -- storeAll writes back every bucket of the call once, in KEYS order
@@ -312,7 +317,7 @@ var takeScript = rueidis.NewLuaScript(luaBuckets + `
 local refused, wait, taken = takeAll(#KEYS, 0)
 local out = {'1', '-1', '0'}
 if refused then
-  out = {'0', tostring(refused - 1), string.format('%.0f', wait)}
+  out = {'0', tostring(refused - 1), int(wait)}
 else
   storeAll()
 end

@@ -36,8 +36,8 @@ var admitScript = rueidis.NewLuaScript(luaBuckets + luaOpenHolds + luaBalance + 
 local nb, nl, funds, id = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1', ARGV[4]
 local refused, wait, taken = takeAll(nb, 5)
 local function answer(ok, lease, broke, bal, held)
-  local out = {ok, tostring(refused and refused - 1 or -1), string.format('%.0f', wait), tostring(lease), broke,
-    string.format('%.0f', bal), string.format('%.0f', held)}
+  local out = {ok, tostring(refused and refused - 1 or -1), int(wait), tostring(lease), broke,
+    int(bal), int(held)}
   for i = 1, nb do out[7 + i] = whole(taken[i]) end
   return out
 end
