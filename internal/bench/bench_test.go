@@ -81,6 +81,16 @@ func TestQuickRun(t *testing.T) {
 		is.Equal(idle[bench.RolePostgres].Keys, 2000)
 	}
 	is.Equal(idle[bench.TargetBare].Keys, 0)
+	admits := map[string]int64{} // every Tollgate target's Admit calls, read from its /metrics
+	for _, c := range rep.CacheCalls {
+		if c.Op == "admit" {
+			is.True(c.MeanUs > 0)
+			admits[c.Target] = c.Calls
+		}
+	}
+	for _, target := range ran[2:] {
+		is.True(admits[target] > 0) // one Admit a request, warm-up included
+	}
 
 	is.NoErr(rep.WriteJSON(out))
 	b, err := os.ReadFile(out)

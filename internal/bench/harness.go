@@ -282,6 +282,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	rep.Rows = buildRows(cfg, eps, cells)
 	rep.Comparisons = compare(rep.Rows, cfg.Chunks)
+	rep.CacheCalls = cacheCalls(ctx, eps)
 	rep.Elapsed = time.Since(rep.Started).Round(time.Second).String()
 	return rep, nil
 }

@@ -29,6 +29,8 @@ type Report struct {
 	// Comparisons are the figures the rows imply as the performance
 	// targets state them (see Comparison).
 	Comparisons []Comparison `json:"comparisons,omitempty"`
+	// CacheCalls are the Tollgate targets' Cache timings (see CacheCall).
+	CacheCalls []CacheCall `json:"cache_calls,omitempty"`
 	// Skipped says which targets did not run, and why.
 	Skipped []string `json:"skipped,omitempty"`
 	Note    string   `json:"note"`
@@ -207,6 +209,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(w, "Idle RSS: %s\n", strings.Join(parts, ", "))
 	}
 	writeComparisons(w, r.Comparisons)
+	writeCacheCalls(w, r.CacheCalls)
 	for _, s := range r.Skipped {
 		fmt.Fprintln(w, s)
 	}
