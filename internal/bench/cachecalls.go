@@ -12,40 +12,72 @@ import (
 	"time"
 )
 
-// CacheCall is how long a Tollgate target's Cache took for one operation,
-// on average over the whole run (warm-up included), as its
-// tollgate_cache_call_seconds histogram counted it. It tells where the
+// CacheCall is how long a Tollgate target's Cache took for one operation
+// in one cell (mode and concurrency, over every round), on average, as
+// its tollgate_cache_call_seconds histogram counted it: the harness reads
+// the target's /metrics before and after each load. It tells where the
 // latency a target adds beyond another goes: with Redis, Admit is the
 // one round trip a client waits for, and Finish the one after the answer.
 type CacheCall struct {
-	Target string  `json:"target"`
-	Op     string  `json:"op"`
-	Calls  int64   `json:"calls"`
-	MeanUs float64 `json:"mean_us"`
+	Mode        Mode    `json:"mode"`
+	Concurrency int     `json:"concurrency"`
+	Target      string  `json:"target"`
+	Op          string  `json:"op"`
+	Calls       int64   `json:"calls"`
+	MeanUs      float64 `json:"mean_us"`
 }
 
 // reportedOps are the Cache operations of the request path.
 var reportedOps = []string{"admit", "finish"}
 
-// cacheCalls reads the Cache timings of each Tollgate target from its
-// /metrics. A target that does not answer is left out: the figures
-// explain the table, they are not part of it.
-func cacheCalls(ctx context.Context, eps []*endpoint) []CacheCall {
+// opTotal is a histogram's sum of seconds and count of calls.
+type opTotal struct {
+	seconds float64
+	calls   int64
+}
+
+// cacheTotals are a target's opTotals by Cache operation.
+type cacheTotals map[string]opTotal
+
+// readCacheTotals scrapes ep's /metrics when it is a Tollgate target;
+// nil otherwise, or when it does not answer: the figures explain the
+// table, they are not part of it.
+func readCacheTotals(ctx context.Context, ep *endpoint) cacheTotals {
+	if ep.proc == nil || !strings.HasPrefix(ep.name, "tollgate-") {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	t, err := scrapeCacheCalls(ctx, ep.client, "http://"+ep.proc.hand.Addr+"/metrics")
+	if err != nil {
+		return nil
+	}
+	return t
+}
+
+// addDelta adds after less before to t.
+func (t cacheTotals) addDelta(before, after cacheTotals) {
+	for op, a := range after {
+		b := before[op]
+		c := t[op]
+		c.seconds += a.seconds - b.seconds
+		c.calls += a.calls - b.calls
+		t[op] = c
+	}
+}
+
+// cacheCalls returns the CacheCalls of the cells, in the order of rows.
+func cacheCalls(rows []Row, cells map[cellKey]*cellStats) []CacheCall {
 	var out []CacheCall
-	for _, ep := range eps {
-		if ep.proc == nil || !strings.HasPrefix(ep.name, "tollgate-") {
-			continue
-		}
-		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		calls, err := scrapeCacheCalls(ctx, ep.client, "http://"+ep.proc.hand.Addr+"/metrics")
-		cancel()
-		if err != nil {
+	for _, r := range rows {
+		s := cells[cellKey{mode: r.Mode, concurrency: r.Concurrency, target: r.Target}]
+		if s == nil {
 			continue
 		}
 		for _, op := range reportedOps {
-			if c, ok := calls[op]; ok && c.Calls > 0 {
-				c.Target, c.Op = ep.name, op
-				out = append(out, c)
+			if t := s.cache[op]; t.calls > 0 {
+				out = append(out, CacheCall{Mode: r.Mode, Concurrency: r.Concurrency, Target: r.Target, Op: op,
+					Calls: t.calls, MeanUs: t.seconds / float64(t.calls) * 1e6})
 			}
 		}
 	}
@@ -54,7 +86,7 @@ func cacheCalls(ctx context.Context, eps []*endpoint) []CacheCall {
 
 // scrapeCacheCalls gets url and sums tollgate_cache_call_seconds by op,
 // over every outcome.
-func scrapeCacheCalls(ctx context.Context, client *http.Client, url string) (map[string]CacheCall, error) {
+func scrapeCacheCalls(ctx context.Context, client *http.Client, url string) (cacheTotals, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, err
@@ -72,15 +104,13 @@ func scrapeCacheCalls(ctx context.Context, client *http.Client, url string) (map
 
 // parseCacheCalls reads the _sum and _count samples of
 // tollgate_cache_call_seconds from a Prometheus text exposition.
-func parseCacheCalls(r io.Reader) (map[string]CacheCall, error) {
+func parseCacheCalls(r io.Reader) (cacheTotals, error) {
 	const metric = "tollgate_cache_call_seconds"
-	sums := make(map[string]float64)
-	calls := make(map[string]CacheCall)
+	totals := make(cacheTotals)
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	for sc.Scan() {
-		line := sc.Text()
-		rest, ok := strings.CutPrefix(line, metric)
+		rest, ok := strings.CutPrefix(sc.Text(), metric)
 		if !ok {
 			continue
 		}
@@ -97,24 +127,15 @@ func parseCacheCalls(r io.Reader) (map[string]CacheCall, error) {
 		if op == "" || err != nil {
 			continue
 		}
+		t := totals[op]
 		if kind == "_sum" {
-			sums[op] += v
+			t.seconds += v
 		} else {
-			c := calls[op]
-			c.Calls += int64(v)
-			calls[op] = c
+			t.calls += int64(v)
 		}
+		totals[op] = t
 	}
-	if err := sc.Err(); err != nil {
-		return nil, err
-	}
-	for op, c := range calls {
-		if c.Calls > 0 {
-			c.MeanUs = sums[op] / float64(c.Calls) * 1e6
-			calls[op] = c
-		}
-	}
-	return calls, nil
+	return totals, sc.Err()
 }
 
 // label returns the value of name in a Prometheus label list such as
@@ -129,27 +150,32 @@ func label(labels, name string) string {
 	return ""
 }
 
-// writeCacheCalls prints the Cache timings, one line per target.
+// writeCacheCalls prints the Cache timings of the chat cells, a line
+// per concurrency (the JSON has every cell's).
 func writeCacheCalls(w io.Writer, calls []CacheCall) {
-	if len(calls) == 0 {
-		return
-	}
-	var targets []string
+	var concs []int
 	for _, c := range calls {
-		if !slices.Contains(targets, c.Target) {
-			targets = append(targets, c.Target)
+		if c.Mode == ModeChat && !slices.Contains(concs, c.Concurrency) {
+			concs = append(concs, c.Concurrency)
 		}
 	}
-	parts := make([]string, 0, len(targets))
-	for _, t := range targets {
-		var ops []string
+	for _, n := range concs {
+		var targets []string
 		for _, c := range calls {
-			if c.Target == t {
-				ops = append(ops, fmt.Sprintf("%s %.0fµs", c.Op, c.MeanUs))
+			if c.Mode == ModeChat && c.Concurrency == n && !slices.Contains(targets, c.Target) {
+				targets = append(targets, c.Target)
 			}
 		}
-		parts = append(parts, t+" "+strings.Join(ops, ", "))
+		parts := make([]string, 0, len(targets))
+		for _, t := range targets {
+			var ops []string
+			for _, c := range calls {
+				if c.Mode == ModeChat && c.Concurrency == n && c.Target == t {
+					ops = append(ops, fmt.Sprintf("%s %.0fµs", c.Op, c.MeanUs))
+				}
+			}
+			parts = append(parts, t+" "+strings.Join(ops, ", "))
+		}
+		fmt.Fprintf(w, "Cache calls, mean (chat c=%d): %s\n", n, strings.Join(parts, "; "))
 	}
-	fmt.Fprintf(w, "Cache calls, mean over the run: %s (a client waits for Admit; with Redis, Finish runs after the answer)\n",
-		strings.Join(parts, "; "))
 }

@@ -20,10 +20,10 @@
 // table and saves as JSON, with the figures the performance targets are
 // stated in (Comparison): latency and time to first byte added against
 // the bare proxy's, relay CPU per chunk, latency beyond the memory
-// target's. After the last round it reads each Tollgate target's
-// /metrics and reports its Cache's mean Admit and Finish times
-// (CacheCall): with Redis, Admit is the round trip a client waits for,
-// which is most of what PostgreSQL + Redis adds beyond memory.
+// target's. Before and after each load it reads a Tollgate target's
+// /metrics, and reports its Cache's mean Admit and Finish times in each
+// cell (CacheCall): with Redis, Admit is the round trip a client waits
+// for, which is most of what PostgreSQL + Redis adds beyond memory.
 //
 // Absolute times depend on the machine and on what else runs on it; the
 // ratios to the bare proxy are what to compare between runs.

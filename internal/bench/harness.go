@@ -282,7 +282,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	rep.Rows = buildRows(cfg, eps, cells)
 	rep.Comparisons = compare(rep.Rows, cfg.Chunks)
-	rep.CacheCalls = cacheCalls(ctx, eps)
+	rep.CacheCalls = cacheCalls(rep.Rows, cells)
 	rep.Elapsed = time.Since(rep.Started).Round(time.Second).String()
 	return rep, nil
 }
@@ -301,12 +301,14 @@ type cellStats struct {
 	cpu     time.Duration
 	rss     int64
 	procErr error
-	last    result // the latest round's, for progress lines
+	cache   cacheTotals // Tollgate targets: the Cache's time by operation
+	last    result      // the latest round's, for progress lines
 }
 
 // measure runs one load on ep, reading its process's usage before and
 // after, and adds both to s.
 func measure(ctx context.Context, l *loader, ep *endpoint, k cellKey, b bound, s *cellStats) {
+	cacheBefore := readCacheTotals(ctx, ep)
 	var before usage
 	if ep.proc != nil {
 		before, s.procErr = readUsage(ep.proc.pid())
@@ -317,6 +319,14 @@ func measure(ctx context.Context, l *loader, ep *endpoint, k cellKey, b bound, s
 		if after, s.procErr = readUsage(ep.proc.pid()); s.procErr == nil {
 			s.cpu += after.cpu - before.cpu
 			s.rss = max(s.rss, after.rss)
+		}
+	}
+	if cacheBefore != nil {
+		if cacheAfter := readCacheTotals(ctx, ep); cacheAfter != nil {
+			if s.cache == nil {
+				s.cache = make(cacheTotals)
+			}
+			s.cache.addDelta(cacheBefore, cacheAfter)
 		}
 	}
 	s.add(r)
