@@ -53,7 +53,13 @@
 //	Prefix + "b:" + key    a token bucket (a hash; Allow)
 //	Prefix + "h:{" + account + "}"
 //	                       the credit holds of account (a hash; Reserve,
-//	                       Release, Held)
+//	                       Release, Held, and the funds calls)
+//	Prefix + "f:{" + account + "}"
+//	                       the credit balance of account (a decimal string;
+//	                       the funds calls, Admit, Finish)
+//	Prefix + "s:{" + account + "}:" + id
+//	                       what request id was charged, kept
+//	                       gateway.SettleMemory so a settlement counts once
 //	Prefix + "l:" + key    the concurrency leases Admit placed at key (a
 //	                       hash laid out as an account's holds; Admit,
 //	                       Finish). The hash tag is the one in key, so a

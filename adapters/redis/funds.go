@@ -11,7 +11,7 @@ import (
 	"github.com/tollgate-ai/tollgate/gateway"
 )
 
-// An account's credit balance is a decimal string at b:{account}, beside
+// An account's credit balance is a decimal string at f:{account}, beside
 // its holds at h:{account} and one marker s:{account}:<id> per settled
 // request, kept SettleMemory: the same hash tag puts all three in one
 // Cluster slot, so a script may touch them together. The balance has no
@@ -19,7 +19,7 @@ import (
 // seed). Balances are doubles inside the scripts: exact below 2^53 micros
 // (about 9 billion credits).
 
-func (c *Cache) balanceKey(account string) string { return c.prefix + "b:{" + account + "}" }
+func (c *Cache) balanceKey(account string) string { return c.prefix + "f:{" + account + "}" }
 
 func (c *Cache) settledKey(account, id string) string { return c.prefix + "s:{" + account + "}:" + id }
 

@@ -272,3 +272,22 @@ func BenchmarkReserveRelease(b *testing.B) {
 		})
 	})
 }
+
+// TestFundsApartFromBuckets checks that an account's balance does not
+// share a name with a token bucket: a bucket called "{acct}" once lived
+// at the balance's key, and either call then failed on the other's type.
+func TestFundsApartFromBuckets(t *testing.T) {
+	is := is.New(t)
+	c := open(t)
+	ctx := t.Context()
+	bal, ok, err := c.AddFunds(ctx, "acct", 500, 1_000)
+	is.NoErr(err)
+	is.True(ok)
+	is.Equal(bal, gateway.Micros(1_500))
+	a, err := c.Take(ctx, []gateway.Bucket{{Key: "{acct}", Limit: 10, Window: time.Minute, N: 1}})
+	is.NoErr(err) // not WRONGTYPE
+	is.True(a.Allowed)
+	f, err := c.GetFunds(ctx, "acct")
+	is.NoErr(err)
+	is.Equal(f.Balance, gateway.Micros(1_500))
+}
