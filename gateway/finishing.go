@@ -15,8 +15,8 @@ import (
 // finishes of its account on their way waits for them and asks again (a
 // sequential client with a concurrency limit of one is never refused for
 // its own previous request's lease); a refusal for the request rate,
-// which no Finish gives back, comes at once. Flush and Close wait for
-// every late finish.
+// which no Finish gives back, comes at once. Flush waits for the late
+// finishes running when it is called; Close, until none runs.
 type RemoteCache interface {
 	Cache
 	Remote() bool
@@ -29,9 +29,12 @@ func isRemote(c Cache) bool {
 }
 
 // lateFinishes are the Cache.Finish calls running after their answers
-// went out, by account.
+// went out, by account. Each is known by a channel closed when it
+// returns; waiting means taking the channels running at that moment.
+// (A sync.WaitGroup would not do: requests start finishes at any time,
+// and an Add from zero while Flush waits is a misuse the race detector
+// reports, and that can panic.)
 type lateFinishes struct {
-	wg        sync.WaitGroup
 	mu        sync.Mutex
 	byAccount map[string]map[chan struct{}]struct{}
 }
@@ -51,9 +54,7 @@ func (l *lateFinishes) start(account string, finish func()) {
 	}
 	set[done] = struct{}{}
 	l.mu.Unlock()
-	l.wg.Add(1)
 	go func() {
-		defer l.wg.Done()
 		defer func() {
 			// done is in the account's current set: a set leaves the
 			// map only once empty.
@@ -70,33 +71,59 @@ func (l *lateFinishes) start(account string, finish func()) {
 	}()
 }
 
-// await waits until the finishes of account running when it was called
-// have returned, or ctx ends; it reports whether there were any.
-func (l *lateFinishes) await(ctx context.Context, account string) bool {
+// running returns the channels of the finishes of account running now,
+// or of every account's when all is true.
+func (l *lateFinishes) running(account string, all bool) []chan struct{} {
 	l.mu.Lock()
-	pending := make([]chan struct{}, 0, len(l.byAccount[account]))
-	for done := range l.byAccount[account] {
-		pending = append(pending, done)
+	defer l.mu.Unlock()
+	var out []chan struct{}
+	for a, set := range l.byAccount {
+		if all || a == account {
+			for done := range set {
+				out = append(out, done)
+			}
+		}
 	}
-	l.mu.Unlock()
+	return out
+}
+
+// until waits until every channel of pending is closed, or ctx ends.
+func until(ctx context.Context, pending []chan struct{}) error {
 	for _, done := range pending {
 		select {
 		case <-done:
 		case <-ctx.Done():
-			return len(pending) > 0
+			return ctx.Err()
 		}
 	}
+	return nil
+}
+
+// await waits until the finishes of account running when it was called
+// have returned, or ctx ends; it reports whether there were any.
+func (l *lateFinishes) await(ctx context.Context, account string) bool {
+	pending := l.running(account, false)
+	_ = until(ctx, pending)
 	return len(pending) > 0
 }
 
-// wait waits for every late finish, or until ctx ends.
+// wait waits for the late finishes running when it was called, of every
+// account, or until ctx ends. Finishes that start meanwhile are the next
+// Flush's.
 func (l *lateFinishes) wait(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() { l.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	return until(ctx, l.running("", true))
+}
+
+// drain waits until no late finish runs, or ctx ends: when the gateway
+// closes, a request still being answered may start one after a wait.
+func (l *lateFinishes) drain(ctx context.Context) error {
+	for {
+		pending := l.running("", true)
+		if len(pending) == 0 {
+			return nil
+		}
+		if err := until(ctx, pending); err != nil {
+			return err
+		}
 	}
 }

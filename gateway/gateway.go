@@ -312,7 +312,7 @@ func (g *Gateway) Close() error {
 		close(g.stop)
 	}
 	g.wg.Wait()
-	_ = g.late.wait(context.Background()) // each bounded by finishTimeout
+	_ = g.late.drain(context.Background()) // each bounded by finishTimeout
 	errs := []error{g.biller.close()}
 	g.mu.Lock()
 	defer g.mu.Unlock()
