@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"time"
 
@@ -174,7 +173,7 @@ func (s *Server) deleteProvider(w http.ResponseWriter, r *http.Request) {
 // addCredentials takes one credential object or an array of them, and
 // stores all or none.
 func (s *Server) addCredentials(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
+	body, err := readAll(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -16,11 +16,9 @@ func (s *Server) setCredentialStatus(to gateway.Status) http.HandlerFunc {
 		var in struct {
 			Reason string `json:"reason"`
 		}
-		if r.ContentLength != 0 {
-			if err := decode(r, &in, true); err != nil {
-				s.writeError(w, r, err)
-				return
-			}
+		if err := decodeOptional(r, &in, true); err != nil {
+			s.writeError(w, r, err)
+			return
 		}
 		c, err := s.admin.SetCredentialStatus(r.Context(), mux.Vars(r)["id"], to, in.Reason)
 		if err != nil {

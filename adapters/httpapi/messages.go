@@ -27,7 +27,7 @@ func (s *Server) messages(w http.ResponseWriter, r *http.Request) {
 		s.writeProxyError(w, r, "anthropic", err)
 		return
 	}
-	body, err := io.ReadAll(r.Body)
+	body, err := readAll(r)
 	if err != nil {
 		s.writeProxyError(w, r, "anthropic", err)
 		return
@@ -134,7 +134,7 @@ func (s *Server) countTokens(w http.ResponseWriter, r *http.Request) {
 		s.writeProxyError(w, r, "anthropic", err)
 		return
 	}
-	body, err := io.ReadAll(r.Body)
+	body, err := readAll(r)
 	if err != nil {
 		s.writeProxyError(w, r, "anthropic", err)
 		return

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -304,6 +305,32 @@ func clientIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// readAll reads the whole request body. A body too large stays an
+// *http.MaxBytesError (413); one that cannot be read (a broken chunked
+// encoding, a client gone mid-body) is the client's: CodeInvalid.
+func readAll(r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
+			return nil, err
+		}
+		return nil, &gateway.Error{Code: gateway.CodeInvalid, Message: "the request body could not be read: " + err.Error(), Err: err}
+	}
+	return body, nil
+}
+
+// decodeOptional decodes a JSON body into v, as decode, when there is
+// one: an empty or blank body, however it was framed (no Content-Length
+// for a chunked one), leaves v as it was.
+func decodeOptional(r *http.Request, v any, strict bool) error {
+	body, err := readAll(r)
+	if err != nil || len(bytes.TrimSpace(body)) == 0 {
+		return err
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return decode(r, v, strict)
 }
 
 // decode reads a JSON body into v. CodeInvalid for a malformed body.

@@ -1,13 +1,11 @@
 package httpapi
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
-	"io"
 	"net/http"
 	"time"
 
@@ -53,17 +51,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req loginRequest
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
+	if err := decodeOptional(r, &req, true); err != nil {
 		s.writeError(w, r, err)
 		return
-	}
-	if len(bytes.TrimSpace(body)) > 0 {
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		if err := decode(r, &req, true); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
 	}
 	key := req.AdminKey
 	if key == "" {

@@ -48,11 +48,9 @@ func (s *Server) validateProvider(w http.ResponseWriter, r *http.Request) {
 		Concurrency int              `json:"concurrency"`
 		BatchSize   int              `json:"batch_size"`
 	}
-	if r.ContentLength != 0 {
-		if err := decode(r, &in, true); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
+	if err := decodeOptional(r, &in, true); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	p, err := s.provider(r)
 	if err != nil {
