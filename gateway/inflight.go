@@ -25,6 +25,12 @@ type inflight struct {
 	endAttempt func(error)
 }
 
+// NewRequestID returns a new request id, as the Gateway gives a request
+// whose Caller has none. A host that answers before the Gateway is
+// reached (a malformed body, a refused key) uses it to name that answer
+// too, and passes it on as Caller.RequestID when it gets that far.
+func (g *Gateway) NewRequestID() string { return g.ids.NewID("req_") }
+
 // begin starts a request; the context it returns carries the request's
 // span, for the rest of the request.
 func (g *Gateway) begin(ctx context.Context, c *Caller, endpoint, model string, stream bool) (context.Context, *inflight) {

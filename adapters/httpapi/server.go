@@ -154,6 +154,19 @@ func (s *Server) routes() {
 // ServeHTTP serves the API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+	// Every answer names its request, errors included: the client's id
+	// when it is safe, else a new one, which the request header then
+	// carries so that the Caller, and the request record, take it.
+	id := requestID(r)
+	if id == "" {
+		if s.gw != nil {
+			id = s.gw.NewRequestID()
+		} else {
+			id = gateway.RandomIDs{}.NewID("req_")
+		}
+		r.Header["X-Request-Id"] = []string{id}
+	}
+	w.Header()["X-Request-Id"] = []string{id}
 	if r.Header.Get("Traceparent") != "" {
 		// Join the caller's trace (W3C trace context), when the host set
 		// a propagator: tracing on.

@@ -199,6 +199,19 @@ func TestRequestID(t *testing.T) {
 	is.Equal(resp.Header.Get("X-Request-Id"), "trace-42")
 	resp = f.do(t, "POST", "/v1/chat/completions", f.key, chatBody, "X-Request-Id", "bad id\twith spaces")
 	is.True(strings.HasPrefix(resp.Header.Get("X-Request-Id"), "req_")) // unsafe ids are replaced
+
+	// Answers that never reach the gateway carry one too.
+	for _, tc := range []struct{ method, path, token, body string }{
+		{"POST", "/v1/chat/completions", f.key, `{"model":`},     // 400
+		{"POST", "/v1/chat/completions", "tg-bad-key", chatBody}, // 401
+		{"GET", "/v1/models", f.key, ""},
+		{"GET", "/v1/models/m", f.key, ""},
+	} {
+		resp := f.do(t, tc.method, tc.path, tc.token, tc.body, "X-Request-Id", "trace-43")
+		is.Equal(resp.Header.Get("X-Request-Id"), "trace-43") // the client's
+		resp = f.do(t, tc.method, tc.path, tc.token, tc.body)
+		is.True(strings.HasPrefix(resp.Header.Get("X-Request-Id"), "req_")) // a new one
+	}
 }
 
 func TestReadiness(t *testing.T) {
