@@ -10,7 +10,9 @@ type Caller struct {
 	// account's default.
 	Namespace string
 	// RequestID identifies the request in records and to the client; the
-	// Gateway makes one when it is empty.
+	// Gateway makes one when it is empty. It must be unique: it keys the
+	// request's record, credit hold, settlement and ledger entry, so a
+	// repeated one is charged once. A host must not take it from a client.
 	RequestID string
 	ClientIP  string
 	// RateStatus is what the request learnt of its limits, for the

@@ -154,18 +154,22 @@ func (s *Server) routes() {
 // ServeHTTP serves the API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
-	// Every answer names its request, errors included: the client's id
-	// when it is safe, else a new one, which the request header then
-	// carries so that the Caller, and the request record, take it.
-	id := requestID(r)
-	if id == "" {
-		if s.gw != nil {
-			id = s.gw.NewRequestID()
-		} else {
-			id = gateway.RandomIDs{}.NewID("req_")
-		}
-		r.Header["X-Request-Id"] = []string{id}
+	// Every answer names its request, errors included, by an id the
+	// gateway made: a request's id keys its hold, its settlement and its
+	// ledger entry, so one a client chose, and could send again, would
+	// make its next requests free. A safe id the client sent comes back
+	// as X-Client-Request-Id. The request's header carries the new id on
+	// to the Caller (see caller).
+	var id string
+	if s.gw != nil {
+		id = s.gw.NewRequestID()
+	} else {
+		id = gateway.RandomIDs{}.NewID("req_")
 	}
+	if client := r.Header.Get("X-Request-Id"); client != "" && safeRequestID.MatchString(client) {
+		w.Header()["X-Client-Request-Id"] = []string{client}
+	}
+	r.Header["X-Request-Id"] = []string{id}
 	w.Header()["X-Request-Id"] = []string{id}
 	if r.Header.Get("Traceparent") != "" {
 		// Join the caller's trace (W3C trace context), when the host set
@@ -277,7 +281,7 @@ func (s *Server) caller(r *http.Request, key string) (*gateway.Caller, error) {
 			return nil, err
 		}
 	}
-	c.RequestID = requestID(r)
+	c.RequestID = r.Header.Get("X-Request-Id") // ServeHTTP's
 	return c, nil
 }
 
@@ -301,16 +305,8 @@ func bearer(r *http.Request) string {
 	return ""
 }
 
+// safeRequestID matches a client's X-Request-Id that is safe to echo.
 var safeRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
-
-// requestID takes the client's X-Request-Id when it is safe to log and
-// store; otherwise the Gateway makes one.
-func requestID(r *http.Request) string {
-	if id := r.Header.Get("X-Request-Id"); safeRequestID.MatchString(id) {
-		return id
-	}
-	return ""
-}
 
 func clientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)

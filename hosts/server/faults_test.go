@@ -131,8 +131,7 @@ func runFault(t *testing.T, tc faultCase) {
 	} else {
 		primary.Inject(max(tc.times, 1), *tc.fault)
 	}
-	id := "fault-" + randomHex(6)
-	status, body := faultRequest(t, base, key, id, tc.stream)
+	status, body, id := faultRequest(t, base, key, tc.stream)
 	is.Equal(status, tc.status) // what the client saw
 	if tc.clientSays != "" {
 		is.True(strings.Contains(body, tc.clientSays))
@@ -172,15 +171,14 @@ func runFault(t *testing.T, tc faultCase) {
 }
 
 // faultRequest sends one chat completion, streamed or not, and returns
-// the status and the whole body.
-func faultRequest(t *testing.T, base, key, id string, stream bool) (int, string) {
+// the status, the whole body and the request's id.
+func faultRequest(t *testing.T, base, key string, stream bool) (int, string, string) {
 	t.Helper()
 	body := fmt.Sprintf(`{"model":"gpt-4o","stream":%t,"messages":[{"role":"user","content":"one two three four five six"}]}`, stream)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, "POST", base+"/v1/chat/completions", strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("X-Request-Id", id)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err) // never a hang: the context would say so
@@ -190,7 +188,7 @@ func faultRequest(t *testing.T, base, key, id string, stream bool) (int, string)
 	if err != nil {
 		t.Fatalf("read the answer: %v", err)
 	}
-	return resp.StatusCode, string(b)
+	return resp.StatusCode, string(b), resp.Header.Get("X-Request-Id")
 }
 
 // attemptsOf returns the attempts of request id's record as
