@@ -204,14 +204,17 @@ func (b *biller) settled(s settlement, charged Micros, first bool) {
 }
 
 // entry queues the ledger entry of a settlement the Cache made and
-// reports whether there was one to write: only the first settlement of a
-// request charges, and a charge of nothing writes nothing.
+// reports whether there was one to write: a charge of nothing writes
+// nothing. A settlement the Cache had made already (first false) still
+// writes it, with the charge the Cache remembers: that is a retry after
+// a reply was lost, whose entry may never have been queued, and the
+// Store skips an entry it has.
 func (b *biller) entry(s settlement, charged Micros, first bool) bool {
 	if charged < s.cost && first {
 		b.g.cfg.Logger.Error("request cost more than the balance held for it", "request", s.request,
 			"account", s.funds, "cost", s.cost.String(), "charged", charged.String())
 	}
-	if !first || charged <= 0 {
+	if charged <= 0 {
 		return false
 	}
 	b.mu.Lock()
@@ -300,10 +303,12 @@ func (b *biller) work(ctx context.Context) error {
 }
 
 // addCredits gives the Cache the credits it has not taken, in order,
-// keeping the rest when it fails. The seed is the Store's balance, which
-// already counts them: a balance the Cache starts from it must not add
-// them again, so a credit to an account the Cache has no balance for is
-// done once the balance is seeded (by AddFunds with amount 0).
+// keeping the rest when it fails. For an account the Cache has no
+// balance for, the seed is the Store's balance less the credit, which
+// the Store already counts: one atomic AddFunds then either starts the
+// balance there and adds the credit, or, when a request seeded it in the
+// meantime (from a snapshot older than the credit), adds the credit to
+// that.
 func (b *biller) addCredits(ctx context.Context) error {
 	b.mu.Lock()
 	credits := b.credits
@@ -311,12 +316,15 @@ func (b *biller) addCredits(ctx context.Context) error {
 	b.mu.Unlock()
 	for i, c := range credits {
 		f, err := b.g.cache.GetFunds(ctx, c.account)
-		if err == nil && f.Known {
-			_, _, err = b.g.cache.AddFunds(ctx, c.account, c.amount, 0)
-		} else if err == nil {
-			var bs map[string]Micros
-			if bs, err = b.g.store.Balances(ctx); err == nil {
-				_, _, err = b.g.cache.AddFunds(ctx, c.account, 0, bs[c.account])
+		if err == nil {
+			var seed Micros
+			if !f.Known {
+				var bs map[string]Micros
+				bs, err = b.g.store.Balances(ctx)
+				seed = bs[c.account] - c.amount
+			}
+			if err == nil {
+				_, _, err = b.g.cache.AddFunds(ctx, c.account, c.amount, seed)
 			}
 		}
 		if err != nil {

@@ -78,7 +78,11 @@ func (g *Gateway) finish(in *inflight, err error) {
 	}
 	if m := g.snapshot().pricedModel(r.ProviderID, in.model); m != nil {
 		r.Prices = m.Prices
-		r.Cost = r.Prices.Cost(r.Usage)
+		// A request that failed with nothing used (refused, or the
+		// upstream failed) costs nothing, its per-request fee included.
+		if err == nil || r.Usage.PromptTokens > 0 || r.Usage.CompletionTokens > 0 {
+			r.Cost = r.Prices.Cost(r.Usage)
+		}
 	}
 	if g.wantsBodies(r.ProviderID) {
 		r.RequestBody = bodyOf(in.req)

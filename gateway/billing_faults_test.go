@@ -1,0 +1,213 @@
+package gateway_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/matryer/is"
+
+	"github.com/tollgate-ai/tollgate/gateway"
+)
+
+// lossyCache applies a call and then reports a failure, as a Redis whose
+// reply was lost (a timeout after the script ran) does.
+type lossyCache struct {
+	gateway.Cache
+	mu         sync.Mutex
+	loseSettle int // SettleFunds calls to apply and then fail
+	loseFinish int
+	failFinish bool // Finish fails without running, as a Redis that is down
+	onGetFunds func()
+}
+
+var errLost = errors.New("redis: i/o timeout")
+
+func (c *lossyCache) take(n *int) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if *n > 0 {
+		*n--
+		return true
+	}
+	return false
+}
+
+func (c *lossyCache) SettleFunds(ctx context.Context, a, id string, cost, seed gateway.Micros) (gateway.Micros, bool, error) {
+	ch, first, err := c.Cache.SettleFunds(ctx, a, id, cost, seed)
+	if err == nil && c.take(&c.loseSettle) {
+		return 0, false, errLost
+	}
+	return ch, first, err
+}
+
+func (c *lossyCache) Finish(ctx context.Context, t gateway.Ticket, adjust []gateway.Bucket, cost gateway.Micros) (gateway.Micros, bool, error) {
+	if c.failFinish {
+		return 0, false, errDown
+	}
+	ch, first, err := c.Cache.Finish(ctx, t, adjust, cost)
+	if err == nil && c.take(&c.loseFinish) {
+		return 0, false, errLost
+	}
+	return ch, first, err
+}
+
+func (c *lossyCache) GetFunds(ctx context.Context, a string) (gateway.Funds, error) {
+	f, err := c.Cache.GetFunds(ctx, a)
+	c.mu.Lock()
+	hook := c.onGetFunds
+	c.onGetFunds = nil
+	c.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+	return f, err
+}
+
+// ledgerSum is the sum of an account's ledger entries.
+func ledgerSum(t *testing.T, f *fixture, account string) gateway.Micros {
+	t.Helper()
+	es, err := f.admin.Ledger(context.Background(), gateway.LedgerFilter{AccountID: account, Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum gateway.Micros
+	for _, e := range es {
+		sum += e.Amount
+	}
+	return sum
+}
+
+// A Finish whose reply is lost after Redis ran it hands the settlement to
+// the biller, whose retry finds it settled (first false) and writes no
+// ledger entry: the balance in the Cache was charged, the ledger never
+// says so.
+func TestLostFinishReplyKeepsTheLedgerEntry(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	ctx := context.Background()
+	lc := &lossyCache{loseFinish: 1}
+	f := newFixtureWith(t, gateway.Config{}, func(c gateway.Cache) gateway.Cache { lc.Cache = c; return lc })
+	c := f.limitedPrepaid(t) // a ticket with the balance's hold
+
+	_, err := f.gw.Chat(ctx, c, capped())
+	is.NoErr(err)
+	is.NoErr(f.gw.Flush(ctx))
+	is.NoErr(f.gw.Flush(ctx))
+
+	b, err := f.admin.Balance(ctx, c.Account.ID)
+	is.NoErr(err)
+	is.Equal(b.Balance, gateway.Micros(1_000_000-2000)) // the Cache charged it
+	es, err := f.admin.Ledger(ctx, gateway.LedgerFilter{AccountID: c.Account.ID, Kind: gateway.EntryUsage})
+	is.NoErr(err)
+	if len(es) != 1 {
+		t.Fatalf("usage entries: %d, want 1; ledger sum %d, cache balance %d", len(es), ledgerSum(t, f, c.Account.ID), b.Balance)
+	}
+}
+
+// The same with the biller's own SettleFunds (after a Finish that failed
+// outright): its reply lost, the retry finds it settled and writes no
+// entry.
+func TestLostSettleReplyKeepsTheLedgerEntry(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	ctx := context.Background()
+	lc := &lossyCache{loseSettle: 1, failFinish: true}
+	f := newFixtureWith(t, gateway.Config{}, func(c gateway.Cache) gateway.Cache { lc.Cache = c; return lc })
+	c := f.prepaid(t, 10_000)
+
+	_, err := f.gw.Chat(ctx, c, capped())
+	is.NoErr(err)
+	_ = f.gw.Flush(ctx) // the settlement's reply is lost: kept for a retry
+	is.NoErr(f.gw.Flush(ctx))
+
+	b, err := f.admin.Balance(ctx, c.Account.ID)
+	is.NoErr(err)
+	is.Equal(b.Balance, gateway.Micros(10_000-2000)) // the Cache charged it
+	if sum := ledgerSum(t, f, c.Account.ID); sum != b.Balance {
+		t.Fatalf("ledger sum %d, cache balance %d: the usage entry was dropped", sum, b.Balance)
+	}
+}
+
+// addCredits reads that the Cache has no balance for the account, then
+// seeds it from the Store with AddFunds(0, storeBalance); when another
+// request (another instance, whose snapshot predates the credit) seeds
+// the balance in between, the seed is ignored and the credit is lost.
+func TestCreditToAnUnseededBalanceRacingASeed(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	ctx := context.Background()
+	lc := &lossyCache{}
+	f := newFixtureWith(t, gateway.Config{}, func(c gateway.Cache) gateway.Cache { lc.Cache = c; return lc })
+	c := f.prepaid(t, 0) // no balance in the Cache yet
+	_, err := f.admin.CreateCoupon(ctx, &gateway.Coupon{Code: "WELCOME", Amount: 5000})
+	is.NoErr(err)
+
+	acct := c.Account.ID
+	lc.mu.Lock()
+	lc.onGetFunds = func() {
+		// Another instance's request, its snapshot from before the
+		// redemption: it seeds the balance at 0 (and is refused).
+		_, _, _ = lc.Cache.HoldFunds(ctx, acct, "req_elsewhere", 2001, 0, gateway.DefaultHoldTTL)
+	}
+	lc.mu.Unlock()
+	_, err = f.gw.RedeemCoupon(ctx, c, "WELCOME")
+	is.NoErr(err)
+	is.NoErr(f.gw.Flush(ctx))
+
+	b, err := f.admin.Balance(ctx, acct)
+	is.NoErr(err)
+	is.Equal(ledgerSum(t, f, acct), gateway.Micros(5000))
+	if b.Balance != 5000 {
+		t.Fatalf("cache balance %d after a 5000 coupon: the credit was lost", b.Balance)
+	}
+}
+
+// A request refused before any upstream call (429 by the gateway-wide
+// limit after its ticket was admitted; 402 for credits) still gets its
+// model's per_request fee as its cost: the ticket's Finish takes it from
+// the balance at once, and the reconciler takes it for a refusal that
+// held nothing.
+func TestRefusedRequestsPayNoPerRequestFee(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	fee := gateway.Prices{Input: 1_000_000, Output: 2_000_000, PerRequest: 100}
+
+	t.Run("429 after the ticket", func(t *testing.T) {
+		is := is.New(t)
+		f := newFixtureWith(t, gateway.Config{Limits: gateway.Limits{RequestsPerMinute: 1}})
+		c := f.prepaid(t, 10_000)
+		_, err := f.admin.PutModel(ctx, &gateway.Model{Name: "m", Prices: fee})
+		is.NoErr(err)
+		_, err = f.gw.Chat(ctx, c, capped())
+		is.NoErr(err) // 2000 + 100
+		_, err = f.gw.Chat(ctx, again(c), capped())
+		is.Equal(gateway.ErrorCode(err), gateway.CodeRateLimited)
+		is.NoErr(f.gw.Flush(ctx))
+		b, err := f.admin.Balance(ctx, c.Account.ID)
+		is.NoErr(err)
+		if b.Balance != 10_000-2100 {
+			t.Fatalf("balance %d, want %d: the refused request was charged %d", b.Balance, 10_000-2100, 10_000-2100-b.Balance)
+		}
+	})
+	t.Run("402 then reconcile", func(t *testing.T) {
+		is := is.New(t)
+		f := newFixture(t)
+		c := f.prepaid(t, 1000) // less than the 2101 capped() holds
+		_, err := f.admin.PutModel(ctx, &gateway.Model{Name: "m", Prices: fee})
+		is.NoErr(err)
+		_, err = f.gw.Chat(ctx, c, capped())
+		is.Equal(gateway.ErrorCode(err), gateway.CodeNoCredits)
+		f.records(t)
+		f.clock.Advance(gateway.DefaultHoldTTL + time.Minute)
+		n, err := f.gw.Reconcile(ctx)
+		is.NoErr(err)
+		b, err := f.admin.Balance(ctx, c.Account.ID)
+		is.NoErr(err)
+		if n != 0 || b.Balance != 1000 {
+			t.Fatalf("after a 402, reconcile settled %d request(s) and the balance is %d, want 1000", n, b.Balance)
+		}
+	})
+}
