@@ -83,18 +83,31 @@ func (g *Gateway) hold(ctx context.Context, c *Caller, in *inflight, est estimat
 	return nil
 }
 
-// mostCost is the most the request may cost, which its holds cover; 0
-// when it needs none: a model without prices, or an account that is
-// neither prepaid nor under a budget.
+// mostCost is the most the request may cost, which its holds cover: at
+// the dearest price among the providers that may serve it (a provider's
+// own catalog entry prices what it serves), since the charge is at the
+// price of the one that does. 0 when it needs none: a model without
+// prices, or an account that is neither prepaid nor under a budget.
 func (g *Gateway) mostCost(c *Caller, in *inflight, est estimate) Micros {
 	if in.model == nil || (!c.Account.Prepaid && c.Account.Budget.IsZero() && (c.Key == nil || c.Key.Budget.IsZero())) {
 		return 0
 	}
-	out := in.model.MaxOutput
-	if out <= 0 {
-		out = g.cfg.HoldOutput
+	priced := in.priced
+	if len(priced) == 0 {
+		priced = []*Model{in.model}
 	}
-	return max(in.model.Prices.Cost(est.holdUsage(out)), 0)
+	var most Micros
+	for _, m := range priced {
+		out := m.MaxOutput
+		if out <= 0 {
+			out = in.model.MaxOutput
+		}
+		if out <= 0 {
+			out = g.cfg.HoldOutput
+		}
+		most = max(most, m.Prices.Cost(est.holdUsage(out)))
+	}
+	return most
 }
 
 func balanceUnknown(err error) error {

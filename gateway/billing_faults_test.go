@@ -12,6 +12,35 @@ import (
 	"github.com/tollgate-ai/tollgate/gateway"
 )
 
+// A provider's own price ("p/m") is what a request is charged at, but the
+// hold placed before the call is computed at the generic price of "m":
+// a prepaid account whose balance does not cover the request at the
+// provider's price gets it served anyway, and the part past its balance
+// for free.
+func TestHoldCoversTheProvidersOwnPrice(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	ctx := context.Background()
+	f := newFixture(t)
+	c := f.prepaid(t, 2500) // "m" at $1/M in, $2/M out: capped() holds 2001
+	_, err := f.admin.PutModel(ctx, &gateway.Model{Name: "p/m", Prices: gateway.Prices{Input: 3_000_000, Output: 6_000_000}})
+	is.NoErr(err)
+
+	// At p's own price the request may cost 3*1001 + 6*500 = 6003 micros
+	// (and does cost 6000): more than the 2500 the account holds.
+	_, err = f.gw.Chat(ctx, c, capped())
+	if err == nil {
+		rs := f.records(t)
+		es := f.settled(t, c.Account.ID, 1)
+		var charged gateway.Micros
+		for _, e := range es {
+			charged -= e.Amount
+		}
+		t.Fatalf("served a request costing %d on a balance of 2500 (charged %d): want 402 insufficient_quota", rs[0].Cost, charged)
+	}
+	is.Equal(gateway.ErrorCode(err), gateway.CodeNoCredits)
+}
+
 // lossyCache applies a call and then reports a failure, as a Redis whose
 // reply was lost (a timeout after the script ran) does.
 type lossyCache struct {

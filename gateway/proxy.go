@@ -80,6 +80,7 @@ func (g *Gateway) proxy(ctx context.Context, c *Caller, provider string, req *ht
 	if model != "" && !c.Key.AllowsModel(model) && !c.Key.AllowsModel(name) {
 		return nil, &Error{Code: CodeForbidden, Type: "model_not_allowed", Message: "this key may not use model " + quote(model)}
 	}
+	in.priced = snap.chainPrices([]hop{{target: t}}, in.model)
 	if err := g.enter(ctx, c, in, est); err != nil {
 		return nil, err
 	}
