@@ -228,7 +228,7 @@ func (a *Admin) Refund(ctx context.Context, r Refund) (*LedgerEntry, error) {
 	if n == 0 {
 		return nil, &Error{Code: CodeConflict, Field: "request_id", Message: "request " + quote(r.RequestID) + " was refunded already"}
 	}
-	a.g.biller.credit(usage.AccountID, amount)
+	a.g.biller.credit(usage.AccountID, e.ID, amount)
 	return e, nil
 }
 

@@ -179,14 +179,17 @@ func newBiller(g *Gateway) *biller {
 // yet added to its balance.
 type credit struct {
 	account string
+	id      string // its ledger entry's, which makes it once in the Cache
 	amount  Micros
 }
 
 // credit adds amount to the account's balance in the Cache, now or, if
-// the Cache fails, at a retry: the ledger already holds it.
-func (b *biller) credit(account string, amount Micros) {
+// the Cache fails, at a retry: the ledger already holds it, as entry id,
+// and the Cache adds it once by that id (a retry after a lost reply adds
+// nothing).
+func (b *biller) credit(account, id string, amount Micros) {
 	b.mu.Lock()
-	b.credits = append(b.credits, credit{account, amount})
+	b.credits = append(b.credits, credit{account, id, amount})
 	b.mu.Unlock()
 	select {
 	case b.wake <- struct{}{}:
@@ -318,7 +321,7 @@ func (b *biller) work(ctx context.Context) error {
 // addCredits gives the Cache the credits it has not taken, in order,
 // keeping the rest when it fails. For an account the Cache has no
 // balance for, the seed is the Store's balance less the credit, which
-// the Store already counts: one atomic AddFunds then either starts the
+// the Store already counts: one atomic CreditFunds then either starts the
 // balance there and adds the credit, or, when a request seeded it in the
 // meantime (from a snapshot older than the credit), adds the credit to
 // that.
@@ -337,7 +340,7 @@ func (b *biller) addCredits(ctx context.Context) error {
 				seed = bs[c.account] - c.amount
 			}
 			if err == nil {
-				_, _, err = b.g.cache.AddFunds(ctx, c.account, c.amount, seed)
+				_, _, err = b.g.cache.CreditFunds(ctx, c.account, c.id, c.amount, seed)
 			}
 		}
 		if err != nil {

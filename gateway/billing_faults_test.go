@@ -48,6 +48,7 @@ type lossyCache struct {
 	mu         sync.Mutex
 	loseSettle int // SettleFunds calls to apply and then fail
 	loseFinish int
+	loseCredit int
 	failFinish bool // Finish fails without running, as a Redis that is down
 	onGetFunds func()
 }
@@ -81,6 +82,14 @@ func (c *lossyCache) Finish(ctx context.Context, t gateway.Ticket, adjust []gate
 		return 0, false, errLost
 	}
 	return ch, first, err
+}
+
+func (c *lossyCache) CreditFunds(ctx context.Context, a, id string, amount, seed gateway.Micros) (gateway.Micros, bool, error) {
+	b, first, err := c.Cache.CreditFunds(ctx, a, id, amount, seed)
+	if err == nil && c.take(&c.loseCredit) {
+		return 0, false, errLost
+	}
+	return b, first, err
 }
 
 func (c *lossyCache) GetFunds(ctx context.Context, a string) (gateway.Funds, error) {
@@ -157,6 +166,37 @@ func TestLostSettleReplyKeepsTheLedgerEntry(t *testing.T) {
 	is.Equal(b.Balance, gateway.Micros(10_000-2000)) // the Cache charged it
 	if sum := ledgerSum(t, f, c.Account.ID); sum != b.Balance {
 		t.Fatalf("ledger sum %d, cache balance %d: the usage entry was dropped", sum, b.Balance)
+	}
+}
+
+// A credit the biller gives the Cache (a refund's, a coupon's) whose
+// reply is lost after Redis applied it is retried: it must be added
+// once (it was an AddFunds of the amount, which added it twice).
+func TestLostCreditReplyCreditsOnce(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	ctx := context.Background()
+	lc := &lossyCache{}
+	f := newFixtureWith(t, gateway.Config{}, func(c gateway.Cache) gateway.Cache { lc.Cache = c; return lc })
+	c := f.prepaid(t, 10_000)
+	_, err := f.gw.Chat(ctx, c, capped())
+	is.NoErr(err)
+	is.NoErr(f.gw.Flush(ctx))
+
+	lc.mu.Lock()
+	lc.loseCredit = 1
+	lc.mu.Unlock()
+	_, err = f.admin.Refund(ctx, gateway.Refund{RequestID: c.RequestID, Actor: "admin", Reason: "the answer was wrong"})
+	is.NoErr(err)
+	_ = f.gw.Flush(ctx) // the credit's reply is lost: kept for a retry
+	is.NoErr(f.gw.Flush(ctx))
+
+	b, err := f.admin.Balance(ctx, c.Account.ID)
+	is.NoErr(err)
+	sum := ledgerSum(t, f, c.Account.ID)
+	is.Equal(sum, gateway.Micros(10_000))
+	if b.Balance != sum {
+		t.Fatalf("cache balance %d, ledger sum %d: the refund was credited twice", b.Balance, sum)
 	}
 }
 

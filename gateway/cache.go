@@ -85,6 +85,12 @@ type Cache interface {
 	// takes nothing and reports ok false. The balance starts from seed as
 	// in HoldFunds.
 	AddFunds(ctx context.Context, account string, amount, seed Micros) (balance Micros, ok bool, err error)
+	// CreditFunds adds amount to the balance once per id: a credit the
+	// Store has written (a refund, a coupon), which a retry after a lost
+	// reply must not add twice. It is idempotent by id for SettleMemory:
+	// a repeat adds nothing and reports first false. The balance starts
+	// from seed as in HoldFunds. CodeInvalid if amount is negative.
+	CreditFunds(ctx context.Context, account, id string, amount, seed Micros) (balance Micros, first bool, err error)
 	// ExpireFunds makes the Cache forget the account's balance and holds
 	// at at (a budget period's, once it is over).
 	ExpireFunds(ctx context.Context, account string, at time.Time) error

@@ -119,6 +119,26 @@ func (c *Cache) settleFunds(account, id string, cost, seed gateway.Micros, now t
 	return charged, true
 }
 
+// CreditFunds adds amount once per id; see gateway.Cache. Its marks
+// live beside the settlements', apart by a prefix no request id has.
+func (c *Cache) CreditFunds(_ context.Context, account, id string, amount, seed gateway.Micros) (gateway.Micros, bool, error) {
+	if amount < 0 {
+		return 0, false, gateway.Invalid("amount", "a credit must not be negative")
+	}
+	now := c.clock.Now()
+	h := &c.holds
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	bal := c.balance(account, seed)
+	mark := account + "\x00\x01credit:" + id
+	if m, ok := c.funds.settled[mark]; ok && now.Before(m.until) {
+		return bal, false, nil
+	}
+	c.funds.settled[mark] = settledMark{charged: amount, until: now.Add(gateway.SettleMemory)}
+	c.funds.balances[account] = bal + amount
+	return bal + amount, true, nil
+}
+
 // AddFunds moves the balance, never below zero; see gateway.Cache.
 func (c *Cache) AddFunds(_ context.Context, account string, amount, seed gateway.Micros) (gateway.Micros, bool, error) {
 	h := &c.holds

@@ -149,6 +149,13 @@ func (t *timedCache) AddFunds(ctx context.Context, account string, amount, seed 
 	return bal, ok, err
 }
 
+func (t *timedCache) CreditFunds(ctx context.Context, account, id string, amount, seed gateway.Micros) (gateway.Micros, bool, error) {
+	start := time.Now()
+	bal, first, err := t.Cache.CreditFunds(ctx, account, id, amount, seed)
+	t.observe("credit_funds", start, err)
+	return bal, first, err
+}
+
 func (t *timedCache) GetFunds(ctx context.Context, account string) (gateway.Funds, error) {
 	start := time.Now()
 	f, err := t.Cache.GetFunds(ctx, account)

@@ -23,6 +23,9 @@ func (c *Cache) balanceKey(account string) string { return c.prefix + "f:{" + ac
 
 func (c *Cache) settledKey(account, id string) string { return c.prefix + "s:{" + account + "}:" + id }
 
+// creditedKey marks a credit given by CreditFunds, kept SettleMemory.
+func (c *Cache) creditedKey(account, id string) string { return c.prefix + "c:{" + account + "}:" + id }
+
 // luaBalance defines balance, which reads the balance at key, starting it
 // at seed when it is missing.
 const luaBalance = `
@@ -92,6 +95,21 @@ local after = bal + tonumber(ARGV[1])
 if after < 0 then
   return {'0', int(bal)}
 end
+redis.call('SET', KEYS[1], int(after))
+return {'1', int(after)}
+`)
+
+// creditFundsScript adds a credit once. KEYS[1] the balance, KEYS[2]
+// the credit's marker. ARGV[1] the amount (not negative), ARGV[2] the
+// seed, ARGV[3] how long to remember the credit, in milliseconds.
+// Returns first ("1" or "0") and the balance after.
+var creditFundsScript = rueidis.NewLuaScript(luaInt + luaBalance + `
+local bal = balance(KEYS[1], ARGV[2])
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  return {'0', int(bal)}
+end
+local after = bal + tonumber(ARGV[1])
+redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
 redis.call('SET', KEYS[1], int(after))
 return {'1', int(after)}
 `)
@@ -178,6 +196,24 @@ func (c *Cache) AddFunds(ctx context.Context, account string, amount, seed gatew
 	bal, err := parseMicros(r[1])
 	if err != nil {
 		return 0, false, gateway.Internal(fmt.Errorf("redis: add funds answered %q", r))
+	}
+	return bal, r[0] == "1", nil
+}
+
+// CreditFunds adds amount once per id, in one script call; see
+// gateway.Cache.
+func (c *Cache) CreditFunds(ctx context.Context, account, id string, amount, seed gateway.Micros) (gateway.Micros, bool, error) {
+	if amount < 0 {
+		return 0, false, gateway.Invalid("amount", "a credit must not be negative")
+	}
+	r, err := c.answer(ctx, creditFundsScript, []string{c.balanceKey(account), c.creditedKey(account, id)},
+		[]string{fmtMicros(amount), fmtMicros(seed), strconv.FormatInt(gateway.SettleMemory.Milliseconds(), 10)}, 2)
+	if err != nil {
+		return 0, false, err
+	}
+	bal, err := parseMicros(r[1])
+	if err != nil {
+		return 0, false, gateway.Internal(fmt.Errorf("redis: credit funds answered %q", r))
 	}
 	return bal, r[0] == "1", nil
 }

@@ -27,6 +27,28 @@ func testCacheFunds(t *testing.T, newCache cacheFactory) {
 		is.NoErr(err)
 		is.Equal(f, gateway.Funds{Balance: 500, Known: true}) // a later seed changes nothing
 	})
+	runCache(t, "CreditOnce", newCache, func(t *testing.T, is *is.I, c gateway.Cache) {
+		acct := cacheKey(t, c, "acct")
+		bal, first, err := c.CreditFunds(t.Context(), acct, "refund:req-1", 40, 100)
+		is.NoErr(err)
+		is.True(first)
+		is.Equal(bal, gateway.Micros(140)) // the seed, then the credit
+		bal, first, err = c.CreditFunds(t.Context(), acct, "refund:req-1", 40, 100)
+		is.NoErr(err)
+		is.True(!first) // a retry adds nothing
+		is.Equal(bal, gateway.Micros(140))
+		bal, first, err = c.CreditFunds(t.Context(), acct, "refund:req-2", 5, 100)
+		is.NoErr(err)
+		is.True(first)
+		is.Equal(bal, gateway.Micros(145))
+		_, _, err = c.SettleFunds(t.Context(), acct, "refund:req-1", 10, 100)
+		is.NoErr(err) // a settlement of the same id is another thing
+		f, err := c.GetFunds(t.Context(), acct)
+		is.NoErr(err)
+		is.Equal(f.Balance, gateway.Micros(135))
+		_, _, err = c.CreditFunds(t.Context(), acct, "refund:req-3", -1, 100)
+		is.Equal(gateway.ErrorCode(err), gateway.CodeInvalid)
+	})
 	runCache(t, "HoldWithinBalance", newCache, func(t *testing.T, is *is.I, c gateway.Cache) {
 		acct := cacheKey(t, c, "acct")
 		ok, f, err := c.HoldFunds(t.Context(), acct, "req-1", 60, 100, time.Minute)
