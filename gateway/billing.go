@@ -80,6 +80,7 @@ func (g *Gateway) hold(ctx context.Context, c *Caller, in *inflight, est estimat
 		return insufficientCredits(most, f)
 	}
 	in.holds = append(in.holds, heldFunds{funds: c.Account.ID, seed: seed, ledger: true})
+	in.rec.Prepaid = true
 	return nil
 }
 

@@ -234,6 +234,56 @@ func TestCreditToAnUnseededBalanceRacingASeed(t *testing.T) {
 	}
 }
 
+// Reconcile judges a record by whether its account is prepaid now, not
+// when the request ran: requests an account made while it was metered
+// (never held, never meant to be paid from a balance) are charged from
+// the balance it gets when it turns prepaid.
+func TestReconcileSkipsRequestsMadeWhileMetered(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	ctx := context.Background()
+	f := newFixture(t)
+	c := f.prepaid(t, 0)
+	acct := c.Account.ID
+	metered := false
+	_, err := f.admin.UpdateAccount(ctx, acct, gateway.AccountUpdate{Prepaid: &metered})
+	is.NoErr(err)
+	is.NoErr(f.gw.Reload(ctx))
+	c, err = f.gw.Authenticate(mustSecret(t, f, acct), "127.0.0.1")
+	is.NoErr(err)
+	is.True(!c.Account.Prepaid)
+
+	_, err = f.gw.Chat(ctx, c, capped()) // metered: recorded at 2000, paid by invoice
+	is.NoErr(err)
+	is.Equal(f.records(t)[0].Cost, gateway.Micros(2000))
+
+	// Later the account turns prepaid and buys credits.
+	prepaid := true
+	_, err = f.admin.UpdateAccount(ctx, acct, gateway.AccountUpdate{Prepaid: &prepaid})
+	is.NoErr(err)
+	_, err = f.admin.Credit(ctx, gateway.Credit{AccountID: acct, Kind: gateway.EntryPurchase, Amount: 10_000, Actor: "admin", Reason: "first purchase of credits"})
+	is.NoErr(err)
+	is.NoErr(f.gw.Reload(ctx))
+
+	f.clock.Advance(gateway.DefaultHoldTTL + time.Minute)
+	n, err := f.gw.Reconcile(ctx)
+	is.NoErr(err)
+	b, err := f.admin.Balance(ctx, acct)
+	is.NoErr(err)
+	if n != 0 || b.Balance != 10_000 {
+		t.Fatalf("reconcile settled %d metered request(s); the purchased balance of 10000 is now %d", n, b.Balance)
+	}
+}
+
+func mustSecret(t *testing.T, f *fixture, account string) string {
+	t.Helper()
+	_, secret, err := f.admin.IssueKey(context.Background(), account, gateway.KeySpec{}, gateway.IssuedByAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return secret
+}
+
 // A request refused before any upstream call (429 by the gateway-wide
 // limit after its ticket was admitted; 402 for credits) still gets its
 // model's per_request fee as its cost: the ticket's Finish takes it from

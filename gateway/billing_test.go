@@ -276,8 +276,8 @@ func TestReconcilerSettlesLostSettlements(t *testing.T) {
 	_, _, err = f.cache.SettleFunds(ctx, acct, "req_half", 700, 10_000)
 	is.NoErr(err)
 	is.NoErr(f.store.InsertRecords(ctx, []*gateway.RequestRecord{
-		{ID: "req_dead", AccountID: acct, Time: now, Cost: 2000},
-		{ID: "req_half", AccountID: acct, Time: now, Cost: 700},
+		{ID: "req_dead", AccountID: acct, Time: now, Cost: 2000, Prepaid: true},
+		{ID: "req_half", AccountID: acct, Time: now, Cost: 700, Prepaid: true},
 	}))
 
 	n, err := f.gw.Reconcile(ctx)

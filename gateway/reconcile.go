@@ -13,8 +13,9 @@ const reconcileSpan = 6 * time.Hour
 // Reconcile settles the prepaid requests whose settlement was lost: an
 // instance that died between a request's end and its settlement (the
 // biller's queue is in memory) still wrote the request's record, since
-// records spill to disk and come back. For every record of a prepaid
-// account with a cost, older than HoldTTL (its hold has lapsed, so its
+// records spill to disk and come back. For every record of a request
+// that held its prepaid account's balance (RequestRecord.Prepaid: not
+// one the account made while it was metered) with a cost, older than HoldTTL (its hold has lapsed, so its
 // request is over) and at most reconcileSpan older, that has no usage
 // entry, it charges the recorded cost (idempotent by request in the
 // Cache, at most down to zero) and appends a hold_expiry entry under the
@@ -33,7 +34,7 @@ func (g *Gateway) Reconcile(ctx context.Context) (int, error) {
 		}
 		for _, r := range recs {
 			acct, ok := snap.accounts[r.AccountID]
-			if !ok || !acct.Prepaid || r.Cost <= 0 {
+			if !ok || !acct.Prepaid || !r.Prepaid || r.Cost <= 0 {
 				continue
 			}
 			n, err := g.reconcile(ctx, r, snap.balances[r.AccountID])

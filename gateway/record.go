@@ -32,6 +32,9 @@ type RequestRecord struct {
 	Stream    bool
 	// ClientIP is a keyed hash of the client's address, never the address.
 	ClientIP string
+	// Prepaid is whether the request held its account's prepaid balance,
+	// so that its cost is taken from it: Reconcile settles only these.
+	Prepaid bool
 	// LimitedBy names the limit that refused the request
 	// ("requests_per_minute", "concurrent"), when one did.
 	LimitedBy string

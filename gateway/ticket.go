@@ -75,6 +75,7 @@ func (g *Gateway) enter(ctx context.Context, c *Caller, in *inflight, est estima
 	}
 	g.limiter.ok()
 	adm.ticket, adm.funds = &t, funds
+	in.rec.Prepaid = funds != nil
 	for _, lb := range lbs {
 		if lb.tokens {
 			adm.ticketTokens = append(adm.ticketTokens, lb.Bucket)

@@ -42,6 +42,7 @@ type recordRow struct {
 	Stream       bool          `bun:"stream"`
 	ClientIP     string        `bun:"client_ip"`
 	LimitedBy    string        `bun:"limited_by"`
+	Prepaid      bool          `bun:"prepaid"`
 	RequestBody  string        `bun:"request_body"`
 	ResponseBody string        `bun:"response_body"`
 }
@@ -80,6 +81,7 @@ func newRecordRow(r *gateway.RequestRecord) recordRow {
 		Stream:       r.Stream,
 		ClientIP:     r.ClientIP,
 		LimitedBy:    r.LimitedBy,
+		Prepaid:      r.Prepaid,
 		RequestBody:  r.RequestBody,
 		ResponseBody: r.ResponseBody,
 	}
@@ -114,6 +116,7 @@ func (r *recordRow) record() *gateway.RequestRecord {
 		Stream:       r.Stream,
 		ClientIP:     r.ClientIP,
 		LimitedBy:    r.LimitedBy,
+		Prepaid:      r.Prepaid,
 		RequestBody:  r.RequestBody,
 		ResponseBody: r.ResponseBody,
 	}

@@ -327,5 +327,12 @@ func schemaVersions() []schemaVersion {
 		statements: []string{
 			`ALTER TABLE credentials ADD COLUMN oauth TEXT NOT NULL DEFAULT ''`,
 		},
+	}, {
+		name: "20261124000022", comment: "record_prepaid",
+		statements: []string{
+			// Rows from before say TRUE, so Reconcile judges them as it
+			// did, by whether the account is prepaid now.
+			`ALTER TABLE request_records ADD COLUMN prepaid BOOLEAN NOT NULL DEFAULT TRUE`,
+		},
 	}}
 }

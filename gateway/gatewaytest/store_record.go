@@ -30,7 +30,7 @@ func newRecord(id, account, key string, tm time.Time) *gateway.RequestRecord {
 		Cost:    1234,
 		Prices:  gateway.Prices{Input: 2_500_000, CachedInput: 1_250_000, CacheWrite: 3_125_000, Output: 10_000_000, Reasoning: 1, PerRequest: 2},
 		Latency: 950 * time.Millisecond, FirstByte: 300 * time.Millisecond,
-		Stream: true, ClientIP: "203.0.113.7", LimitedBy: "tokens_per_day",
+		Stream: true, ClientIP: "203.0.113.7", LimitedBy: "tokens_per_day", Prepaid: true,
 		RequestBody: `{"model":"gpt-4o"}`, ResponseBody: "{\"id\":\"chatcmpl-1\"}\n",
 	}
 }
