@@ -110,6 +110,10 @@ func (s *Server) Close() {
 	})
 }
 
+// Handler returns the server's handler, to serve its API in process
+// behind a test's own server (paths under /v1, as at URL).
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+
 // Requests returns every request received so far (copies), in order.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
