@@ -93,12 +93,7 @@ func (g *Gateway) mostCost(c *Caller, in *inflight, est estimate) Micros {
 	if in.model == nil || (!c.Account.Prepaid && c.Account.Budget.IsZero() && (c.Key == nil || c.Key.Budget.IsZero())) {
 		return 0
 	}
-	priced := in.priced
-	if len(priced) == 0 {
-		priced = []*Model{in.model}
-	}
-	var most Micros
-	for _, m := range priced {
+	cost := func(m *Model) Micros {
 		out := m.MaxOutput
 		if out <= 0 {
 			out = in.model.MaxOutput
@@ -106,7 +101,15 @@ func (g *Gateway) mostCost(c *Caller, in *inflight, est estimate) Micros {
 		if out <= 0 {
 			out = g.cfg.HoldOutput
 		}
-		most = max(most, m.Prices.Cost(est.holdUsage(out)))
+		return max(m.Prices.Cost(est.holdUsage(out)), 0)
+	}
+	if len(in.chain) == 0 {
+		return cost(in.model)
+	}
+	snap := g.snapshot()
+	var most Micros
+	for _, h := range in.chain {
+		most = max(most, cost(snap.pricedModel(h.target.provider.ID, in.model)))
 	}
 	return most
 }

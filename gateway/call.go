@@ -92,7 +92,7 @@ func (g *Gateway) prepare(ctx context.Context, c *Caller, in *inflight, model st
 		return nil, err
 	}
 	in.model = snap.models[name]
-	in.priced = snap.chainPrices(chain, in.model)
+	in.chain = chain
 	if err := g.enter(ctx, c, in, est); err != nil {
 		return nil, err
 	}

@@ -11,13 +11,12 @@ import (
 type inflight struct {
 	rec   *RequestRecord
 	model *Model // the catalog entry, for prices; nil when not in the catalog
-	// priced are the catalog entries the request's providers would price
-	// it at (a provider's own "provider/model" entry, else model), which
-	// its hold must cover; set before enter.
-	priced []*Model
-	start  time.Time
-	adm    *admission  // what the limits gave, to settle at the end
-	holds  []heldFunds // what is held for it (balance, budgets), to settle at the end
+	// chain is the providers that may serve it, whose prices its hold
+	// must cover (see mostCost); set before enter.
+	chain []hop
+	start time.Time
+	adm   *admission  // what the limits gave, to settle at the end
+	holds []heldFunds // what is held for it (balance, budgets), to settle at the end
 	// req and resp are the bodies, kept in the record when asked for.
 	req, resp any
 	stream    []byte // a stream's chunks, when bodies are kept

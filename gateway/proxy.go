@@ -80,7 +80,7 @@ func (g *Gateway) proxy(ctx context.Context, c *Caller, provider string, req *ht
 	if model != "" && !c.Key.AllowsModel(model) && !c.Key.AllowsModel(name) {
 		return nil, &Error{Code: CodeForbidden, Type: "model_not_allowed", Message: "this key may not use model " + quote(model)}
 	}
-	in.priced = snap.chainPrices([]hop{{target: t}}, in.model)
+	in.chain = []hop{{target: t, model: model}}
 	if err := g.enter(ctx, c, in, est); err != nil {
 		return nil, err
 	}
@@ -88,7 +88,7 @@ func (g *Gateway) proxy(ctx context.Context, c *Caller, provider string, req *ht
 	out := stripCredentials(req)
 	var resp *http.Response
 	var failed *http.Response // the last answer that made the next credential try
-	err = g.attempt(ctx, []hop{{target: t, model: model}}, in, func(ctx context.Context, _ hop, cred *Credential) error {
+	err = g.attempt(ctx, in.chain, in, func(ctx context.Context, _ hop, cred *Credential) error {
 		r := out.Clone(ctx)
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.ContentLength = int64(len(body))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -272,20 +271,4 @@ func (s *Snapshot) pricedModel(providerID string, m *Model) *Model {
 		}
 	}
 	return m
-}
-
-// chainPrices returns the distinct catalog entries the providers of
-// chain would price a request for m at (see pricedModel); nil when that
-// is m alone (no allocation on the common path) or m is nil.
-func (s *Snapshot) chainPrices(chain []hop, m *Model) []*Model {
-	if m == nil || !slices.ContainsFunc(chain, func(h hop) bool { return s.pricedModel(h.target.provider.ID, m) != m }) {
-		return nil
-	}
-	var out []*Model
-	for _, h := range chain {
-		if p := s.pricedModel(h.target.provider.ID, m); !slices.Contains(out, p) {
-			out = append(out, p)
-		}
-	}
-	return out
 }
