@@ -1,15 +1,16 @@
 package bench
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
 // CacheCall is how long a Tollgate target's Cache took for one operation
@@ -102,52 +103,26 @@ func scrapeCacheCalls(ctx context.Context, client *http.Client, url string) (cac
 	return parseCacheCalls(resp.Body)
 }
 
-// parseCacheCalls reads the _sum and _count samples of
-// tollgate_cache_call_seconds from a Prometheus text exposition.
+// parseCacheCalls sums the tollgate_cache_call_seconds histograms of a
+// Prometheus text exposition by op, over every outcome.
 func parseCacheCalls(r io.Reader) (cacheTotals, error) {
-	const metric = "tollgate_cache_call_seconds"
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := p.TextToMetricFamilies(r)
+	if err != nil {
+		return nil, err
+	}
 	totals := make(cacheTotals)
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for sc.Scan() {
-		rest, ok := strings.CutPrefix(sc.Text(), metric)
-		if !ok {
-			continue
-		}
-		kind, rest, ok := strings.Cut(rest, "{")
-		if !ok || (kind != "_sum" && kind != "_count") {
-			continue
-		}
-		labels, value, ok := strings.Cut(rest, "} ")
-		if !ok {
-			continue
-		}
-		op := label(labels, "op")
-		v, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
-		if op == "" || err != nil {
-			continue
-		}
-		t := totals[op]
-		if kind == "_sum" {
-			t.seconds += v
-		} else {
-			t.calls += int64(v)
-		}
-		totals[op] = t
-	}
-	return totals, sc.Err()
-}
-
-// label returns the value of name in a Prometheus label list such as
-// `op="admit",outcome="ok"` (the values the metrics use need no
-// unescaping).
-func label(labels, name string) string {
-	for _, pair := range strings.Split(labels, ",") {
-		if v, ok := strings.CutPrefix(pair, name+`="`); ok {
-			return strings.TrimSuffix(v, `"`)
+	for _, m := range families["tollgate_cache_call_seconds"].GetMetric() {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == "op" {
+				t := totals[l.GetValue()]
+				t.seconds += m.GetHistogram().GetSampleSum()
+				t.calls += int64(m.GetHistogram().GetSampleCount())
+				totals[l.GetValue()] = t
+			}
 		}
 	}
-	return ""
+	return totals, nil
 }
 
 // writeCacheCalls prints the Cache timings of the chat cells, a line
