@@ -134,6 +134,20 @@ func parseMicros(s string) (gateway.Micros, error) {
 	return gateway.Micros(f), nil
 }
 
+// flagged runs a funds script that answers a flag ("1" or "0") and an
+// amount in micros, and returns the amount and the flag.
+func (c *Cache) flagged(ctx context.Context, op string, script *rueidis.Lua, keys, args []string) (gateway.Micros, bool, error) {
+	r, err := c.answer(ctx, script, keys, args, 2)
+	if err != nil {
+		return 0, false, err
+	}
+	m, err := parseMicros(r[1])
+	if err != nil {
+		return 0, false, gateway.Internal(fmt.Errorf("redis: %s answered %q", op, r))
+	}
+	return m, r[0] == "1", nil
+}
+
 // answer runs a funds script and checks it returned n strings.
 func (c *Cache) answer(ctx context.Context, script *rueidis.Lua, keys, args []string, n int) ([]string, error) {
 	r, err := script.Exec(ctx, c.client, keys, args).AsStrSlice()
@@ -174,30 +188,14 @@ func (c *Cache) SettleFunds(ctx context.Context, account, id string, cost, seed 
 	if cost < 0 {
 		return 0, false, gateway.Invalid("cost", "a cost must not be negative")
 	}
-	r, err := c.answer(ctx, settleFundsScript,
+	return c.flagged(ctx, "settle funds", settleFundsScript,
 		[]string{c.holdsKey(account), c.balanceKey(account), c.settledKey(account, id)},
-		[]string{id, fmtMicros(cost), fmtMicros(seed), strconv.FormatInt(gateway.SettleMemory.Milliseconds(), 10)}, 2)
-	if err != nil {
-		return 0, false, err
-	}
-	charged, err := parseMicros(r[1])
-	if err != nil {
-		return 0, false, gateway.Internal(fmt.Errorf("redis: settle funds answered %q", r))
-	}
-	return charged, r[0] == "1", nil
+		[]string{id, fmtMicros(cost), fmtMicros(seed), strconv.FormatInt(gateway.SettleMemory.Milliseconds(), 10)})
 }
 
 // AddFunds moves the balance, never below zero; see gateway.Cache.
 func (c *Cache) AddFunds(ctx context.Context, account string, amount, seed gateway.Micros) (gateway.Micros, bool, error) {
-	r, err := c.answer(ctx, addFundsScript, []string{c.balanceKey(account)}, []string{fmtMicros(amount), fmtMicros(seed)}, 2)
-	if err != nil {
-		return 0, false, err
-	}
-	bal, err := parseMicros(r[1])
-	if err != nil {
-		return 0, false, gateway.Internal(fmt.Errorf("redis: add funds answered %q", r))
-	}
-	return bal, r[0] == "1", nil
+	return c.flagged(ctx, "add funds", addFundsScript, []string{c.balanceKey(account)}, []string{fmtMicros(amount), fmtMicros(seed)})
 }
 
 // CreditFunds adds amount once per id, in one script call; see
@@ -206,16 +204,8 @@ func (c *Cache) CreditFunds(ctx context.Context, account, id string, amount, see
 	if amount < 0 {
 		return 0, false, gateway.Invalid("amount", "a credit must not be negative")
 	}
-	r, err := c.answer(ctx, creditFundsScript, []string{c.balanceKey(account), c.creditedKey(account, id)},
-		[]string{fmtMicros(amount), fmtMicros(seed), strconv.FormatInt(gateway.SettleMemory.Milliseconds(), 10)}, 2)
-	if err != nil {
-		return 0, false, err
-	}
-	bal, err := parseMicros(r[1])
-	if err != nil {
-		return 0, false, gateway.Internal(fmt.Errorf("redis: credit funds answered %q", r))
-	}
-	return bal, r[0] == "1", nil
+	return c.flagged(ctx, "credit funds", creditFundsScript, []string{c.balanceKey(account), c.creditedKey(account, id)},
+		[]string{fmtMicros(amount), fmtMicros(seed), strconv.FormatInt(gateway.SettleMemory.Milliseconds(), 10)})
 }
 
 // GetFunds returns the balance and open holds; see gateway.Cache.
