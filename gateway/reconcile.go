@@ -15,9 +15,9 @@ const reconcileSpan = 6 * time.Hour
 // biller's queue is in memory) still wrote the request's record, since
 // records spill to disk and come back. For every record of a request
 // that held its prepaid account's balance (RequestRecord.Prepaid: not
-// one the account made while it was metered) with a cost, older than HoldTTL (its hold has lapsed, so its
-// request is over) and at most reconcileSpan older, that has no usage
-// entry, it charges the recorded cost (idempotent by request in the
+// one the account made while it was metered) with a cost, older than
+// HoldTTL (its hold has lapsed, so its request is over) and at most
+// reconcileSpan older, that has no usage entry, it charges the recorded cost (idempotent by request in the
 // Cache, at most down to zero) and appends a hold_expiry entry under the
 // usage entry's ID, so a late settlement never charges again. It returns
 // how many it settled. Hosts run it on a schedule on one instance (see
