@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"time"
 	"unicode/utf8"
 )
@@ -23,13 +22,16 @@ type Credit struct {
 	Reason string
 }
 
-// Credit changes a balance and writes the ledger entry for it: the Cache
-// moves the balance first (atomically refusing a debit past zero), then
-// the Store keeps the entry; should the Store refuse it, the balance is
-// moved back and the error returned, so the two never disagree.
-// CodeInvalid for a bad amount, kind or reason (the field named),
-// including a debit the balance does not cover; CodeNotFound for an
-// unknown account.
+// Credit changes a balance and writes the ledger entry for it. A credit
+// (Amount > 0) is written to the Store first and then added to the
+// balance in the Cache, once by the entry's ID, now or, should the Cache
+// fail, at a retry: a credit the Store refuses never reaches the balance.
+// A debit is taken from the balance in the Cache first (atomically
+// refusing one past zero) and its entry then written, now or, should the
+// Store fail, at a retry (the Store skips an entry it has): a debit once
+// taken is never given back nor lost from the ledger. CodeInvalid for a
+// bad amount, kind or reason (the field named), including a debit the
+// balance does not cover; CodeNotFound for an unknown account.
 func (a *Admin) Credit(ctx context.Context, c Credit) (*LedgerEntry, error) {
 	switch {
 	case c.Kind != EntryGrant && c.Kind != EntryPurchase && c.Kind != EntryRefund && c.Kind != EntryAdjustment:
@@ -47,6 +49,15 @@ func (a *Admin) Credit(ctx context.Context, c Credit) (*LedgerEntry, error) {
 			return nil, err
 		}
 	}
+	e := &LedgerEntry{ID: a.g.ids.NewID("led_"), AccountID: c.AccountID, Kind: c.Kind, Amount: c.Amount,
+		Actor: c.Actor, Reason: c.Reason, Time: a.g.clock.Now()}
+	if c.Amount > 0 {
+		if _, err := a.g.store.AppendEntries(ctx, []*LedgerEntry{e}); err != nil {
+			return nil, err
+		}
+		a.g.biller.credit(ctx, c.AccountID, e.ID, c.Amount)
+		return e, nil
+	}
 	seed, err := a.storedBalance(ctx, c.AccountID)
 	if err != nil {
 		return nil, err
@@ -58,13 +69,9 @@ func (a *Admin) Credit(ctx context.Context, c Credit) (*LedgerEntry, error) {
 	if !ok {
 		return nil, Invalid("amount", "the balance is %s: a debit of %s would take it below zero", bal.String(), (-c.Amount).String())
 	}
-	e := &LedgerEntry{ID: a.g.ids.NewID("led_"), AccountID: c.AccountID, Kind: c.Kind, Amount: c.Amount,
-		Actor: c.Actor, Reason: c.Reason, Time: a.g.clock.Now()}
 	if _, err := a.g.store.AppendEntries(ctx, []*LedgerEntry{e}); err != nil {
-		if _, _, rerr := a.g.cache.AddFunds(context.WithoutCancel(ctx), c.AccountID, -c.Amount, seed); rerr != nil {
-			err = errors.Join(err, rerr)
-		}
-		return nil, err
+		a.g.cfg.Logger.Warn("ledger entry kept for a retry", "entry", e.ID, "account", e.AccountID, "err", err)
+		a.g.biller.record(e)
 	}
 	return e, nil
 }
@@ -228,7 +235,7 @@ func (a *Admin) Refund(ctx context.Context, r Refund) (*LedgerEntry, error) {
 	if n == 0 {
 		return nil, &Error{Code: CodeConflict, Field: "request_id", Message: "request " + quote(r.RequestID) + " was refunded already"}
 	}
-	a.g.biller.credit(usage.AccountID, e.ID, amount)
+	a.g.biller.credit(ctx, usage.AccountID, e.ID, amount)
 	return e, nil
 }
 

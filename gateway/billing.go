@@ -191,10 +191,28 @@ type credit struct {
 // the Cache fails, at a retry: the ledger already holds it, as entry id,
 // and the Cache adds it once by that id (a retry after a lost reply adds
 // nothing).
-func (b *biller) credit(account, id string, amount Micros) {
+func (b *biller) credit(ctx context.Context, account, id string, amount Micros) {
+	c := credit{account, id, amount}
+	if b.addCredit(ctx, c) == nil {
+		return
+	}
 	b.mu.Lock()
-	b.credits = append(b.credits, credit{account, id, amount})
+	b.credits = append(b.credits, c)
 	b.mu.Unlock()
+	b.poke()
+}
+
+// record queues a ledger entry the Store failed to write, for a retry;
+// the Store skips it if the failure was a lost reply.
+func (b *biller) record(e *LedgerEntry) {
+	b.mu.Lock()
+	b.entries = append(b.entries, e)
+	b.mu.Unlock()
+	b.poke()
+}
+
+// poke wakes the worker, if it sleeps.
+func (b *biller) poke() {
 	select {
 	case b.wake <- struct{}{}:
 	default:
@@ -206,20 +224,14 @@ func (b *biller) settle(s settlement) {
 	b.mu.Lock()
 	b.queued = append(b.queued, s)
 	b.mu.Unlock()
-	select {
-	case b.wake <- struct{}{}:
-	default:
-	}
+	b.poke()
 }
 
 // settled queues the ledger entry of a settlement the Cache made (in a
 // Cache.Finish); it never blocks.
 func (b *biller) settled(s settlement, charged Micros, first bool) {
 	if b.entry(s, charged, first) {
-		select {
-		case b.wake <- struct{}{}:
-		default:
-		}
+		b.poke()
 	}
 }
 
@@ -323,31 +335,14 @@ func (b *biller) work(ctx context.Context) error {
 }
 
 // addCredits gives the Cache the credits it has not taken, in order,
-// keeping the rest when it fails. For an account the Cache has no
-// balance for, the seed is the Store's balance less the credit, which
-// the Store already counts: one atomic CreditFunds then either starts the
-// balance there and adds the credit, or, when a request seeded it in the
-// meantime (from a snapshot older than the credit), adds the credit to
-// that.
+// keeping the rest when it fails.
 func (b *biller) addCredits(ctx context.Context) error {
 	b.mu.Lock()
 	credits := b.credits
 	b.credits = nil
 	b.mu.Unlock()
 	for i, c := range credits {
-		f, err := b.g.cache.GetFunds(ctx, c.account)
-		if err == nil {
-			var seed Micros
-			if !f.Known {
-				var bs map[string]Micros
-				bs, err = b.g.store.Balances(ctx)
-				seed = bs[c.account] - c.amount
-			}
-			if err == nil {
-				_, _, err = b.g.cache.CreditFunds(ctx, c.account, c.id, c.amount, seed)
-			}
-		}
-		if err != nil {
+		if err := b.addCredit(ctx, c); err != nil {
 			b.mu.Lock()
 			b.credits = append(credits[i:], b.credits...)
 			b.mu.Unlock()
@@ -355,6 +350,29 @@ func (b *biller) addCredits(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// addCredit gives the Cache one credit. For an account the Cache has no
+// balance for, the seed is the Store's balance less the credit, which
+// the Store already counts: one atomic CreditFunds then either starts the
+// balance there and adds the credit, or, when a request seeded it in the
+// meantime (from a snapshot older than the credit), adds the credit to
+// that.
+func (b *biller) addCredit(ctx context.Context, c credit) error {
+	f, err := b.g.cache.GetFunds(ctx, c.account)
+	if err != nil {
+		return err
+	}
+	var seed Micros
+	if !f.Known {
+		bs, err := b.g.store.Balances(ctx)
+		if err != nil {
+			return err
+		}
+		seed = bs[c.account] - c.amount
+	}
+	_, _, err = b.g.cache.CreditFunds(ctx, c.account, c.id, c.amount, seed)
+	return err
 }
 
 // pending reports how many settlements, entries and credits wait.

@@ -113,7 +113,7 @@ func (g *Gateway) RedeemCoupon(ctx context.Context, c *Caller, code string) (*Le
 	if err != nil {
 		return nil, err
 	}
-	g.biller.credit(c.Account.ID, e.ID, cp.Amount)
+	g.biller.credit(ctx, c.Account.ID, e.ID, cp.Amount)
 	return e, nil
 }
 

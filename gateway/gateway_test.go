@@ -41,6 +41,13 @@ func newFixture(t *testing.T) *fixture {
 // sees passed through wrap when given.
 func newFixtureWith(t *testing.T, cfg gateway.Config, wrap ...func(gateway.Cache) gateway.Cache) *fixture {
 	t.Helper()
+	return newFixtureOver(t, cfg, nil, wrap...)
+}
+
+// newFixtureOver is newFixtureWith with the Store the Gateway sees passed
+// through wrapStore when given.
+func newFixtureOver(t *testing.T, cfg gateway.Config, wrapStore func(gateway.Store) gateway.Store, wrap ...func(gateway.Cache) gateway.Cache) *fixture {
+	t.Helper()
 	f := &fixture{store: memory.NewStore(), clock: gatewaytest.NewClock(t0), fakes: &fakes{ups: map[string]*fakeUpstream{}}}
 	f.cache = memory.NewCache(f.clock)
 	t.Cleanup(f.cache.Close)
@@ -53,8 +60,12 @@ func newFixtureWith(t *testing.T, cfg gateway.Config, wrap ...func(gateway.Cache
 		t.Fatal(err)
 	}
 	f.hasher = h
+	var store gateway.Store = f.store
+	if wrapStore != nil {
+		store = wrapStore(store)
+	}
 	f.rec = gateway.NewRecorder(gateway.RecorderConfig{Interval: 10 * time.Millisecond}, f.store)
-	f.gw = gateway.New(cfg, f.store, cache, gateway.Drivers{"fake": f.fakes}, h, f.clock, &gatewaytest.IDs{}, f.rec)
+	f.gw = gateway.New(cfg, store, cache, gateway.Drivers{"fake": f.fakes}, h, f.clock, &gatewaytest.IDs{}, f.rec)
 	f.admin = gateway.NewAdmin(f.gw)
 	if err := f.gw.Start(context.Background()); err != nil {
 		t.Fatal(err)
