@@ -47,24 +47,28 @@ func (d *ChunkDecoder) Decode(data []byte, c *ChatChunk) bool {
 		return false
 	}
 	var v ChatChunk
-	end, ok := walkFields(data, skipSpace(data, 0), chunkFields[:], func(name, val []byte) bool {
-		return ignoredMember(name, val, chunkFields[:]) && (d.Foreign == nil || d.Foreign(name))
-	}, func(i int, val []byte) bool {
-		switch i {
+	end, ok := walkFieldsAt(data, skipSpace(data, 0), chunkFields[:], func(name []byte, i int) int {
+		end := ignoredAt(data, name, i, chunkFields[:])
+		if end < 0 || d.Foreign != nil && !d.Foreign(name) {
+			return -1
+		}
+		return end
+	}, func(k, i int) int {
+		switch k {
 		case 0:
-			return d.repeated(val, 0, &v.ID)
+			return valueAt(data, i, func(val []byte) bool { return d.repeated(val, 0, &v.ID) })
 		case 1:
-			return d.repeated(val, 1, &v.Object)
+			return valueAt(data, i, func(val []byte) bool { return d.repeated(val, 1, &v.Object) })
 		case 2:
-			return decodeNumber(val, 64, &v.Created)
+			return valueAt(data, i, func(val []byte) bool { return decodeNumber(val, 64, &v.Created) })
 		case 3:
-			return d.repeated(val, 2, &v.Model)
+			return valueAt(data, i, func(val []byte) bool { return d.repeated(val, 2, &v.Model) })
 		case 4:
-			return decodeArray(val, &v.Choices, decodeChunkChoice)
+			return decodeArrayAt(data, i, &v.Choices, decodeChunkChoiceAt)
 		case 5:
-			return decodeUsage(val, &v.Usage)
+			return valueAt(data, i, func(val []byte) bool { return decodeUsage(val, &v.Usage) })
 		default:
-			return d.repeated(val, 3, &v.SystemFingerprint)
+			return valueAt(data, i, func(val []byte) bool { return d.repeated(val, 3, &v.SystemFingerprint) })
 		}
 	})
 	if !ok || skipSpace(data, end) != len(data) {
@@ -87,36 +91,49 @@ func (d *ChunkDecoder) repeated(val []byte, slot int, dst *string) bool {
 	return decodeText(val, dst)
 }
 
-func decodeChunkChoice(val []byte, ch *ChunkChoice) bool {
-	end, ok := walkFields(val, 0, chunkChoiceFields[:], nil, func(i int, v []byte) bool {
-		switch i {
+func decodeChunkChoiceAt(data []byte, i int, ch *ChunkChoice) int {
+	end, ok := walkFieldsAt(data, i, chunkChoiceFields[:], func(name []byte, i int) int {
+		return ignoredAt(data, name, i, chunkChoiceFields[:])
+	}, func(k, i int) int {
+		switch k {
 		case 0:
-			return decodeIntField(v, &ch.Index)
+			return valueAt(data, i, func(v []byte) bool { return decodeIntField(v, &ch.Index) })
 		case 1:
-			return isNull(v) || decodeDelta(v, &ch.Delta)
+			if hasNull(data, i) {
+				return i + len("null")
+			}
+			return decodeDeltaAt(data, i, &ch.Delta)
 		case 2:
-			return decodeText(v, &ch.FinishReason)
+			return valueAt(data, i, func(v []byte) bool { return decodeText(v, &ch.FinishReason) })
 		default:
-			return decodeRaw(v, &ch.Logprobs)
+			return valueAt(data, i, func(v []byte) bool { return decodeRaw(v, &ch.Logprobs) })
 		}
 	})
-	return ok && end == len(val)
+	if !ok {
+		return -1
+	}
+	return end
 }
 
-func decodeDelta(val []byte, d *Delta) bool {
-	end, ok := walkFields(val, 0, deltaFields[:], nil, func(i int, v []byte) bool {
-		switch i {
+func decodeDeltaAt(data []byte, i int, d *Delta) int {
+	end, ok := walkFieldsAt(data, i, deltaFields[:], func(name []byte, i int) int {
+		return ignoredAt(data, name, i, deltaFields[:])
+	}, func(k, i int) int {
+		switch k {
 		case 0:
-			return decodeText(v, &d.Role)
+			return valueAt(data, i, func(v []byte) bool { return decodeText(v, &d.Role) })
 		case 1:
-			return decodeText(v, &d.Content)
+			return valueAt(data, i, func(v []byte) bool { return decodeText(v, &d.Content) })
 		case 2:
-			return decodeText(v, &d.Refusal)
+			return valueAt(data, i, func(v []byte) bool { return decodeText(v, &d.Refusal) })
 		default:
-			return decodeArray(v, &d.ToolCalls, decodeToolCall)
+			return valueAt(data, i, func(v []byte) bool { return decodeArray(v, &d.ToolCalls, decodeToolCall) })
 		}
 	})
-	return ok && end == len(val)
+	if !ok {
+		return -1
+	}
+	return end
 }
 
 // Wire returns the chunk as an upstream of the OpenAI wire format sent

@@ -287,23 +287,6 @@ func appendArray[T any](b []byte, s []T, elem func([]byte, *T) ([]byte, bool)) (
 	return append(b, ']'), true
 }
 
-// decodeArray decodes a JSON array into *dst, an element at a time with
-// elem; null leaves *dst as it was, as encoding/json does.
-func decodeArray[T any](val []byte, dst *[]T, elem func([]byte, *T) bool) bool {
-	if isNull(val) {
-		return true
-	}
-	out := make([]T, 0, 1)
-	ok := walkArray(val, func(v []byte) bool {
-		out = append(out, *new(T))
-		return elem(v, &out[len(out)-1])
-	})
-	if ok {
-		*dst = out
-	}
-	return ok
-}
-
 func decodeToolCall(val []byte, tc *ToolCall) bool {
 	end, ok := walkFields(val, 0, toolCallFields[:], nil, func(i int, v []byte) bool {
 		switch i {
@@ -333,34 +316,4 @@ func decodeFunctionCall(val []byte, f *FunctionCall) bool {
 		return decodeText(v, &f.Arguments)
 	})
 	return ok && end == len(val)
-}
-
-// walkArray calls elem with each element of the JSON array val (no
-// space around it) and checks the punctuation between them.
-func walkArray(val []byte, elem func(v []byte) bool) bool {
-	if len(val) == 0 || val[0] != '[' {
-		return false
-	}
-	i := skipSpace(val, 1)
-	if i < len(val) && val[i] == ']' {
-		return i == len(val)-1
-	}
-	for {
-		end := skipValue(val, i)
-		if end <= i || !elem(val[i:end]) {
-			return false
-		}
-		i = skipSpace(val, end)
-		if i >= len(val) {
-			return false
-		}
-		switch val[i] {
-		case ',':
-			i = skipSpace(val, i+1)
-		case ']':
-			return i == len(val)-1
-		default:
-			return false
-		}
-	}
 }
