@@ -14,7 +14,11 @@ type Caller struct {
 	// request's record, credit hold, settlement and ledger entry, so a
 	// repeated one is charged once. A host must not take it from a client.
 	RequestID string
-	ClientIP  string
+	// ClientRequestID is an id the client sent for the request, kept in
+	// its record so that the client can find it by its own id; it is
+	// never the RequestID.
+	ClientRequestID string
+	ClientIP        string
 	// RateStatus is what the request learnt of its limits, for the
 	// x-ratelimit-* headers; set once it has been admitted or refused.
 	RateStatus *RateStatus

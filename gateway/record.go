@@ -8,13 +8,16 @@ import (
 // RequestRecord is what Tollgate keeps of one request: who made it, where
 // it went, every attempt, what it used and cost. It never holds a secret.
 type RequestRecord struct {
-	ID        string // the request id, also sent to the client as X-Request-Id
-	Time      time.Time
-	AccountID string
-	KeyID     string
-	Namespace string
-	Endpoint  string // "chat" or "embeddings"
-	Model     string // as the client asked
+	ID string // the request id, also sent to the client as X-Request-Id
+	// ClientRequestID is the id the client sent for the request, if any
+	// (see Caller.ClientRequestID).
+	ClientRequestID string
+	Time            time.Time
+	AccountID       string
+	KeyID           string
+	Namespace       string
+	Endpoint        string // "chat" or "embeddings"
+	Model           string // as the client asked
 	// ServedModel is the model the upstream reported serving.
 	ServedModel  string
 	ProviderID   string // of the attempt that answered, or the last one tried
@@ -70,6 +73,8 @@ type RecordFilter struct {
 	KeyID      string
 	ProviderID string
 	Model      string // as the client asked
+	// ClientRequestID selects the records of the id a client sent.
+	ClientRequestID string
 	// Code selects by outcome: CodeOK for successes, or an error code.
 	Code Code
 	// Since and Until bound Time: Since <= Time < Until.
@@ -96,6 +101,7 @@ func (f RecordFilter) Matches(r *RequestRecord) bool {
 	case f.AccountID != "" && r.AccountID != f.AccountID,
 		f.KeyID != "" && r.KeyID != f.KeyID,
 		f.ProviderID != "" && r.ProviderID != f.ProviderID,
+		f.ClientRequestID != "" && r.ClientRequestID != f.ClientRequestID,
 		f.Model != "" && r.Model != f.Model,
 		f.Code == CodeOK && r.Code != "",
 		f.Code != "" && f.Code != CodeOK && r.Code != f.Code,

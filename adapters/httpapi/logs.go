@@ -21,11 +21,13 @@ type logPage struct {
 }
 
 // logFilter reads the query of a logs listing: provider_id, model, status
-// ("ok" or an error code such as rate_limited), since and until (RFC
-// 3339), cursor and limit, plus account_id and key_id for admins.
+// ("ok" or an error code such as rate_limited), client_request_id (the
+// X-Request-Id the client sent), since and until (RFC 3339), cursor and
+// limit, plus account_id and key_id for admins.
 func logFilter(r *http.Request, admin bool) (gateway.RecordFilter, error) {
 	q := r.URL.Query()
-	f := gateway.RecordFilter{ProviderID: q.Get("provider_id"), Model: q.Get("model"), Code: gateway.Code(q.Get("status"))}
+	f := gateway.RecordFilter{ProviderID: q.Get("provider_id"), Model: q.Get("model"), Code: gateway.Code(q.Get("status")),
+		ClientRequestID: q.Get("client_request_id")}
 	if admin {
 		f.AccountID, f.KeyID = q.Get("account_id"), q.Get("key_id")
 	} else {

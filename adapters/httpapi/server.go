@@ -158,8 +158,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// gateway made: a request's id keys its hold, its settlement and its
 	// ledger entry, so one a client chose, and could send again, would
 	// make its next requests free. A safe id the client sent comes back
-	// as X-Client-Request-Id. The request's header carries the new id on
-	// to the Caller (see caller).
+	// as X-Client-Request-Id and is kept in the request's record. The
+	// request's headers carry both on to the Caller (see caller).
 	var id string
 	if s.gw != nil {
 		id = s.gw.NewRequestID()
@@ -168,6 +168,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if client := r.Header.Get("X-Request-Id"); client != "" && safeRequestID.MatchString(client) {
 		w.Header()["X-Client-Request-Id"] = []string{client}
+		r.Header["X-Client-Request-Id"] = []string{client}
+	} else {
+		delete(r.Header, "X-Client-Request-Id") // only ever the one checked here
 	}
 	r.Header["X-Request-Id"] = []string{id}
 	w.Header()["X-Request-Id"] = []string{id}
@@ -282,6 +285,7 @@ func (s *Server) caller(r *http.Request, key string) (*gateway.Caller, error) {
 		}
 	}
 	c.RequestID = r.Header.Get("X-Request-Id") // ServeHTTP's
+	c.ClientRequestID = r.Header.Get("X-Client-Request-Id")
 	return c, nil
 }
 

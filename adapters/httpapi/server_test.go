@@ -50,6 +50,8 @@ type fixture struct {
 	api   *httpapi.Server
 	key   string
 	admin *gateway.Admin
+	gw    *gateway.Gateway
+	rec   *gateway.Recorder
 }
 
 func newFixture(t *testing.T, cfg httpapi.Config) *fixture {
@@ -89,7 +91,7 @@ func newFixture(t *testing.T, cfg httpapi.Config) *fixture {
 	api := httpapi.New(cfg, gw, admin)
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
-	return &fixture{srv: srv, api: api, key: key, admin: admin}
+	return &fixture{srv: srv, api: api, key: key, admin: admin, gw: gw, rec: rec}
 }
 
 func (f *fixture) do(t *testing.T, method, path, token, body string, header ...string) *http.Response {
@@ -222,6 +224,44 @@ func TestRequestID(t *testing.T) {
 		resp := f.do(t, tc.method, tc.path, tc.token, tc.body, "X-Request-Id", "trace-43")
 		is.True(strings.HasPrefix(resp.Header.Get("X-Request-Id"), "req_"))
 		is.Equal(resp.Header.Get("X-Client-Request-Id"), "trace-43")
+	}
+}
+
+// The id a client sent is kept in the request's record, where the client
+// finds its requests by it; a client cannot set it past the check by
+// sending X-Client-Request-Id itself.
+func TestClientRequestIDInRecords(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	ctx := context.Background()
+	f := newFixture(t, httpapi.Config{})
+	var ids []string
+	for range 2 {
+		resp := f.do(t, "POST", "/v1/chat/completions", f.key, chatBody, "X-Request-Id", "trace-42")
+		is.Equal(resp.StatusCode, 200)
+		ids = append(ids, resp.Header.Get("X-Request-Id"))
+	}
+	resp := f.do(t, "POST", "/v1/chat/completions", f.key, chatBody, "X-Request-Id", "bad id", "X-Client-Request-Id", "trace-42")
+	is.Equal(resp.StatusCode, 200)
+	is.NoErr(f.gw.Flush(ctx))
+	is.NoErr(f.rec.Flush(ctx))
+
+	resp = f.do(t, "GET", "/v1/logs?client_request_id=trace-42", f.key, "")
+	is.Equal(resp.StatusCode, 200)
+	var page struct {
+		Data []struct {
+			ID              string `json:"id"`
+			ClientRequestID string `json:"client_request_id"`
+		} `json:"data"`
+	}
+	is.NoErr(json.NewDecoder(resp.Body).Decode(&page))
+	got := map[string]bool{}
+	for _, r := range page.Data {
+		is.Equal(r.ClientRequestID, "trace-42")
+		got[r.ID] = true
+	}
+	if len(page.Data) != 2 || !got[ids[0]] || !got[ids[1]] {
+		t.Fatalf("records of trace-42: %+v, want %v", page.Data, ids)
 	}
 }
 

@@ -215,33 +215,34 @@ type attemptJSON struct {
 }
 
 type recordJSON struct {
-	ID           string         `json:"id"`
-	Time         time.Time      `json:"time"`
-	AccountID    string         `json:"account_id"`
-	KeyID        string         `json:"key_id"`
-	Namespace    string         `json:"namespace"`
-	Endpoint     string         `json:"endpoint"`
-	Model        string         `json:"model"`
-	ServedModel  string         `json:"served_model,omitempty"`
-	ProviderID   string         `json:"provider_id,omitempty"`
-	CredentialID string         `json:"credential_id,omitempty"`
-	Attempts     []attemptJSON  `json:"attempts"`
-	Code         gateway.Code   `json:"code,omitempty"`
-	Error        string         `json:"error,omitempty"`
-	Usage        gateway.Usage  `json:"usage"`
-	Prices       pricesJSON     `json:"prices"`
-	Cost         gateway.Micros `json:"cost_micros"`
-	LatencyMS    float64        `json:"latency_ms"`
-	FirstByteMS  float64        `json:"first_byte_ms,omitempty"`
-	Stream       bool           `json:"stream"`
-	LimitedBy    string         `json:"limited_by,omitempty"`
-	RequestBody  string         `json:"request_body,omitempty"`
-	ResponseBody string         `json:"response_body,omitempty"`
+	ID              string         `json:"id"`
+	ClientRequestID string         `json:"client_request_id,omitempty"`
+	Time            time.Time      `json:"time"`
+	AccountID       string         `json:"account_id"`
+	KeyID           string         `json:"key_id"`
+	Namespace       string         `json:"namespace"`
+	Endpoint        string         `json:"endpoint"`
+	Model           string         `json:"model"`
+	ServedModel     string         `json:"served_model,omitempty"`
+	ProviderID      string         `json:"provider_id,omitempty"`
+	CredentialID    string         `json:"credential_id,omitempty"`
+	Attempts        []attemptJSON  `json:"attempts"`
+	Code            gateway.Code   `json:"code,omitempty"`
+	Error           string         `json:"error,omitempty"`
+	Usage           gateway.Usage  `json:"usage"`
+	Prices          pricesJSON     `json:"prices"`
+	Cost            gateway.Micros `json:"cost_micros"`
+	LatencyMS       float64        `json:"latency_ms"`
+	FirstByteMS     float64        `json:"first_byte_ms,omitempty"`
+	Stream          bool           `json:"stream"`
+	LimitedBy       string         `json:"limited_by,omitempty"`
+	RequestBody     string         `json:"request_body,omitempty"`
+	ResponseBody    string         `json:"response_body,omitempty"`
 }
 
 func recordView(r *gateway.RequestRecord) recordJSON {
 	out := recordJSON{
-		ID: r.ID, Time: r.Time, AccountID: r.AccountID, KeyID: r.KeyID, Namespace: r.Namespace,
+		ID: r.ID, ClientRequestID: r.ClientRequestID, Time: r.Time, AccountID: r.AccountID, KeyID: r.KeyID, Namespace: r.Namespace,
 		Endpoint: r.Endpoint, Model: r.Model, ServedModel: r.ServedModel, ProviderID: r.ProviderID,
 		CredentialID: r.CredentialID, Attempts: make([]attemptJSON, 0, len(r.Attempts)),
 		Code: r.Code, Error: r.Error, Usage: r.Usage, Prices: pricesView(r.Prices), Cost: r.Cost,

@@ -21,30 +21,31 @@ const recordBatch = 500
 type recordRow struct {
 	bun.BaseModel `bun:"table:request_records"`
 
-	ID           string        `bun:"id,pk"`
-	Time         time.Time     `bun:"time,nullzero"`
-	AccountID    string        `bun:"account_id"`
-	KeyID        string        `bun:"key_id"`
-	Namespace    string        `bun:"namespace"`
-	Endpoint     string        `bun:"endpoint"`
-	Model        string        `bun:"model"`
-	ServedModel  string        `bun:"served_model"`
-	ProviderID   string        `bun:"provider_id"`
-	CredentialID string        `bun:"credential_id"`
-	Attempts     []attemptJSON `bun:"attempts"` // JSON
-	Code         string        `bun:"code"`
-	Error        string        `bun:"error"`
-	Usage        gateway.Usage `bun:"usage"` // JSON, in OpenAI's shape
-	Cost         int64         `bun:"cost"`
-	Prices       *pricesJSON   `bun:"prices"` // JSON
-	LatencyNS    int64         `bun:"latency_ns"`
-	FirstByteNS  int64         `bun:"first_byte_ns"`
-	Stream       bool          `bun:"stream"`
-	ClientIP     string        `bun:"client_ip"`
-	LimitedBy    string        `bun:"limited_by"`
-	Prepaid      bool          `bun:"prepaid"`
-	RequestBody  string        `bun:"request_body"`
-	ResponseBody string        `bun:"response_body"`
+	ID              string        `bun:"id,pk"`
+	ClientRequestID string        `bun:"client_request_id"`
+	Time            time.Time     `bun:"time,nullzero"`
+	AccountID       string        `bun:"account_id"`
+	KeyID           string        `bun:"key_id"`
+	Namespace       string        `bun:"namespace"`
+	Endpoint        string        `bun:"endpoint"`
+	Model           string        `bun:"model"`
+	ServedModel     string        `bun:"served_model"`
+	ProviderID      string        `bun:"provider_id"`
+	CredentialID    string        `bun:"credential_id"`
+	Attempts        []attemptJSON `bun:"attempts"` // JSON
+	Code            string        `bun:"code"`
+	Error           string        `bun:"error"`
+	Usage           gateway.Usage `bun:"usage"` // JSON, in OpenAI's shape
+	Cost            int64         `bun:"cost"`
+	Prices          *pricesJSON   `bun:"prices"` // JSON
+	LatencyNS       int64         `bun:"latency_ns"`
+	FirstByteNS     int64         `bun:"first_byte_ns"`
+	Stream          bool          `bun:"stream"`
+	ClientIP        string        `bun:"client_ip"`
+	LimitedBy       string        `bun:"limited_by"`
+	Prepaid         bool          `bun:"prepaid"`
+	RequestBody     string        `bun:"request_body"`
+	ResponseBody    string        `bun:"response_body"`
 }
 
 // attemptJSON is how an Attempt is kept in the attempts column: named
@@ -61,29 +62,30 @@ type attemptJSON struct {
 
 func newRecordRow(r *gateway.RequestRecord) recordRow {
 	row := recordRow{
-		ID:           r.ID,
-		Time:         dbTime(r.Time),
-		AccountID:    r.AccountID,
-		KeyID:        r.KeyID,
-		Namespace:    r.Namespace,
-		Endpoint:     r.Endpoint,
-		Model:        r.Model,
-		ServedModel:  r.ServedModel,
-		ProviderID:   r.ProviderID,
-		CredentialID: r.CredentialID,
-		Code:         string(r.Code),
-		Error:        r.Error,
-		Usage:        r.Usage, // its pointers are only read, by the JSON encoder
-		Cost:         int64(r.Cost),
-		Prices:       pricesRow(r.Prices),
-		LatencyNS:    int64(r.Latency),
-		FirstByteNS:  int64(r.FirstByte),
-		Stream:       r.Stream,
-		ClientIP:     r.ClientIP,
-		LimitedBy:    r.LimitedBy,
-		Prepaid:      r.Prepaid,
-		RequestBody:  r.RequestBody,
-		ResponseBody: r.ResponseBody,
+		ID:              r.ID,
+		ClientRequestID: r.ClientRequestID,
+		Time:            dbTime(r.Time),
+		AccountID:       r.AccountID,
+		KeyID:           r.KeyID,
+		Namespace:       r.Namespace,
+		Endpoint:        r.Endpoint,
+		Model:           r.Model,
+		ServedModel:     r.ServedModel,
+		ProviderID:      r.ProviderID,
+		CredentialID:    r.CredentialID,
+		Code:            string(r.Code),
+		Error:           r.Error,
+		Usage:           r.Usage, // its pointers are only read, by the JSON encoder
+		Cost:            int64(r.Cost),
+		Prices:          pricesRow(r.Prices),
+		LatencyNS:       int64(r.Latency),
+		FirstByteNS:     int64(r.FirstByte),
+		Stream:          r.Stream,
+		ClientIP:        r.ClientIP,
+		LimitedBy:       r.LimitedBy,
+		Prepaid:         r.Prepaid,
+		RequestBody:     r.RequestBody,
+		ResponseBody:    r.ResponseBody,
 	}
 	for _, a := range r.Attempts {
 		row.Attempts = append(row.Attempts, attemptJSON{
@@ -96,29 +98,30 @@ func newRecordRow(r *gateway.RequestRecord) recordRow {
 
 func (r *recordRow) record() *gateway.RequestRecord {
 	rec := &gateway.RequestRecord{
-		ID:           r.ID,
-		Time:         dbTime(r.Time),
-		AccountID:    r.AccountID,
-		KeyID:        r.KeyID,
-		Namespace:    r.Namespace,
-		Endpoint:     r.Endpoint,
-		Model:        r.Model,
-		ServedModel:  r.ServedModel,
-		ProviderID:   r.ProviderID,
-		CredentialID: r.CredentialID,
-		Code:         gateway.Code(r.Code),
-		Error:        r.Error,
-		Usage:        r.Usage, // freshly decoded: nobody else holds its pointers
-		Cost:         gateway.Micros(r.Cost),
-		Prices:       r.Prices.prices(),
-		Latency:      time.Duration(r.LatencyNS),
-		FirstByte:    time.Duration(r.FirstByteNS),
-		Stream:       r.Stream,
-		ClientIP:     r.ClientIP,
-		LimitedBy:    r.LimitedBy,
-		Prepaid:      r.Prepaid,
-		RequestBody:  r.RequestBody,
-		ResponseBody: r.ResponseBody,
+		ID:              r.ID,
+		ClientRequestID: r.ClientRequestID,
+		Time:            dbTime(r.Time),
+		AccountID:       r.AccountID,
+		KeyID:           r.KeyID,
+		Namespace:       r.Namespace,
+		Endpoint:        r.Endpoint,
+		Model:           r.Model,
+		ServedModel:     r.ServedModel,
+		ProviderID:      r.ProviderID,
+		CredentialID:    r.CredentialID,
+		Code:            gateway.Code(r.Code),
+		Error:           r.Error,
+		Usage:           r.Usage, // freshly decoded: nobody else holds its pointers
+		Cost:            gateway.Micros(r.Cost),
+		Prices:          r.Prices.prices(),
+		Latency:         time.Duration(r.LatencyNS),
+		FirstByte:       time.Duration(r.FirstByteNS),
+		Stream:          r.Stream,
+		ClientIP:        r.ClientIP,
+		LimitedBy:       r.LimitedBy,
+		Prepaid:         r.Prepaid,
+		RequestBody:     r.RequestBody,
+		ResponseBody:    r.ResponseBody,
 	}
 	for _, a := range r.Attempts {
 		rec.Attempts = append(rec.Attempts, gateway.Attempt{
@@ -189,6 +192,9 @@ func (s *Store) ListRecords(ctx context.Context, f gateway.RecordFilter) ([]*gat
 	}
 	if f.KeyID != "" {
 		q = q.Where("key_id = ?", f.KeyID)
+	}
+	if f.ClientRequestID != "" {
+		q = q.Where("client_request_id = ?", f.ClientRequestID)
 	}
 	if f.ProviderID != "" {
 		q = q.Where("provider_id = ?", f.ProviderID)

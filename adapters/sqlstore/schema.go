@@ -334,5 +334,12 @@ func schemaVersions() []schemaVersion {
 			// did, by whether the account is prepaid now.
 			`ALTER TABLE request_records ADD COLUMN prepaid BOOLEAN NOT NULL DEFAULT TRUE`,
 		},
+	}, {
+		name: "20261124000023", comment: "record_client_request_id",
+		statements: []string{
+			`ALTER TABLE request_records ADD COLUMN client_request_id TEXT NOT NULL DEFAULT ''`,
+			// Only the records a client named: most name none.
+			`CREATE INDEX IF NOT EXISTS request_records_client_request_id_idx ON request_records (client_request_id) WHERE client_request_id <> ''`,
+		},
 	}}
 }

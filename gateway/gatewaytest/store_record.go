@@ -14,7 +14,7 @@ import (
 // every field set.
 func newRecord(id, account, key string, tm time.Time) *gateway.RequestRecord {
 	return &gateway.RequestRecord{
-		ID: id, Time: tm, AccountID: account, KeyID: key, Namespace: "prod", Endpoint: "chat",
+		ID: id, ClientRequestID: "trace-" + id, Time: tm, AccountID: account, KeyID: key, Namespace: "prod", Endpoint: "chat",
 		Model: "gpt-4o", ServedModel: "gpt-4o-2024-08-06", ProviderID: "prv_2", CredentialID: "crd_2",
 		Attempts: []gateway.Attempt{
 			{ProviderID: "prv_1", CredentialID: "crd_1", Code: gateway.CodeUpstream, Status: 503, Error: "overloaded", Latency: 120 * time.Millisecond},

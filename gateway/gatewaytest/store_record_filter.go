@@ -35,6 +35,11 @@ func testFilterRecords(t *testing.T, newStore storeFactory) {
 		is.Equal(recordIDs(t, s, gateway.RecordFilter{Code: gateway.CodeUpstream}), []string{"req_2"})
 		is.Equal(recordIDs(t, s, gateway.RecordFilter{ProviderID: "prv_a", Model: "gpt-4o", Code: gateway.CodeOK}), []string{"req_1"})
 	})
+	run(t, "ClientRequestID", newStore, func(t *testing.T, is *is.I, s gateway.Store) {
+		variedRecords(t, s)
+		is.Equal(recordIDs(t, s, gateway.RecordFilter{ClientRequestID: "trace-req_3"}), []string{"req_3"})
+		is.Equal(len(recordIDs(t, s, gateway.RecordFilter{ClientRequestID: "trace-none"})), 0)
+	})
 	run(t, "TimeRange", newStore, func(t *testing.T, is *is.I, s gateway.Store) {
 		variedRecords(t, s)
 		is.Equal(recordIDs(t, s, gateway.RecordFilter{Since: at(2), Until: at(5)}), []string{"req_4", "req_3", "req_2"}) // since included, until not
