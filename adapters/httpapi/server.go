@@ -90,10 +90,17 @@ func (s *Server) serves(x Surface) bool { return s.cfg.Surfaces&x != 0 }
 // Server serves the HTTP API of one Gateway. It is an http.Handler, safe
 // for concurrent use.
 type Server struct {
-	cfg      Config
-	gw       *gateway.Gateway
-	admin    *gateway.Admin
-	router   *mux.Router
+	cfg    Config
+	gw     *gateway.Gateway
+	admin  *gateway.Admin
+	router *mux.Router
+	// posts are the handlers of the requests that carry the traffic (POST
+	// /v1/chat/completions and the like), by path: ServeHTTP finds them
+	// with one map lookup rather than the router's walk of its routes'
+	// regular expressions, a twentieth of the gateway's own time before
+	// the upstream call at concurrency 1 (5.8 of 60 µs measured). The
+	// router has them too and serves every other form of the path.
+	posts    map[string]http.Handler
 	draining atomic.Bool
 }
 
@@ -108,7 +115,7 @@ func New(cfg Config, gw *gateway.Gateway, admin *gateway.Admin) *Server {
 	if cfg.Surfaces == 0 {
 		cfg.Surfaces = SurfaceAll
 	}
-	s := &Server{cfg: cfg, gw: gw, admin: admin, router: mux.NewRouter()}
+	s := &Server{cfg: cfg, gw: gw, admin: admin, router: mux.NewRouter(), posts: map[string]http.Handler{}}
 	s.routes()
 	return s
 }
@@ -129,12 +136,12 @@ func (s *Server) routes() {
 
 	v1 := r.PathPrefix("/v1").Subrouter()
 	if s.serves(SurfaceAnthropic) {
-		v1.HandleFunc("/messages", s.messages).Methods(http.MethodPost)
+		s.post(v1, "/v1", "/messages", s.messages)
 		v1.HandleFunc("/messages/count_tokens", s.countTokens).Methods(http.MethodPost)
 	}
 	if s.serves(SurfaceOpenAI) {
-		v1.HandleFunc("/chat/completions", s.client(s.chatCompletions)).Methods(http.MethodPost)
-		v1.HandleFunc("/embeddings", s.client(s.embeddings)).Methods(http.MethodPost)
+		s.post(v1, "/v1", "/chat/completions", s.client(s.chatCompletions))
+		s.post(v1, "/v1", "/embeddings", s.client(s.embeddings))
 		v1.HandleFunc("/balance", s.client(s.ownBalance)).Methods(http.MethodGet)
 		v1.HandleFunc("/coupons/redeem", s.client(s.redeemCoupon)).Methods(http.MethodPost)
 		v1.HandleFunc("/models", s.client(s.listModels)).Methods(http.MethodGet)
@@ -149,6 +156,13 @@ func (s *Server) routes() {
 		r.HandleFunc("/internal/alerts/report", s.internalOnly(s.reportAlert)).Methods(http.MethodPost)
 		r.HandleFunc("/admin/login", s.login).Methods(http.MethodPost) // after the subrouter, so GET is 405, not 404
 	}
+}
+
+// post routes POST prefix+path to h, in the router r (of prefix) and in
+// the map ServeHTTP looks in first.
+func (s *Server) post(r *mux.Router, prefix, path string, h http.HandlerFunc) {
+	r.HandleFunc(path, h).Methods(http.MethodPost)
+	s.posts[prefix+path] = h
 }
 
 // ServeHTTP serves the API.
@@ -179,13 +193,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// a propagator: tracing on.
 		r = r.WithContext(otel.GetTextMapPropagator().Extract(r.Context(), propagation.HeaderCarrier(r.Header)))
 	}
+	var h http.Handler = s.router
+	if r.Method == http.MethodPost {
+		if p, ok := s.posts[r.URL.Path]; ok {
+			h = p
+		}
+	}
 	if !s.cfg.Logger.Enabled(r.Context(), slog.LevelDebug) {
-		s.router.ServeHTTP(w, r)
+		h.ServeHTTP(w, r)
 		return
 	}
 	start := time.Now()
 	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-	s.router.ServeHTTP(sw, r)
+	h.ServeHTTP(sw, r)
 	// The access log names the route, never a header or a body: no key
 	// can reach it.
 	s.cfg.Logger.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status,

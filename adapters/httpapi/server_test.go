@@ -315,3 +315,19 @@ func TestAdminHidesSecrets(t *testing.T) {
 	is.NoErr(json.NewDecoder(f.do(t, "GET", "/admin/providers", adminKey, "").Body).Decode(&ps))
 	is.Equal(ps.Data[0].Headers["X-Team"], "blue")
 }
+
+// The routes ServeHTTP finds by path before the router answers as the
+// router would for every other method and form of the path.
+func TestPostRoutesBesideTheRouter(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	f := newFixture(t, httpapi.Config{})
+	is.Equal(f.do(t, "POST", "/v1/chat/completions", f.key, chatBody).StatusCode, http.StatusOK)
+	is.Equal(f.do(t, "GET", "/v1/chat/completions", f.key, "").StatusCode, http.StatusNotFound) // the router's unknown_url
+	is.Equal(f.do(t, "POST", "/v1/chat/completions/x", f.key, chatBody).StatusCode, http.StatusNotFound)
+	is.Equal(f.do(t, "POST", "/v1/embeddings", "", `{}`).StatusCode, http.StatusUnauthorized)
+
+	// A server without the OpenAI surface has no such route at all.
+	g := newFixture(t, httpapi.Config{Surfaces: httpapi.SurfaceAdmin})
+	is.Equal(g.do(t, "POST", "/v1/chat/completions", g.key, chatBody).StatusCode, http.StatusNotFound)
+}
