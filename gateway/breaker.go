@@ -59,6 +59,7 @@ func breakerSettings(p *Provider) BreakerSettings {
 type breaker struct {
 	provider string
 	settings BreakerSettings
+	of       *Provider // whose options settings were last read from; under breakers.mu
 	cb       atomic.Pointer[gobreaker.TwoStepCircuitBreaker[struct{}]]
 
 	pendingOK, pendingFailed atomic.Int64 // not yet added to the Cache
@@ -337,12 +338,16 @@ func (bs *breakers) get(p *Provider) *breaker {
 	if bs.by == nil {
 		bs.by = make(map[string]*breaker)
 	}
-	s := breakerSettings(p)
-	if b, ok := bs.by[p.ID]; ok && b.settings == s {
-		return b
+	b, ok := bs.by[p.ID]
+	if ok && b.of == p {
+		return b // the same snapshot's provider: its options are read
 	}
-	b := newBreaker(p.ID, s)
-	bs.by[p.ID] = b
+	s := breakerSettings(p)
+	if !ok || b.settings != s {
+		b = newBreaker(p.ID, s)
+		bs.by[p.ID] = b
+	}
+	b.of = p
 	return b
 }
 
