@@ -41,9 +41,19 @@ type admission struct {
 
 // scope is a set of limits and the prefix of its bucket keys.
 type scope struct {
-	name   string // for messages: "key key_1", "account acc_1", "gateway"
-	prefix string
-	limits Limits
+	kind, id string // for messages, as name makes them
+	prefix   string
+	limits   Limits
+}
+
+// name says whose limits these are, for messages: "key key_1", "account
+// acc_1", "the gateway". Made only when a message needs it, off the path
+// of the requests that pass.
+func (s scope) name() string {
+	if s.id == "" {
+		return s.kind
+	}
+	return s.kind + " " + s.id
 }
 
 // scopes returns the limits that apply to c: its key's and its account's,
@@ -51,9 +61,9 @@ type scope struct {
 func (g *Gateway) scopes(c *Caller) (tagged []scope, global scope) {
 	tag := "rl:{" + c.Account.ID + "}:"
 	return []scope{
-		{"key " + c.Key.ID, tag + "k:" + c.Key.ID + ":", c.Key.Limits},
-		{"account " + c.Account.ID, tag + "a:", c.Account.Limits},
-	}, scope{"the gateway", "rl:{gateway}:", g.settings().Limits}
+		{"key", c.Key.ID, tag + "k:" + c.Key.ID + ":", c.Key.Limits},
+		{"account", c.Account.ID, tag + "a:", c.Account.Limits},
+	}, scope{"the gateway", "", "rl:{gateway}:", g.settings().Limits}
 }
 
 // settings returns the settings in force: the stored ones in the
@@ -141,7 +151,7 @@ func (g *Gateway) take(ctx context.Context, in *inflight, status *RateStatus, gr
 }
 
 func concurrencyLimited(s scope) error {
-	return rateLimited(fmt.Sprintf("concurrent requests on %s (limit %d)", s.name, s.limits.Concurrent), time.Second)
+	return rateLimited(fmt.Sprintf("concurrent requests on %s (limit %d)", s.name(), s.limits.Concurrent), time.Second)
 }
 
 // settle gives back what the request took, outside a ticket, beyond what
@@ -175,22 +185,30 @@ func shifted(dst, buckets []Bucket, to int64) []Bucket {
 // called in messages and whether it counts tokens.
 type limitBucket struct {
 	Bucket
-	scope  string // the scope's name, for messages
-	dim    string // the dimension, as in Limits' field names
-	tokens bool
+	kind, id string // the scope's, for messages
+	dim      string // the dimension, as in Limits' field names
+	tokens   bool
 }
 
 // name says what the bucket limits, for a refusal's message; made only
 // when one is refused, off the path of the requests that pass.
 func (b *limitBucket) name() string {
-	return fmt.Sprintf("%s on %s (limit %d)", strings.ReplaceAll(b.dim, "_", " "), b.scope, b.Limit)
+	return fmt.Sprintf("%s on %s (limit %d)", strings.ReplaceAll(b.dim, "_", " "), scope{kind: b.kind, id: b.id}.name(), b.Limit)
 }
 
 // bucketsFor lists the buckets of the limited dimensions of scopes, with
 // the units a request takes: 1 for request counts, the estimate (at most
 // the limit) for tokens.
 func bucketsFor(scopes []scope, estimate int64) []limitBucket {
-	var out []limitBucket
+	n := 0
+	for _, s := range scopes {
+		for _, d := range s.limits.dimensions() {
+			if d.value != 0 && d.window != 0 {
+				n++
+			}
+		}
+	}
+	out := make([]limitBucket, 0, n)
 	for _, s := range scopes {
 		for _, d := range s.limits.dimensions() {
 			if d.value == 0 || d.window == 0 {
@@ -206,7 +224,7 @@ func bucketsFor(scopes []scope, estimate int64) []limitBucket {
 			} else {
 				b.Key = s.prefix + "r" + d.name
 			}
-			out = append(out, limitBucket{Bucket: b, scope: s.name, dim: d.name, tokens: d.tokens})
+			out = append(out, limitBucket{Bucket: b, kind: s.kind, id: s.id, dim: d.name, tokens: d.tokens})
 		}
 	}
 	return out
@@ -227,14 +245,17 @@ func (s *RateStatus) observe(buckets []limitBucket, remaining []int64) {
 		if i < len(remaining) {
 			left = remaining[i]
 		}
-		w := &RateWindow{Limit: b.Limit, Remaining: left,
-			Reset: time.Duration(float64(b.Limit-left) / float64(b.Limit) * float64(b.Window)).Round(time.Millisecond)}
 		dst := &s.Requests
 		if b.tokens {
 			dst = &s.Tokens
 		}
-		if *dst == nil || left < (*dst).Remaining {
-			*dst = w
+		if *dst != nil && left >= (*dst).Remaining {
+			continue
 		}
+		if *dst == nil {
+			*dst = new(RateWindow) // the status's own: set in place after
+		}
+		**dst = RateWindow{Limit: b.Limit, Remaining: left,
+			Reset: time.Duration(float64(b.Limit-left) / float64(b.Limit) * float64(b.Window)).Round(time.Millisecond)}
 	}
 }

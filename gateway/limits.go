@@ -29,8 +29,8 @@ type dimension struct {
 	tokens bool
 }
 
-func (l Limits) dimensions() []dimension {
-	return []dimension{
+func (l Limits) dimensions() [8]dimension {
+	return [...]dimension{
 		{"requests_per_second", l.RequestsPerSecond, time.Second, false},
 		{"requests_per_minute", l.RequestsPerMinute, time.Minute, false},
 		{"requests_per_hour", l.RequestsPerHour, time.Hour, false},

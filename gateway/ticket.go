@@ -116,7 +116,7 @@ func leaseScope(scopes []scope, i int) scope {
 		}
 		i--
 	}
-	return scope{name: "the caller"}
+	return scope{kind: "the caller"}
 }
 
 // requestBuckets are the request-count buckets of lbs.
