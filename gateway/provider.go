@@ -82,7 +82,7 @@ func (p *Provider) Serves(model string) bool {
 // excludes reports whether the provider's models_exclude option names
 // model.
 func (p *Provider) excludes(model string) bool {
-	for _, pat := range strings.Split(p.Options["models_exclude"], ",") {
+	for pat := range strings.SplitSeq(p.Options["models_exclude"], ",") {
 		if pat = strings.TrimSpace(pat); pat != "" && matchModel(pat, model) {
 			return true
 		}

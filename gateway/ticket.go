@@ -24,6 +24,9 @@ func (g *Gateway) enter(ctx context.Context, c *Caller, in *inflight, est estima
 	}
 	for _, s := range tagged {
 		if s.limits.Concurrent > 0 {
+			if t.Leases == nil {
+				t.Leases = make([]Lease, 0, len(tagged))
+			}
 			t.Leases = append(t.Leases, Lease{Key: s.prefix + "cc", Limit: s.limits.Concurrent})
 		}
 	}
@@ -78,6 +81,9 @@ func (g *Gateway) enter(ctx context.Context, c *Caller, in *inflight, est estima
 	in.rec.Prepaid = funds != nil
 	for _, lb := range lbs {
 		if lb.tokens {
+			if adm.ticketTokens == nil {
+				adm.ticketTokens = make([]Bucket, 0, len(lbs))
+			}
 			adm.ticketTokens = append(adm.ticketTokens, lb.Bucket)
 		}
 	}
