@@ -27,9 +27,10 @@ type Credit struct {
 // balance in the Cache, once by the entry's ID, now or, should the Cache
 // fail, at a retry: a credit the Store refuses never reaches the balance.
 // A debit is taken from the balance in the Cache first (atomically
-// refusing one past zero) and its entry then written, now or, should the
-// Store fail, at a retry (the Store skips an entry it has): a debit once
-// taken is never given back nor lost from the ledger. CodeInvalid for a
+// refusing one past zero, and once by the entry's ID, so a retry after a
+// lost reply finds it taken) and its entry then written, now or, should
+// the Store fail, at a retry (the Store skips an entry it has): a debit
+// once taken is never given back nor lost from the ledger. CodeInvalid for a
 // bad amount, kind or reason (the field named), including a debit the
 // balance does not cover; CodeNotFound for an unknown account.
 func (a *Admin) Credit(ctx context.Context, c Credit) (*LedgerEntry, error) {
@@ -62,7 +63,7 @@ func (a *Admin) Credit(ctx context.Context, c Credit) (*LedgerEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	bal, ok, err := a.g.cache.AddFunds(ctx, c.AccountID, c.Amount, seed)
+	bal, ok, err := a.debit(ctx, e, seed)
 	if err != nil {
 		return nil, &Error{Code: CodeUnavailable, Message: "the credit balance cannot be changed now", Err: err}
 	}
@@ -74,6 +75,31 @@ func (a *Admin) Credit(ctx context.Context, c Credit) (*LedgerEntry, error) {
 		a.g.biller.record(e)
 	}
 	return e, nil
+}
+
+// debitTries is how many times debit asks the Cache.
+const debitTries = 3
+
+// debit takes e's debit from the balance in the Cache, asking again after
+// a failure: the Cache takes it once by e's ID, so a retry after a lost
+// reply does not take it twice, and finds it taken. When every try fails
+// the last one may still have been taken, which is logged with the
+// entry for a person to check.
+func (a *Admin) debit(ctx context.Context, e *LedgerEntry, seed Micros) (Micros, bool, error) {
+	var err error
+	for range debitTries {
+		var bal Micros
+		var ok bool
+		if bal, ok, err = a.g.cache.DebitFunds(ctx, e.AccountID, e.ID, -e.Amount, seed); err == nil {
+			return bal, ok, nil
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	a.g.cfg.Logger.Error("a debit may have been taken from the balance without its ledger entry", "entry", e.ID,
+		"account", e.AccountID, "amount", (-e.Amount).String(), "err", err)
+	return 0, false, err
 }
 
 // checkGrantCaps refuses a grant past the caps in the settings, naming

@@ -80,11 +80,15 @@ type Cache interface {
 	// and returns what the first one took. The balance starts from seed
 	// as in HoldFunds. CodeInvalid if cost is negative.
 	SettleFunds(ctx context.Context, account, id string, cost, seed Micros) (charged Micros, first bool, err error)
-	// AddFunds moves the balance by amount: a credit when positive, a
-	// debit when negative. A debit that would take the balance below zero
-	// takes nothing and reports ok false. The balance starts from seed as
-	// in HoldFunds.
-	AddFunds(ctx context.Context, account string, amount, seed Micros) (balance Micros, ok bool, err error)
+	// DebitFunds takes amount from the balance once per id (a debit the
+	// Store will write as ledger entry id), all or nothing: a debit that
+	// would take the balance below zero takes nothing and reports ok
+	// false, and may be asked again; a repeat of one taken, as a retry
+	// after a lost reply, takes nothing more and reports ok true. It is
+	// idempotent for SettleMemory, as CreditFunds. The balance starts from
+	// seed as in HoldFunds; a debit of 0 only seeds it. CodeInvalid if
+	// amount is negative.
+	DebitFunds(ctx context.Context, account, id string, amount, seed Micros) (balance Micros, ok bool, err error)
 	// CreditFunds adds amount to the balance once per id: a credit the
 	// Store has written (a refund, a coupon), which a retry after a lost
 	// reply must not add twice. It is idempotent by id for SettleMemory:

@@ -139,17 +139,27 @@ func (c *Cache) CreditFunds(_ context.Context, account, id string, amount, seed 
 	return bal + amount, true, nil
 }
 
-// AddFunds moves the balance, never below zero; see gateway.Cache.
-func (c *Cache) AddFunds(_ context.Context, account string, amount, seed gateway.Micros) (gateway.Micros, bool, error) {
+// DebitFunds takes amount once per id, never below zero; see
+// gateway.Cache.
+func (c *Cache) DebitFunds(_ context.Context, account, id string, amount, seed gateway.Micros) (gateway.Micros, bool, error) {
+	if amount < 0 {
+		return 0, false, gateway.Invalid("amount", "a debit must not be negative")
+	}
+	now := c.clock.Now()
 	h := &c.holds
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	bal := c.balance(account, seed)
-	if bal+amount < 0 {
+	mark := account + "\x00\x01debit:" + id
+	if m, ok := c.funds.settled[mark]; ok && now.Before(m.until) {
+		return bal, true, nil
+	}
+	if bal-amount < 0 {
 		return bal, false, nil
 	}
-	c.funds.balances[account] = bal + amount
-	return bal + amount, true, nil
+	c.funds.settled[mark] = settledMark{charged: amount, until: now.Add(gateway.SettleMemory)}
+	c.funds.balances[account] = bal - amount
+	return bal - amount, true, nil
 }
 
 // GetFunds returns the balance and open holds; see gateway.Cache.

@@ -142,10 +142,10 @@ func (t *timedCache) SettleFunds(ctx context.Context, account, id string, cost, 
 	return charged, first, err
 }
 
-func (t *timedCache) AddFunds(ctx context.Context, account string, amount, seed gateway.Micros) (gateway.Micros, bool, error) {
+func (t *timedCache) DebitFunds(ctx context.Context, account, id string, amount, seed gateway.Micros) (gateway.Micros, bool, error) {
 	start := time.Now()
-	bal, ok, err := t.Cache.AddFunds(ctx, account, amount, seed)
-	t.observe("add_funds", start, err)
+	bal, ok, err := t.Cache.DebitFunds(ctx, account, id, amount, seed)
+	t.observe("debit_funds", start, err)
 	return bal, ok, err
 }
 

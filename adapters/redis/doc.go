@@ -61,7 +61,8 @@
 //	                       what request id was charged, kept
 //	                       gateway.SettleMemory so a settlement counts once
 //	Prefix + "c:{" + account + "}:" + id
-//	                       a credit CreditFunds gave, kept as long
+//	                       ledger entry id applied by CreditFunds or
+//	                       DebitFunds, kept as long
 //	Prefix + "l:" + key    the concurrency leases Admit placed at key (a
 //	                       hash laid out as an account's holds; Admit,
 //	                       Finish). The hash tag is the one in key, so a

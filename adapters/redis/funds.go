@@ -23,8 +23,9 @@ func (c *Cache) balanceKey(account string) string { return c.prefix + "f:{" + ac
 
 func (c *Cache) settledKey(account, id string) string { return c.prefix + "s:{" + account + "}:" + id }
 
-// creditedKey marks a credit given by CreditFunds, kept SettleMemory.
-func (c *Cache) creditedKey(account, id string) string { return c.prefix + "c:{" + account + "}:" + id }
+// appliedKey marks a ledger entry CreditFunds or DebitFunds applied,
+// kept SettleMemory.
+func (c *Cache) appliedKey(account, id string) string { return c.prefix + "c:{" + account + "}:" + id }
 
 // luaBalance defines balance, which reads the balance at key, starting it
 // at seed when it is missing.
@@ -86,15 +87,20 @@ redis.call('SET', bk, int(bal - tonumber(charged)))
 return {'1', charged}
 `
 
-// addFundsScript moves the balance, never below zero. KEYS[1] the
-// balance. ARGV[1] the amount, ARGV[2] the seed. Returns ok ("1" or "0")
-// and the balance after.
-var addFundsScript = rueidis.NewLuaScript(luaInt + luaBalance + `
+// debitFundsScript takes a debit once, never below zero. KEYS[1] the
+// balance, KEYS[2] the debit's marker. ARGV[1] the amount (not
+// negative), ARGV[2] the seed, ARGV[3] how long to remember the debit,
+// in milliseconds. Returns ok ("1" or "0") and the balance after.
+var debitFundsScript = rueidis.NewLuaScript(luaInt + luaBalance + `
 local bal = balance(KEYS[1], ARGV[2])
-local after = bal + tonumber(ARGV[1])
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  return {'1', int(bal)}
+end
+local after = bal - tonumber(ARGV[1])
 if after < 0 then
   return {'0', int(bal)}
 end
+redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
 redis.call('SET', KEYS[1], int(after))
 return {'1', int(after)}
 `)
@@ -193,9 +199,14 @@ func (c *Cache) SettleFunds(ctx context.Context, account, id string, cost, seed 
 		[]string{id, fmtMicros(cost), fmtMicros(seed), strconv.FormatInt(gateway.SettleMemory.Milliseconds(), 10)})
 }
 
-// AddFunds moves the balance, never below zero; see gateway.Cache.
-func (c *Cache) AddFunds(ctx context.Context, account string, amount, seed gateway.Micros) (gateway.Micros, bool, error) {
-	return c.flagged(ctx, "add funds", addFundsScript, []string{c.balanceKey(account)}, []string{fmtMicros(amount), fmtMicros(seed)})
+// DebitFunds takes amount once per id, never below zero, in one script
+// call; see gateway.Cache.
+func (c *Cache) DebitFunds(ctx context.Context, account, id string, amount, seed gateway.Micros) (gateway.Micros, bool, error) {
+	if amount < 0 {
+		return 0, false, gateway.Invalid("amount", "a debit must not be negative")
+	}
+	return c.flagged(ctx, "debit funds", debitFundsScript, []string{c.balanceKey(account), c.appliedKey(account, id)},
+		[]string{fmtMicros(amount), fmtMicros(seed), strconv.FormatInt(gateway.SettleMemory.Milliseconds(), 10)})
 }
 
 // CreditFunds adds amount once per id, in one script call; see
@@ -204,7 +215,7 @@ func (c *Cache) CreditFunds(ctx context.Context, account, id string, amount, see
 	if amount < 0 {
 		return 0, false, gateway.Invalid("amount", "a credit must not be negative")
 	}
-	return c.flagged(ctx, "credit funds", creditFundsScript, []string{c.balanceKey(account), c.creditedKey(account, id)},
+	return c.flagged(ctx, "credit funds", creditFundsScript, []string{c.balanceKey(account), c.appliedKey(account, id)},
 		[]string{fmtMicros(amount), fmtMicros(seed), strconv.FormatInt(gateway.SettleMemory.Milliseconds(), 10)})
 }
 

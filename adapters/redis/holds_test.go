@@ -280,9 +280,9 @@ func TestFundsApartFromBuckets(t *testing.T) {
 	is := is.New(t)
 	c := open(t)
 	ctx := t.Context()
-	bal, ok, err := c.AddFunds(ctx, "acct", 500, 1_000)
+	bal, first, err := c.CreditFunds(ctx, "acct", "led-1", 500, 1_000)
 	is.NoErr(err)
-	is.True(ok)
+	is.True(first)
 	is.Equal(bal, gateway.Micros(1_500))
 	a, err := c.Take(ctx, []gateway.Bucket{{Key: "{acct}", Limit: 10, Window: time.Minute, N: 1}})
 	is.NoErr(err) // not WRONGTYPE
