@@ -52,7 +52,7 @@ func TestQuickRun(t *testing.T) {
 	} else {
 		t.Logf("skipped: %v", rep.Skipped)
 	}
-	is.Equal(len(rep.Rows), len(ran)*3*2) // every target, mode and concurrency
+	is.Equal(len(rep.Rows), len(ran)*4*2) // every target, mode and concurrency
 	for _, row := range rep.Rows {
 		is.True(slices.Contains(ran, row.Target))
 		is.True(row.Requests > 0) // every cell sent requests

@@ -12,8 +12,11 @@ import (
 type Comparison struct {
 	// What is measured: "added latency" (chat: p50 over direct),
 	// "ttfb added" (streams: time to first byte over direct), "relay cpu
-	// per chunk" (the stream's CPU per request less the chat's, over the
-	// chunks, in µs), or "added beyond memory" (chat: a target's added
+	// per chunk" (in µs: with Mode ModeStreamLong, the long stream's CPU
+	// per request less the stream's, over the chunks more; with Mode
+	// ModeStream, when no long stream ran, the stream's less the chat's,
+	// over its chunks, which counts a stream's own cost per request as
+	// the chunks'), or "added beyond memory" (chat: a target's added
 	// latency less tollgate-memory's, in ms; no bare figure).
 	What        string  `json:"what"`
 	Mode        Mode    `json:"mode"`
@@ -54,17 +57,17 @@ func compare(rows []Row, chunks int) []Comparison {
 		case r.Mode == ModeChat && r.AddedP50Ms != nil && bare != nil && bare.AddedP50Ms != nil:
 			add(Comparison{What: "added latency", Mode: r.Mode, Concurrency: r.Concurrency, Target: r.Target,
 				Value: *r.AddedP50Ms, Bare: *bare.AddedP50Ms})
-		case r.Mode.Streams() && direct != nil && bare != nil:
+		case r.Mode.Streams() && r.Mode != ModeStreamLong && direct != nil && bare != nil:
 			add(Comparison{What: "ttfb added", Mode: r.Mode, Concurrency: r.Concurrency, Target: r.Target,
 				Value: r.TTFBP50Ms - direct.TTFBP50Ms, Bare: bare.TTFBP50Ms - direct.TTFBP50Ms})
 		}
 		if r.Mode == ModeStream && chunks > 0 {
-			chat := at[key{ModeChat, r.Concurrency, r.Target}]
-			bareChat := at[key{ModeChat, r.Concurrency, TargetBare}]
-			if chat != nil && bare != nil && bareChat != nil && r.CPUPerRequestUs > 0 && chat.CPUPerRequestUs > 0 {
-				add(Comparison{What: "relay cpu per chunk", Mode: r.Mode, Concurrency: r.Concurrency, Target: r.Target,
-					Value: (r.CPUPerRequestUs - chat.CPUPerRequestUs) / float64(chunks),
-					Bare:  (bare.CPUPerRequestUs - bareChat.CPUPerRequestUs) / float64(chunks)})
+			if c, ok := relayPerChunk(&r, bare, at[key{ModeStreamLong, r.Concurrency, r.Target}],
+				at[key{ModeStreamLong, r.Concurrency, TargetBare}], LongChunks(chunks)-chunks); ok {
+				add(c)
+			} else if c, ok := relayPerChunk(at[key{ModeChat, r.Concurrency, r.Target}], at[key{ModeChat, r.Concurrency, TargetBare}],
+				&r, bare, chunks); ok {
+				add(c)
 			}
 		}
 		if r.Mode == ModeChat && r.Target != RoleMemory && r.AddedP50Ms != nil {
@@ -75,6 +78,21 @@ func compare(rows []Row, chunks int) []Comparison {
 		}
 	}
 	return out
+}
+
+// relayPerChunk is the relay CPU per chunk of a target and of the bare
+// proxy: the CPU per request of a longer answer (long, bareLong) less a
+// shorter one's (short, bareShort), over the chunks more; false when a
+// part did not run.
+func relayPerChunk(short, bareShort, long, bareLong *Row, more int) (Comparison, bool) {
+	for _, r := range []*Row{short, bareShort, long, bareLong} {
+		if r == nil || r.CPUPerRequestUs <= 0 {
+			return Comparison{}, false
+		}
+	}
+	return Comparison{What: "relay cpu per chunk", Mode: long.Mode, Concurrency: long.Concurrency, Target: long.Target,
+		Value: (long.CPUPerRequestUs - short.CPUPerRequestUs) / float64(more),
+		Bare:  (bareLong.CPUPerRequestUs - bareShort.CPUPerRequestUs) / float64(more)}, true
 }
 
 // writeComparisons prints cs, one line per kind of figure.
@@ -92,7 +110,7 @@ func writeComparisons(w io.Writer, cs []Comparison) {
 			s = fmt.Sprintf("%s c=%d %+.0fµs vs %+.0fµs (%s)", c.Target, c.Concurrency, c.Value*1000, c.Bare*1000, ratio(c.Ratio))
 		}
 		kind := c.What
-		if c.What == "ttfb added" {
+		if c.What == "ttfb added" || c.What == "relay cpu per chunk" {
 			kind += " (" + string(c.Mode) + ")"
 		}
 		if _, ok := lines[kind]; !ok {
@@ -101,9 +119,11 @@ func writeComparisons(w io.Writer, cs []Comparison) {
 		lines[kind] = append(lines[kind], s)
 	}
 	titles := map[string]string{
-		"added latency":       "Latency added over direct (chat), vs the bare proxy's",
-		"relay cpu per chunk": "Relay CPU per chunk (stream less chat CPU, over the chunks), vs the bare proxy's",
-		"added beyond memory": "Latency added beyond tollgate-memory's (chat)",
+		"added latency": "Latency added over direct (chat), vs the bare proxy's",
+		"relay cpu per chunk (" + string(ModeStreamLong) + ")": "Relay CPU per chunk (" + string(ModeStreamLong) +
+			" less stream CPU, over the chunks more), vs the bare proxy's",
+		"relay cpu per chunk (" + string(ModeStream) + ")": "Relay CPU per chunk (stream less chat CPU, over the chunks), vs the bare proxy's",
+		"added beyond memory":                              "Latency added beyond tollgate-memory's (chat)",
 	}
 	for _, k := range kinds {
 		title := titles[k]

@@ -36,3 +36,27 @@ func TestCompare(t *testing.T) {
 	is.True(strings.Contains(out.String(), "tollgate-memory c=1 5.0µs vs 2.0µs (2.50x)"))
 	is.True(strings.Contains(out.String(), "tollgate-pg c=1 +200µs"))
 }
+
+// With a long stream beside the stream, the relay's cost per chunk is the
+// difference of the two over the chunks more, so a stream's own cost per
+// request (setting up, the first flush) is not counted as the chunks'.
+func TestCompareRelayFromLongStreams(t *testing.T) {
+	is := is.New(t)
+	rows := []Row{
+		{Mode: ModeChat, Concurrency: 50, Target: TargetBare, CPUPerRequestUs: 100},
+		{Mode: ModeChat, Concurrency: 50, Target: RoleMemory, CPUPerRequestUs: 120},
+		{Mode: ModeStream, Concurrency: 50, Target: TargetBare, CPUPerRequestUs: 140},
+		{Mode: ModeStream, Concurrency: 50, Target: RoleMemory, CPUPerRequestUs: 220},
+		{Mode: ModeStreamLong, Concurrency: 50, Target: TargetBare, CPUPerRequestUs: 300},
+		{Mode: ModeStreamLong, Concurrency: 50, Target: RoleMemory, CPUPerRequestUs: 540},
+	}
+	cs := compare(rows, 20) // the long stream has 100 chunks: 80 more
+	is.Equal(len(cs), 1)
+	is.Equal(cs[0], Comparison{What: "relay cpu per chunk", Mode: ModeStreamLong, Concurrency: 50, Target: RoleMemory,
+		Value: 4, Bare: 2, Ratio: 2}) // (540-220)/80 against (300-140)/80
+
+	var out strings.Builder
+	writeComparisons(&out, cs)
+	is.True(strings.Contains(out.String(), "Relay CPU per chunk (stream-long less stream CPU, over the chunks more)"))
+	is.True(strings.Contains(out.String(), "tollgate-memory c=50 4.0µs vs 2.0µs (2.00x)"))
+}

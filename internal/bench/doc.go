@@ -19,8 +19,10 @@
 // truncated streams. Run gathers it all into a Report, which prints as a
 // table and saves as JSON, with the figures the performance targets are
 // stated in (Comparison): latency and time to first byte added against
-// the bare proxy's, relay CPU per chunk, latency beyond the memory
-// target's. Before and after each load it reads a Tollgate target's
+// the bare proxy's, relay CPU per chunk (the CPU of a stream of five
+// times the chunks, ModeStreamLong, less a stream's, over the chunks
+// more: so a stream's own cost per request is not counted as its
+// chunks'), latency beyond the memory target's. Before and after each load it reads a Tollgate target's
 // /metrics, and reports its Cache's mean Admit and Finish times in each
 // cell (CacheCall): with Redis, Admit is the round trip a client waits
 // for, which is most of what PostgreSQL + Redis adds beyond memory.

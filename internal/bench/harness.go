@@ -108,7 +108,7 @@ func (c Config) withDefaults() Config {
 		c.Concurrency = []int{1, 50}
 	}
 	if len(c.Modes) == 0 {
-		c.Modes = []Mode{ModeChat, ModeStream, ModeStreamGap}
+		c.Modes = []Mode{ModeChat, ModeStream, ModeStreamLong, ModeStreamGap}
 	}
 	if c.Chunks <= 0 {
 		c.Chunks = 20
@@ -150,7 +150,7 @@ func (c Config) Validate() error {
 		}
 	}
 	for _, m := range c.Modes {
-		if m != ModeChat && m != ModeStream && m != ModeStreamGap {
+		if m != ModeChat && m != ModeStream && m != ModeStreamLong && m != ModeStreamGap {
 			return fmt.Errorf("unknown mode %q", m)
 		}
 	}

@@ -23,6 +23,10 @@ const (
 	ModeChat      Mode = "chat"       // a whole chat completion
 	ModeStream    Mode = "stream"     // a streamed one, chunks back to back
 	ModeStreamGap Mode = "stream-gap" // a streamed one, the upstream's gap between chunks
+	// ModeStreamLong is a streamed one of LongChunks chunks, back to
+	// back: its CPU less ModeStream's, over the chunks more, is what
+	// relaying a chunk costs, apart from what a request costs.
+	ModeStreamLong Mode = "stream-long"
 )
 
 // Streams reports whether m streams.
@@ -110,9 +114,10 @@ type loader struct {
 
 func newLoader(chunks int) *loader {
 	return &loader{chunks: max(chunks, 2), bodies: map[Mode][]byte{
-		ModeChat:      requestBody(FastModel, false),
-		ModeStream:    requestBody(FastModel, true),
-		ModeStreamGap: requestBody(SlowModel, true),
+		ModeChat:       requestBody(FastModel, false),
+		ModeStream:     requestBody(FastModel, true),
+		ModeStreamGap:  requestBody(SlowModel, true),
+		ModeStreamLong: requestBody(LongModel, true),
 	}}
 }
 
@@ -180,7 +185,11 @@ func (l *loader) one(ctx context.Context, ep *endpoint, mode Mode) (time.Duratio
 	if !mode.Streams() {
 		return 0, l.verifyWhole(resp.Body)
 	}
-	return l.verifyStream(resp.Body, t0)
+	n := l.chunks
+	if mode == ModeStreamLong {
+		n = LongChunks(l.chunks)
+	}
+	return l.verifyStream(resp.Body, t0, n)
 }
 
 // verifyWhole checks a chat completion: one choice with the expected
@@ -211,7 +220,7 @@ func (l *loader) verifyWhole(body io.Reader) error {
 // checks it: every chunk a chat.completion.chunk, as many chunks with a
 // choice as the upstream sent, their text, a usage chunk with the
 // upstream's usage, and [DONE] last.
-func (l *loader) verifyStream(body io.Reader, t0 time.Time) (time.Duration, error) {
+func (l *loader) verifyStream(body io.Reader, t0 time.Time, want int) (time.Duration, error) {
 	br := bufio.NewReaderSize(body, 16<<10)
 	var ttfb time.Duration
 	var text strings.Builder
@@ -268,12 +277,12 @@ func (l *loader) verifyStream(body io.Reader, t0 time.Time) (time.Duration, erro
 	switch {
 	case !done:
 		return ttfb, fmt.Errorf("%w (after %d chunks)", errTruncated, chunks)
-	case chunks != l.chunks:
-		return ttfb, fmt.Errorf("%d chunks, want %d", chunks, l.chunks)
-	case text.String() != ExpectedText(l.chunks):
-		return ttfb, fmt.Errorf("text %q, want %q", text.String(), ExpectedText(l.chunks))
-	case use == nil || *use != ExpectedUsage(l.chunks):
-		return ttfb, fmt.Errorf("usage %+v, want %+v", use, ExpectedUsage(l.chunks))
+	case chunks != want:
+		return ttfb, fmt.Errorf("%d chunks, want %d", chunks, want)
+	case text.String() != ExpectedText(want):
+		return ttfb, fmt.Errorf("text %q, want %q", text.String(), ExpectedText(want))
+	case use == nil || *use != ExpectedUsage(want):
+		return ttfb, fmt.Errorf("usage %+v, want %+v", use, ExpectedUsage(want))
 	}
 	return ttfb, nil
 }

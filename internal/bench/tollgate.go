@@ -179,7 +179,7 @@ func configure(ctx context.Context, admin *gateway.Admin, upstream string) (stri
 	if _, err := admin.AddCredentials(ctx, prov.ID, []*gateway.Credential{{Name: "bench", Secret: "sk-bench-upstream", Weight: 1}}); err != nil {
 		return "", "", err
 	}
-	for _, name := range []string{FastModel, SlowModel} {
+	for _, name := range []string{FastModel, SlowModel, LongModel} {
 		if _, err := admin.PutModel(ctx, &gateway.Model{Name: name, Prices: prices, MaxOutput: 4096}); err != nil {
 			return "", "", err
 		}

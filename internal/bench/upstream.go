@@ -12,11 +12,18 @@ import (
 
 // Models the upstream serves. SlowModel streams with the upstream's gap
 // between chunks; every other model streams without one. Both answer
-// the same text with the same usage.
+// the same text with the same usage; LongModel answers LongChunks of the
+// chunks, back to back.
 const (
 	FastModel = "bench-fast"
 	SlowModel = "bench-slow"
+	LongModel = "bench-long"
 )
+
+// LongChunks is how many chunks LongModel answers for an upstream of
+// chunks (at least 2) chunks: five times as many, so that a stream of
+// each tells the relay's cost per chunk apart from a request's.
+func LongChunks(chunks int) int { return 5 * max(chunks, 2) }
 
 // PromptTokens is the prompt size the upstream reports for every
 // request; the completion is one token per chunk.
@@ -67,6 +74,7 @@ func NewUpstream(chunks int, gap time.Duration) *Upstream {
 	for _, m := range []string{FastModel, SlowModel} {
 		u.replies[m] = buildReply(m, chunks, m == SlowModel)
 	}
+	u.replies[LongModel] = buildReply(LongModel, LongChunks(chunks), false)
 	return u
 }
 

@@ -45,7 +45,7 @@ func run(args []string) int {
 	fs.IntVar(&cfg.Rounds, "rounds", 0, "rounds, the targets interleaved in each (default 3)")
 	fs.StringVar(&targets, "targets", "", "comma-separated targets (default all: "+strings.Join(bench.AllTargets, ",")+")")
 	fs.StringVar(&conc, "concurrency", "", "comma-separated worker counts (default 1,50)")
-	fs.StringVar(&modes, "modes", "", "comma-separated modes: chat, stream, stream-gap (default all)")
+	fs.StringVar(&modes, "modes", "", "comma-separated modes: chat, stream, stream-long, stream-gap (default all)")
 	fs.IntVar(&cfg.Chunks, "chunks", 0, "chunks per streamed answer (default 20)")
 	fs.DurationVar(&cfg.Gap, "gap", 0, "gap between chunks in stream-gap mode (default 5ms)")
 	fs.StringVar(&cfg.PostgresDSN, "pg", "", "PostgreSQL server for tollgate-pg (default $TOLLGATE_TEST_PG_DSN or postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
