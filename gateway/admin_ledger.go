@@ -53,7 +53,11 @@ func (a *Admin) Credit(ctx context.Context, c Credit) (*LedgerEntry, error) {
 	e := &LedgerEntry{ID: a.g.ids.NewID("led_"), AccountID: c.AccountID, Kind: c.Kind, Amount: c.Amount,
 		Actor: c.Actor, Reason: c.Reason, Time: a.g.clock.Now()}
 	if c.Amount > 0 {
-		if _, err := a.g.store.AppendEntries(ctx, []*LedgerEntry{e}); err != nil {
+		err := a.g.biller.writeCredit(c.AccountID, func() (Micros, error) {
+			_, err := a.g.store.AppendEntries(ctx, []*LedgerEntry{e})
+			return c.Amount, err
+		})
+		if err != nil {
 			return nil, err
 		}
 		a.g.biller.credit(ctx, c.AccountID, e.ID, c.Amount)
@@ -254,7 +258,14 @@ func (a *Admin) Refund(ctx context.Context, r Refund) (*LedgerEntry, error) {
 	}
 	e := &LedgerEntry{ID: RefundEntryID(r.RequestID), AccountID: usage.AccountID, Kind: EntryRefund, Amount: amount,
 		Actor: r.Actor, Reason: r.Reason, RequestID: r.RequestID, Time: a.g.clock.Now()}
-	n, err := a.g.store.AppendEntries(ctx, []*LedgerEntry{e})
+	var n int
+	err = a.g.biller.writeCredit(usage.AccountID, func() (Micros, error) {
+		var err error
+		if n, err = a.g.store.AppendEntries(ctx, []*LedgerEntry{e}); n == 0 {
+			return 0, err // refunded already: nothing to add
+		}
+		return amount, err
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -164,9 +164,15 @@ type biller struct {
 	queued  []settlement
 	entries []*LedgerEntry
 	credits []credit // ledger entries written whose balance the Cache has yet to take
-	wake    chan struct{}
-	stop    chan struct{}
-	done    chan struct{}
+	// creditMu makes the writing of a credit to the Store and its
+	// addition to the Cache's balance one at a time, so that unadded (by
+	// account, the credits the Store counts and the Cache does not yet)
+	// is what a balance seeded from the Store must leave out.
+	creditMu sync.Mutex
+	unadded  map[string]Micros
+	wake     chan struct{}
+	stop     chan struct{}
+	done     chan struct{}
 }
 
 // ledgerGather is how long the biller lets settlements gather before it
@@ -174,32 +180,9 @@ type biller struct {
 const ledgerGather = 20 * time.Millisecond
 
 func newBiller(g *Gateway) *biller {
-	b := &biller{g: g, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	b := &biller{g: g, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}), unadded: map[string]Micros{}}
 	go b.run()
 	return b
-}
-
-// credit is an amount the ledger gave an account and the Cache has not
-// yet added to its balance.
-type credit struct {
-	account string
-	id      string // its ledger entry's, which makes it once in the Cache
-	amount  Micros
-}
-
-// credit adds amount to the account's balance in the Cache, now or, if
-// the Cache fails, at a retry: the ledger already holds it, as entry id,
-// and the Cache adds it once by that id (a retry after a lost reply adds
-// nothing).
-func (b *biller) credit(ctx context.Context, account, id string, amount Micros) {
-	c := credit{account, id, amount}
-	if b.addCredit(ctx, c) == nil {
-		return
-	}
-	b.mu.Lock()
-	b.credits = append(b.credits, c)
-	b.mu.Unlock()
-	b.poke()
 }
 
 // record queues a ledger entry the Store failed to write, for a retry;
@@ -332,47 +315,6 @@ func (b *biller) work(ctx context.Context) error {
 		b.mu.Unlock()
 	}
 	return firstErr
-}
-
-// addCredits gives the Cache the credits it has not taken, in order,
-// keeping the rest when it fails.
-func (b *biller) addCredits(ctx context.Context) error {
-	b.mu.Lock()
-	credits := b.credits
-	b.credits = nil
-	b.mu.Unlock()
-	for i, c := range credits {
-		if err := b.addCredit(ctx, c); err != nil {
-			b.mu.Lock()
-			b.credits = append(credits[i:], b.credits...)
-			b.mu.Unlock()
-			return err
-		}
-	}
-	return nil
-}
-
-// addCredit gives the Cache one credit. For an account the Cache has no
-// balance for, the seed is the Store's balance less the credit, which
-// the Store already counts: one atomic CreditFunds then either starts the
-// balance there and adds the credit, or, when a request seeded it in the
-// meantime (from a snapshot older than the credit), adds the credit to
-// that.
-func (b *biller) addCredit(ctx context.Context, c credit) error {
-	f, err := b.g.cache.GetFunds(ctx, c.account)
-	if err != nil {
-		return err
-	}
-	var seed Micros
-	if !f.Known {
-		bs, err := b.g.store.Balances(ctx)
-		if err != nil {
-			return err
-		}
-		seed = bs[c.account] - c.amount
-	}
-	_, _, err = b.g.cache.CreditFunds(ctx, c.account, c.id, c.amount, seed)
-	return err
 }
 
 // pending reports how many settlements, entries and credits wait.

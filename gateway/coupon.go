@@ -109,7 +109,14 @@ func (g *Gateway) RedeemCoupon(ctx context.Context, c *Caller, code string) (*Le
 	}
 	e := &LedgerEntry{ID: CouponEntryID(code, c.Account.ID), AccountID: c.Account.ID, Kind: EntryCoupon,
 		Actor: "account:" + c.Account.ID, Reason: "coupon " + code, Time: g.clock.Now()}
-	cp, err := g.store.RedeemCoupon(ctx, code, c.Account.ID, e, e.Time)
+	var cp *Coupon
+	err := g.biller.writeCredit(c.Account.ID, func() (Micros, error) {
+		var err error
+		if cp, err = g.store.RedeemCoupon(ctx, code, c.Account.ID, e, e.Time); err != nil {
+			return 0, err
+		}
+		return cp.Amount, nil
+	})
 	if err != nil {
 		return nil, err
 	}
