@@ -138,9 +138,10 @@ func (a *Admin) checkGrantCaps(ctx context.Context, c Credit) error {
 	return nil
 }
 
-// storedBalance is the Store's balance of an account, 0 without entries.
+// storedBalance is the Store's balance of an account (0 without
+// entries), less the credits the Cache has yet to add: a seed.
 func (a *Admin) storedBalance(ctx context.Context, account string) (Micros, error) {
-	bs, err := a.g.store.Balances(ctx)
+	bs, err := a.g.biller.seeds(ctx)
 	if err != nil {
 		return 0, err
 	}

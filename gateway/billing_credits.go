@@ -47,6 +47,23 @@ func (b *biller) writeCredit(account string, write func() (Micros, error)) error
 	return err
 }
 
+// seeds returns the Store's balances less the credits not yet added to
+// the Cache: what a balance the Cache does not have starts from, in a
+// Snapshot or a seed, so that a credit added after counts once. Read in
+// turn with the writing of credits, it counts exactly those registered.
+func (b *biller) seeds(ctx context.Context) (map[string]Micros, error) {
+	b.creditMu.Lock()
+	defer b.creditMu.Unlock()
+	bs, err := b.g.store.Balances(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for acct, amount := range b.unadded {
+		bs[acct] -= amount
+	}
+	return bs, nil
+}
+
 // addCredits gives the Cache the credits it has not taken, in order,
 // keeping the rest when it fails.
 func (b *biller) addCredits(ctx context.Context) error {

@@ -111,3 +111,27 @@ func TestQueuedCreditsToAnUnseededBalance(t *testing.T) {
 
 	wantBalance(t, f, c.Account.ID, 5700)
 }
+
+// A Snapshot loaded after a credit was written, and before the Cache
+// took it, seeded a request's balance with the credit in it; the credit
+// was then added again. The Snapshot's balances leave out the credits
+// still to be added.
+func TestSnapshotSeedLeavesOutUnaddedCredits(t *testing.T) {
+	t.Parallel()
+	is := is.New(t)
+	ctx := context.Background()
+	lc := &lossyCache{failCredit: 1}
+	f := newFixtureWith(t, gateway.Config{}, func(c gateway.Cache) gateway.Cache { lc.Cache = c; return lc })
+	c := f.prepaid(t, 0) // no balance in the Cache yet
+	_, err := f.admin.CreateCoupon(ctx, &gateway.Coupon{Code: "WELCOME", Amount: 5000})
+	is.NoErr(err)
+	_, err = f.gw.RedeemCoupon(ctx, c, "WELCOME") // written; the Cache fails: kept
+	is.NoErr(err)
+	is.NoErr(f.gw.Reload(ctx)) // a Snapshot after the credit's write
+
+	_, _ = f.gw.Chat(ctx, c, capped()) // seeds the balance from the Snapshot
+	is.NoErr(f.gw.Flush(ctx))          // the credit, added at the retry
+	is.NoErr(f.gw.Flush(ctx))
+
+	wantBalance(t, f, c.Account.ID, ledgerSum(t, f, c.Account.ID))
+}

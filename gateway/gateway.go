@@ -331,7 +331,7 @@ func (g *Gateway) Reload(ctx context.Context) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	live := make(map[string]bool)
-	snap, skipped, err := loadSnapshot(ctx, g.store, func(p *Provider) (Upstream, error) {
+	snap, skipped, err := loadSnapshot(ctx, g.store, g.biller.seeds, func(p *Provider) (Upstream, error) {
 		live[p.ID] = true
 		if o, ok := g.upstreams[p.ID]; ok && o.updated.Equal(p.UpdatedAt) {
 			return o.upstream, nil

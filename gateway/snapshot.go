@@ -25,7 +25,8 @@ type Snapshot struct {
 	catalog   []*Model           // by name
 	bindings  []*Binding         // by priority, then creation
 	settings  *Settings          // nil: the host's configuration serves
-	// balances are the Store's credit balances, which the Cache starts
+	// balances are the Store's credit balances less the credits the
+	// Cache has yet to add (see biller.seeds), which the Cache starts
 	// from when it has none for an account.
 	balances map[string]Micros
 	// policies are the retry policies, by priority.
@@ -51,7 +52,7 @@ type openUpstream func(p *Provider) (Upstream, error)
 type reusePicker func(providerID string, creds []*Credential) *picker
 
 // loadSnapshot reads the whole configuration from the Store.
-func loadSnapshot(ctx context.Context, s Store, open openUpstream, pick reusePicker, defaults []Model, now time.Time) (*Snapshot, []error, error) {
+func loadSnapshot(ctx context.Context, s Store, balancesOf func(context.Context) (map[string]Micros, error), open openUpstream, pick reusePicker, defaults []Model, now time.Time) (*Snapshot, []error, error) {
 	accounts, err := s.ListAccounts(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("load accounts: %w", err)
@@ -81,7 +82,7 @@ func loadSnapshot(ctx context.Context, s Store, open openUpstream, pick reusePic
 	if err != nil && !IsCode(err, CodeNotFound) {
 		return nil, nil, fmt.Errorf("load settings: %w", err)
 	}
-	balances, err := s.Balances(ctx)
+	balances, err := balancesOf(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("load balances: %w", err)
 	}
