@@ -55,13 +55,17 @@ func (b *biller) seeds(ctx context.Context) (map[string]Micros, error) {
 	b.creditMu.Lock()
 	defer b.creditMu.Unlock()
 	bs, err := b.g.store.Balances(ctx)
-	if err != nil {
-		return nil, err
+	if err != nil || len(b.unadded) == 0 {
+		return bs, err
+	}
+	out := make(map[string]Micros, len(bs)+len(b.unadded)) // the Store's map may be its own
+	for acct, bal := range bs {
+		out[acct] = bal
 	}
 	for acct, amount := range b.unadded {
-		bs[acct] -= amount
+		out[acct] -= amount
 	}
-	return bs, nil
+	return out, nil
 }
 
 // addCredits gives the Cache the credits it has not taken, in order,
