@@ -53,14 +53,13 @@ func (a *Admin) Credit(ctx context.Context, c Credit) (*LedgerEntry, error) {
 	e := &LedgerEntry{ID: a.g.ids.NewID("led_"), AccountID: c.AccountID, Kind: c.Kind, Amount: c.Amount,
 		Actor: c.Actor, Reason: c.Reason, Time: a.g.clock.Now()}
 	if c.Amount > 0 {
-		err := a.g.biller.writeCredit(c.AccountID, func() (Micros, error) {
+		err := a.g.biller.writeCredit(ctx, c.AccountID, e.ID, func() (Micros, error) {
 			_, err := a.g.store.AppendEntries(ctx, []*LedgerEntry{e})
 			return c.Amount, err
 		})
 		if err != nil {
 			return nil, err
 		}
-		a.g.biller.credit(ctx, c.AccountID, e.ID, c.Amount)
 		return e, nil
 	}
 	seed, err := a.storedBalance(ctx, c.AccountID)
@@ -260,7 +259,7 @@ func (a *Admin) Refund(ctx context.Context, r Refund) (*LedgerEntry, error) {
 	e := &LedgerEntry{ID: RefundEntryID(r.RequestID), AccountID: usage.AccountID, Kind: EntryRefund, Amount: amount,
 		Actor: r.Actor, Reason: r.Reason, RequestID: r.RequestID, Time: a.g.clock.Now()}
 	var n int
-	err = a.g.biller.writeCredit(usage.AccountID, func() (Micros, error) {
+	err = a.g.biller.writeCredit(ctx, usage.AccountID, e.ID, func() (Micros, error) {
 		var err error
 		if n, err = a.g.store.AppendEntries(ctx, []*LedgerEntry{e}); n == 0 {
 			return 0, err // refunded already: nothing to add
@@ -273,7 +272,6 @@ func (a *Admin) Refund(ctx context.Context, r Refund) (*LedgerEntry, error) {
 	if n == 0 {
 		return nil, &Error{Code: CodeConflict, Field: "request_id", Message: "request " + quote(r.RequestID) + " was refunded already"}
 	}
-	a.g.biller.credit(ctx, usage.AccountID, e.ID, amount)
 	return e, nil
 }
 

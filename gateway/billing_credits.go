@@ -19,32 +19,38 @@ type credit struct {
 	amount  Micros
 }
 
-// credit adds amount to the account's balance in the Cache, now or, if
-// the Cache fails, at a retry: the ledger already holds it, as entry id,
-// and the Cache adds it once by that id (a retry after a lost reply adds
-// nothing).
-func (b *biller) credit(ctx context.Context, account, id string, amount Micros) {
+// writeCredit runs write, which writes a credit to account's ledger in
+// the Store as entry id and returns its amount (0 for none), then adds
+// the credit to the account's balance in the Cache, now or, if the
+// Cache fails, at a retry. Until it is added it counts as unadded. The
+// Cache adds it once by its id, so a retry after a lost reply adds
+// nothing.
+func (b *biller) writeCredit(ctx context.Context, account, id string, write func() (Micros, error)) error {
+	amount, err := b.register(account, write)
+	if err != nil || amount <= 0 {
+		return err
+	}
 	c := credit{account, id, amount}
 	if b.addCredit(ctx, c) == nil {
-		return
+		return nil
 	}
 	b.mu.Lock()
 	b.credits = append(b.credits, c)
 	b.mu.Unlock()
 	b.poke()
+	return nil
 }
 
-// writeCredit runs write, which writes a credit to account's ledger in
-// the Store and returns its amount (0 for none), and counts the credit
-// as unadded until credit adds it to the Cache.
-func (b *biller) writeCredit(account string, write func() (Micros, error)) error {
+// register runs write and counts the credit it wrote as unadded, in turn
+// with seeds and addCredit.
+func (b *biller) register(account string, write func() (Micros, error)) (Micros, error) {
 	b.creditMu.Lock()
 	defer b.creditMu.Unlock()
 	amount, err := write()
 	if err == nil && amount > 0 {
 		b.unadded[account] += amount
 	}
-	return err
+	return amount, err
 }
 
 // seeds returns the Store's balances less the credits not yet added to

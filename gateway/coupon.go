@@ -110,7 +110,7 @@ func (g *Gateway) RedeemCoupon(ctx context.Context, c *Caller, code string) (*Le
 	e := &LedgerEntry{ID: CouponEntryID(code, c.Account.ID), AccountID: c.Account.ID, Kind: EntryCoupon,
 		Actor: "account:" + c.Account.ID, Reason: "coupon " + code, Time: g.clock.Now()}
 	var cp *Coupon
-	err := g.biller.writeCredit(c.Account.ID, func() (Micros, error) {
+	err := g.biller.writeCredit(ctx, c.Account.ID, e.ID, func() (Micros, error) {
 		var err error
 		if cp, err = g.store.RedeemCoupon(ctx, code, c.Account.ID, e, e.Time); err != nil {
 			return 0, err
@@ -120,7 +120,6 @@ func (g *Gateway) RedeemCoupon(ctx context.Context, c *Caller, code string) (*Le
 	if err != nil {
 		return nil, err
 	}
-	g.biller.credit(ctx, c.Account.ID, e.ID, cp.Amount)
 	return e, nil
 }
 

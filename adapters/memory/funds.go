@@ -119,24 +119,13 @@ func (c *Cache) settleFunds(account, id string, cost, seed gateway.Micros, now t
 	return charged, true
 }
 
-// CreditFunds adds amount once per id; see gateway.Cache. Its marks
-// live beside the settlements', apart by a prefix no request id has.
+// CreditFunds adds amount once per id; see gateway.Cache.
 func (c *Cache) CreditFunds(_ context.Context, account, id string, amount, seed gateway.Micros) (gateway.Micros, bool, error) {
 	if amount < 0 {
 		return 0, false, gateway.Invalid("amount", "a credit must not be negative")
 	}
-	now := c.clock.Now()
-	h := &c.holds
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	bal := c.balance(account, seed)
-	mark := account + "\x00\x01credit:" + id
-	if m, ok := c.funds.settled[mark]; ok && now.Before(m.until) {
-		return bal, false, nil
-	}
-	c.funds.settled[mark] = settledMark{charged: amount, until: now.Add(gateway.SettleMemory)}
-	c.funds.balances[account] = bal + amount
-	return bal + amount, true, nil
+	bal, first, _ := c.applyOnce(account, id, amount, seed)
+	return bal, first, nil
 }
 
 // DebitFunds takes amount once per id, never below zero; see
@@ -145,21 +134,30 @@ func (c *Cache) DebitFunds(_ context.Context, account, id string, amount, seed g
 	if amount < 0 {
 		return 0, false, gateway.Invalid("amount", "a debit must not be negative")
 	}
+	bal, _, ok := c.applyOnce(account, id, -amount, seed)
+	return bal, ok, nil
+}
+
+// applyOnce moves the balance by delta once per ledger entry id, never
+// below zero: first when it moved it now, ok unless it was refused. Its
+// marks live beside the settlements', apart by a prefix no request id
+// has.
+func (c *Cache) applyOnce(account, id string, delta, seed gateway.Micros) (bal gateway.Micros, first, ok bool) {
 	now := c.clock.Now()
 	h := &c.holds
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	bal := c.balance(account, seed)
-	mark := account + "\x00\x01debit:" + id
-	if m, ok := c.funds.settled[mark]; ok && now.Before(m.until) {
-		return bal, true, nil
+	bal = c.balance(account, seed)
+	mark := account + "\x00\x01applied:" + id
+	if m, seen := c.funds.settled[mark]; seen && now.Before(m.until) {
+		return bal, false, true
 	}
-	if bal-amount < 0 {
-		return bal, false, nil
+	if bal+delta < 0 {
+		return bal, false, false
 	}
-	c.funds.settled[mark] = settledMark{charged: amount, until: now.Add(gateway.SettleMemory)}
-	c.funds.balances[account] = bal - amount
-	return bal - amount, true, nil
+	c.funds.settled[mark] = settledMark{charged: delta, until: now.Add(gateway.SettleMemory)}
+	c.funds.balances[account] = bal + delta
+	return bal + delta, true, true
 }
 
 // GetFunds returns the balance and open holds; see gateway.Cache.
