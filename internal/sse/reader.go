@@ -270,8 +270,14 @@ func (r *Reader) Buffered() bool {
 	}
 	for len(b) > 0 {
 		end := bytes.Index(b, []byte("\n\n"))
-		crlf := bytes.Index(b, []byte("\r\n\r\n"))
-		if crlf >= 0 && (end < 0 || crlf < end) {
+		// A CRLF blank line ahead of end would start before end+3: looking
+		// no further keeps Buffered from reading the whole buffer (32 KiB
+		// of events behind a fast upstream) at every chunk.
+		crlfIn := b
+		if end >= 0 {
+			crlfIn = b[:min(len(b), end+3)]
+		}
+		if crlf := bytes.Index(crlfIn, []byte("\r\n\r\n")); crlf >= 0 && (end < 0 || crlf < end) {
 			end = crlf
 		}
 		if end < 0 {

@@ -242,3 +242,29 @@ func TestReaderRelease(t *testing.T) {
 		t.Fatalf("next Reader: Next at the end = %v, want io.EOF", err)
 	}
 }
+
+// BenchmarkReaderBuffered reads events from a full buffer, asking
+// Buffered before each, as a relay does behind a fast upstream.
+func BenchmarkReaderBuffered(b *testing.B) {
+	const chunk = `{"id":"chatcmpl-123","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":" world"},"finish_reason":null}]}`
+	var stream bytes.Buffer
+	for range 1000 {
+		stream.WriteString("data: " + chunk + "\n\n")
+	}
+	data := stream.Bytes()
+	src := bytes.NewReader(data)
+	r := sse.NewReader(src)
+	n := 0
+	for b.Loop() {
+		if n == 1000 {
+			src.Reset(data)
+			r = sse.NewReader(src)
+			n = 0
+		}
+		_ = r.Buffered()
+		if _, err := r.Next(); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+}

@@ -161,15 +161,15 @@ func (s *stream) endError(err error) error {
 	return httpx.TransportError(s.ctx, s.u.name, err, true, s.secret)
 }
 
-// Close closes the response body; a Next blocked in another goroutine then
-// returns an error. Before the end of the stream this also closes the
-// connection, which is how the provider learns to stop generating. It is
-// safe to call more than once.
 // Buffered reports whether the next chunk's event has already arrived
 // (gateway.Buffered): OpenAI's stream has no events a reader skips, so
 // one at hand is a chunk (or [DONE]) at hand.
 func (s *stream) Buffered() bool { return s.err == nil && s.events.Buffered() }
 
+// Close closes the response body; a Next blocked in another goroutine then
+// returns an error. Before the end of the stream this also closes the
+// connection, which is how the provider learns to stop generating. It is
+// safe to call more than once.
 func (s *stream) Close() error {
 	var err error
 	s.closeOnce.Do(func() { err = httpx.CloseStream(s.body, s.done.Load()) })
