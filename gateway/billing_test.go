@@ -150,6 +150,12 @@ func TestConcurrentPrepaidRequestsNeverOverdraw(t *testing.T) {
 
 func TestStreamClosedEarlyIsChargedWhatItDelivered(t *testing.T) {
 	t.Parallel()
+	t.Run("Next", func(t *testing.T) { testStreamClosedEarly(t, false) })
+	t.Run("NextRaw", func(t *testing.T) { testStreamClosedEarly(t, true) })
+}
+
+func testStreamClosedEarly(t *testing.T, raw bool) {
+	t.Parallel()
 	is := is.New(t)
 	ctx := context.Background()
 	f := newFixture(t)
@@ -159,7 +165,11 @@ func TestStreamClosedEarlyIsChargedWhatItDelivered(t *testing.T) {
 	s, err := f.gw.ChatStream(ctx, c, req)
 	is.NoErr(err)
 	for range 2 { // the role, then "hi"
-		_, err = s.Next()
+		if raw {
+			_, err = s.(gateway.RawStream).NextRaw()
+		} else {
+			_, err = s.Next()
+		}
 		is.NoErr(err)
 	}
 	is.NoErr(s.Close()) // the client leaves before the usage chunk

@@ -290,6 +290,19 @@ func (s *sliceStream) Next() (*gateway.ChatChunk, error) {
 	return c, nil
 }
 
+// NextRaw gives the chunks that need no decoding as their JSON, as an
+// OpenAI upstream does.
+func (s *sliceStream) NextRaw() (gateway.RawChunk, error) {
+	c, err := s.Next()
+	if err != nil {
+		return gateway.RawChunk{}, err
+	}
+	if sk, ok := gateway.SkimChunk(c.Wire(), nil); ok {
+		return gateway.RawChunk{JSON: c.Wire(), Text: sk.Text}, nil
+	}
+	return gateway.RawChunk{Chunk: c}, nil
+}
+
 func (s *sliceStream) Close() error { s.closed = true; return nil }
 
 func upstreamErr(code gateway.Code, status int, delivered bool) error {

@@ -111,34 +111,72 @@ func (s *meteredStream) Next() (*ChatChunk, error) {
 			s.stop(err)
 			return nil, err
 		}
-		for i := range c.Choices {
-			d := &c.Choices[i].Delta
-			s.delivered += int64(len(d.Content) + len(d.Refusal))
-			for _, tc := range d.ToolCalls {
-				s.delivered += int64(len(tc.Function.Name) + len(tc.Function.Arguments))
-			}
+		if s.meter(c) {
+			return c, nil
 		}
-		if c.Usage != nil {
-			s.reported = true
-			s.in.rec.Usage = *c.Usage
-			if c.Model != "" {
-				s.in.rec.ServedModel = c.Model
-			}
-			if !s.wantUsage {
-				if len(c.Choices) == 0 {
-					continue // a usage-only chunk the client did not ask for
-				}
-				c.Usage = nil
-				c.SetWire(nil)
-			}
-		}
-		if s.keep && len(s.in.stream) < maxBody {
-			if b, err := AppendRelayedChunk(s.in.stream, c); err == nil {
-				s.in.stream = append(b, '\n')
-			}
-		}
-		return c, nil
 	}
+}
+
+// NextRaw returns the next chunk for the client as the upstream sent it
+// when the upstream is a RawStream and the chunk needs no change, or
+// else decoded (see RawStream).
+func (s *meteredStream) NextRaw() (RawChunk, error) {
+	raw, ok := s.up.(RawStream)
+	if !ok || s.first != nil {
+		c, err := s.Next()
+		return RawChunk{Chunk: c}, err
+	}
+	for {
+		r, err := s.wait.nextRaw(raw)
+		if err != nil {
+			s.stop(err)
+			return RawChunk{}, err
+		}
+		if r.Chunk != nil {
+			if s.meter(r.Chunk) {
+				return r, nil
+			}
+			continue
+		}
+		s.delivered += int64(r.Text)
+		if s.keep && len(s.in.stream) < maxBody {
+			s.in.stream = append(append(s.in.stream, r.JSON...), '\n')
+		}
+		return r, nil
+	}
+}
+
+// meter counts the text of c and keeps the usage it reports. It reports
+// false for a chunk the client is not to be sent: usage it did not ask
+// for, alone in its chunk.
+func (s *meteredStream) meter(c *ChatChunk) bool {
+	for i := range c.Choices {
+		d := &c.Choices[i].Delta
+		s.delivered += int64(len(d.Content) + len(d.Refusal))
+		for _, tc := range d.ToolCalls {
+			s.delivered += int64(len(tc.Function.Name) + len(tc.Function.Arguments))
+		}
+	}
+	if c.Usage != nil {
+		s.reported = true
+		s.in.rec.Usage = *c.Usage
+		if c.Model != "" {
+			s.in.rec.ServedModel = c.Model
+		}
+		if !s.wantUsage {
+			if len(c.Choices) == 0 {
+				return false
+			}
+			c.Usage = nil
+			c.SetWire(nil)
+		}
+	}
+	if s.keep && len(s.in.stream) < maxBody {
+		if b, err := AppendRelayedChunk(s.in.stream, c); err == nil {
+			s.in.stream = append(b, '\n')
+		}
+	}
+	return true
 }
 
 // Buffered reports whether the upstream has data of the next chunk at
@@ -211,25 +249,44 @@ type idleWait struct {
 }
 
 func (w *idleWait) next() (*ChatChunk, error) {
-	if w.idle <= 0 {
-		return w.up.Next()
-	}
-	if w.timer == nil {
+	w.begin()
+	c, err := w.up.Next()
+	return c, w.end(err)
+}
+
+func (w *idleWait) nextRaw(raw RawStream) (RawChunk, error) {
+	w.begin()
+	r, err := raw.NextRaw()
+	return r, w.end(err)
+}
+
+// begin notes that a wait begins, starting the timer at the first.
+func (w *idleWait) begin() {
+	switch {
+	case w.idle <= 0:
+	case w.timer == nil:
 		w.epoch = time.Now()
 		w.began.Store(1) // epoch itself
 		// Set before it can fire: Reset orders this write before check.
 		w.timer = time.AfterFunc(time.Duration(math.MaxInt64), w.check)
 		w.timer.Reset(w.idle)
-	} else {
+	default:
 		w.began.Store(max(int64(time.Since(w.epoch)), 1))
 	}
-	c, err := w.up.Next()
+}
+
+// end notes that the wait ended with err, and makes err a timeout when
+// the timer cut it.
+func (w *idleWait) end(err error) error {
+	if w.idle <= 0 {
+		return err
+	}
 	w.began.Store(0)
 	if err != nil && w.idled.Load() {
-		return nil, &Error{Code: CodeUpstreamTimeout, Delivered: true, Err: err,
+		return &Error{Code: CodeUpstreamTimeout, Delivered: true, Err: err,
 			Message: "the upstream sent nothing for " + w.idle.String()}
 	}
-	return c, err
+	return err
 }
 
 // check runs when the timer fires: it cuts a wait that has lasted idle

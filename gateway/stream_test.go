@@ -2,7 +2,9 @@ package gateway_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"testing"
 
@@ -26,20 +28,50 @@ func drain(t *testing.T, s gateway.ChatStream) []*gateway.ChatChunk {
 	}
 }
 
+// drainRaw reads s to the end by NextRaw, decoding what comes raw, and
+// reports for each chunk whether it came as its upstream sent it.
+func drainRaw(t *testing.T, s gateway.ChatStream) (chunks []*gateway.ChatChunk, asSent []bool) {
+	t.Helper()
+	defer s.Close()
+	for {
+		r, err := s.(gateway.RawStream).NextRaw()
+		if errors.Is(err, io.EOF) {
+			return chunks, asSent
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := r.Chunk
+		if r.JSON != nil {
+			c = new(gateway.ChatChunk)
+			if err := json.Unmarshal(r.JSON, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		chunks = append(chunks, c)
+		asSent = append(asSent, r.JSON != nil || c.Wire() != nil)
+	}
+}
+
 func TestChatStream(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
+	type streamCase struct {
 		name          string
 		wantUsage     bool
 		usageOnFinish bool
 		chunks        int
-	}{
-		{"UsageHiddenWhenNotAsked", false, false, 3},
-		{"UsageChunkWhenAsked", true, false, 4},
-		{"UsageOnFinishHiddenWhenNotAsked", false, true, 3},
-		{"UsageOnFinishWhenAsked", true, true, 3},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
+		raw           bool // read by NextRaw
+	}
+	var cases []streamCase
+	for _, raw := range []bool{false, true} {
+		cases = append(cases,
+			streamCase{"UsageHiddenWhenNotAsked", false, false, 3, raw},
+			streamCase{"UsageChunkWhenAsked", true, false, 4, raw},
+			streamCase{"UsageOnFinishHiddenWhenNotAsked", false, true, 3, raw},
+			streamCase{"UsageOnFinishWhenAsked", true, true, 3, raw})
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprintf("%s/raw=%v", tc.name, tc.raw), func(t *testing.T) {
 			is := is.New(t)
 			f := newFixture(t)
 			f.provider(t, "alpha", []string{"m"}, 1)
@@ -52,20 +84,29 @@ func TestChatStream(t *testing.T) {
 			}
 			s, err := f.gw.ChatStream(context.Background(), c, req)
 			is.NoErr(err)
-			chunks := drain(t, s)
+			var chunks []*gateway.ChatChunk
+			var asSent []bool
+			if tc.raw {
+				chunks, asSent = drainRaw(t, s)
+			} else {
+				chunks = drain(t, s)
+				for _, c := range chunks {
+					asSent = append(asSent, c.Wire() != nil)
+				}
+			}
 			is.Equal(len(chunks), tc.chunks)
 			last := chunks[len(chunks)-1]
 			if tc.wantUsage {
 				is.Equal(last.Usage.TotalTokens, 1500)
 			}
-			for _, ch := range chunks {
+			for i, ch := range chunks {
 				if ch != last || !tc.wantUsage {
 					is.True(ch.Usage == nil)
 				}
 				// Relayed as the upstream sent it, unless the usage had to
 				// come off (then it is encoded anew, without).
 				stripped := tc.usageOnFinish && !tc.wantUsage && ch == last
-				is.Equal(ch.Wire() == nil, stripped)
+				is.Equal(!asSent[i], stripped)
 			}
 			// The upstream was always asked for usage, so the record has it.
 			call := f.fakes.get("alpha").callLog()[0]

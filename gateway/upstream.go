@@ -49,6 +49,29 @@ func StreamBuffered(s ChatStream) bool {
 	return ok && b.Buffered()
 }
 
+// RawStream is implemented by ChatStreams that can hand out a chunk as
+// the bytes of an OpenAI chat.completion.chunk without decoding it: an
+// OpenAI upstream's stream, whose chunks a host relays to an OpenAI
+// client unchanged, and the stream Gateway.ChatStream returns. NextRaw
+// is Next for such a host; the two may be mixed. A chunk the stream must
+// read (the one with usage, say) comes decoded, as from Next.
+type RawStream interface {
+	NextRaw() (RawChunk, error)
+}
+
+// RawChunk is one chunk from RawStream.NextRaw: its JSON, or, when the
+// stream decoded it, the chunk.
+type RawChunk struct {
+	// JSON is the chunk as the upstream sent it, valid until the
+	// stream's next call; nil when Chunk is set.
+	JSON []byte
+	// Text is, for JSON, ChunkSkim.Text: about how many bytes of text
+	// the chunk holds.
+	Text int
+	// Chunk is the chunk decoded.
+	Chunk *ChatChunk
+}
+
 // Embedder is implemented by upstreams that serve embeddings.
 type Embedder interface {
 	Embed(ctx context.Context, cred *Credential, req *EmbedRequest) (*EmbedResponse, error)

@@ -50,11 +50,14 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, c *gateway.C
 	h.Set("X-Accel-Buffering", "no") // tell nginx in front not to buffer
 	w.WriteHeader(http.StatusOK)
 	out := sse.NewWriter(w)
-	var buf []byte // each chunk is encoded into the last one's buffer
+	next := s.chunkJSON(stream)
 	for first := true; ; first = false {
-		chunk, err := stream.Next()
+		data, err := next()
 		if errors.Is(err, io.EOF) {
 			_ = out.WriteDone()
+			return
+		}
+		if errors.Is(err, errChunkEncode) {
 			return
 		}
 		if err != nil {
@@ -65,19 +68,46 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, c *gateway.C
 			}
 			return
 		}
-		// An OpenAI upstream's chunk goes as it came.
-		if buf, err = gateway.AppendRelayedChunk(buf[:0], chunk); err != nil {
-			s.cfg.Logger.Error("encode chunk", "err", err)
-			return
-		}
 		if !first && gateway.StreamBuffered(stream) {
 			// The next chunk is at hand: one flush for both. Never for
 			// the first, whose arrival is the time to first token.
 			out.Hold()
 		}
-		if err := out.WriteData(buf); err != nil {
+		if err := out.WriteData(data); err != nil {
 			return // the client went away; Close records it
 		}
+	}
+}
+
+// errChunkEncode ends a stream whose chunk could not be encoded (and
+// was logged).
+var errChunkEncode = errors.New("chunk not encoded")
+
+// chunkJSON returns a function that returns the JSON of stream's next
+// chunk for an OpenAI client, valid until its next call: an OpenAI
+// upstream's chunk as it came (undecoded where the stream is a
+// gateway.RawStream), any other encoded, each into the last one's
+// buffer.
+func (s *Server) chunkJSON(stream gateway.ChatStream) func() ([]byte, error) {
+	raw, _ := stream.(gateway.RawStream)
+	var buf []byte
+	return func() ([]byte, error) {
+		var c *gateway.ChatChunk
+		var err error
+		if raw != nil {
+			var r gateway.RawChunk
+			if r, err = raw.NextRaw(); err != nil || r.Chunk == nil {
+				return r.JSON, err
+			}
+			c = r.Chunk
+		} else if c, err = stream.Next(); err != nil {
+			return nil, err
+		}
+		if buf, err = gateway.AppendRelayedChunk(buf[:0], c); err != nil {
+			s.cfg.Logger.Error("encode chunk", "err", err)
+			return nil, errChunkEncode
+		}
+		return buf, nil
 	}
 }
 

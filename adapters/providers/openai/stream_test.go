@@ -2,7 +2,9 @@ package openai_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -119,33 +121,94 @@ func TestStreamEnd(t *testing.T) {
 		{name: "InvalidJSON", body: roleChunk + "data: {nope\n\n", chunks: 1, code: gateway.CodeUpstream, message: "openai: invalid stream chunk"},
 	}
 	for _, tt := range tests {
+		for _, raw := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/raw=%v", tt.name, raw), func(t *testing.T) {
+				is := is.New(t)
+				u := mustNew(t, sseServer(t, tt.body).URL, openai.Config{})
+				req := userChat("m", "hi")
+				if tt.wantUsage {
+					req.StreamOptions = &gateway.StreamOptions{IncludeUsage: true}
+				}
+				s, err := u.ChatStream(context.Background(), cred(testKey), req)
+				is.NoErr(err)
+				defer s.Close()
+				n := 0
+				for {
+					if raw {
+						_, err = s.(gateway.RawStream).NextRaw()
+					} else {
+						_, err = s.Next()
+					}
+					if err != nil {
+						break
+					}
+					n++
+				}
+				checkStreamEnd(t, tt.code, tt.message, tt.chunks, n, err)
+			})
+		}
+	}
+}
+
+// checkStreamEnd checks that a stream gave chunks chunks, n, and then
+// ended in err as code and message say ("" for io.EOF).
+func checkStreamEnd(t *testing.T, code gateway.Code, message string, chunks, n int, err error) {
+	t.Helper()
+	is := is.New(t)
+	is.Equal(n, chunks)
+	if code == "" {
+		is.Equal(err, io.EOF)
+		return
+	}
+	e := asError(t, err)
+	is.Equal(e.Code, code)
+	is.Equal(e.Message, message)
+	is.True(e.Delivered)
+}
+
+// NextRaw gives a chunk with no usage and no error as the upstream sent
+// it, and decodes the rest: each reads back as Next decodes it.
+func TestStreamRaw(t *testing.T) {
+	body := roleChunk + textChunk + finishChunk + usageChunk + "data: [DONE]\n\n"
+	for _, tt := range []struct {
+		name string
+		body string
+		raw  []bool // whether each chunk comes raw
+	}{
+		{"OpenAI", body, []bool{true, true, true, false}},
+		{"Groq", groqSSE, []bool{false, false}},
+		{"UsageNull", `data: {"id":"c1","choices":[{"index":0,"delta":{"content":"a: \"b\""}}],"usage" : null}` + "\n\n" + finishChunk + "data: [DONE]\n\n", []bool{true, true}},
+	} {
 		t.Run(tt.name, func(t *testing.T) {
 			is := is.New(t)
 			u := mustNew(t, sseServer(t, tt.body).URL, openai.Config{})
 			req := userChat("m", "hi")
-			if tt.wantUsage {
-				req.StreamOptions = &gateway.StreamOptions{IncludeUsage: true}
-			}
 			s, err := u.ChatStream(context.Background(), cred(testKey), req)
 			is.NoErr(err)
+			want := drain(t, s)
+			is.NoErr(s.Close())
+
+			s, err = u.ChatStream(context.Background(), cred(testKey), req)
+			is.NoErr(err)
 			defer s.Close()
-			n := 0
-			for {
-				_, err = s.Next()
-				if err != nil {
+			for i := 0; ; i++ {
+				r, err := s.(gateway.RawStream).NextRaw()
+				if err == io.EOF {
+					is.Equal(i, len(want))
 					break
 				}
-				n++
+				is.NoErr(err)
+				is.Equal(r.JSON == nil, !tt.raw[i]) // raw as expected
+				got := r.Chunk
+				if r.JSON != nil {
+					is.True(strings.Contains(tt.body, "data: "+string(r.JSON)+"\n")) // the bytes as sent
+					got = new(gateway.ChatChunk)
+					is.NoErr(json.Unmarshal(r.JSON, got))
+				}
+				g, _ := json.Marshal(got)
+				w, _ := json.Marshal(want[i])
+				is.Equal(string(g), string(w))
 			}
-			is.Equal(n, tt.chunks)
-			if tt.code == "" {
-				is.Equal(err, io.EOF)
-				return
-			}
-			e := asError(t, err)
-			is.Equal(e.Code, tt.code)
-			is.Equal(e.Message, tt.message)
-			is.True(e.Delivered)
 		})
 	}
 }

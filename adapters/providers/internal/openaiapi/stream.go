@@ -77,9 +77,18 @@ type chunkEvent struct {
 
 var doneData = []byte("[DONE]")
 
+// eventMembers are the names of the members chunkEvent adds to
+// ChatChunk, which json.Unmarshal decodes.
+var eventMembers = []string{"error", "x_groq"}
+
 // plainChunkMember refuses the members chunkEvent adds to ChatChunk.
 func plainChunkMember(name []byte) bool {
-	return !bytes.EqualFold(name, []byte("error")) && !bytes.EqualFold(name, []byte("x_groq"))
+	for _, m := range eventMembers {
+		if bytes.EqualFold(name, []byte(m)) {
+			return false
+		}
+	}
+	return true
 }
 
 // Next returns the next chunk, or io.EOF after "data: [DONE]". Errors are
@@ -93,13 +102,41 @@ func plainChunkMember(name []byte) bool {
 // accepted as the end of the stream if it came after a chunk with a
 // finish_reason and, when the request asked for usage, the usage chunk.
 func (s *stream) Next() (*gateway.ChatChunk, error) {
+	data, event, err := s.nextEvent()
+	if err != nil {
+		return nil, err
+	}
+	return s.decode(data, event)
+}
+
+// NextRaw is Next, but for a chunk that carries no usage and no error it
+// returns the chunk's JSON undecoded (see gateway.RawStream), read only
+// for its text and finish_reason.
+func (s *stream) NextRaw() (gateway.RawChunk, error) {
+	data, event, err := s.nextEvent()
+	if err != nil {
+		return gateway.RawChunk{}, err
+	}
+	if event != "error" {
+		if sk, ok := gateway.SkimChunk(data, eventMembers); ok {
+			s.finished = s.finished || sk.Finished
+			return gateway.RawChunk{JSON: data, Text: sk.Text}, nil
+		}
+	}
+	c, err := s.decode(data, event)
+	return gateway.RawChunk{Chunk: c}, err
+}
+
+// nextEvent returns the data of the next event that has any, and the
+// event's name; the end of the stream and [DONE] end it.
+func (s *stream) nextEvent() ([]byte, string, error) {
 	if s.err != nil {
-		return nil, s.err
+		return nil, "", s.err
 	}
 	for {
 		ev, err := s.events.Next()
 		if err != nil {
-			return nil, s.end(s.endError(err))
+			return nil, "", s.end(s.endError(err))
 		}
 		data := bytes.TrimSpace(ev.Data)
 		if len(data) == 0 {
@@ -107,36 +144,41 @@ func (s *stream) Next() (*gateway.ChatChunk, error) {
 		}
 		if bytes.Equal(data, doneData) {
 			s.done.Store(true)
-			return nil, s.end(io.EOF)
+			return nil, "", s.end(io.EOF)
 		}
-		v := new(chunkEvent)
-		if !s.decoder.Decode(data, &v.ChatChunk) {
-			if err := json.Unmarshal(data, v); err != nil {
-				return nil, s.end(&gateway.Error{Code: gateway.CodeUpstream, Message: s.u.name + ": invalid stream chunk",
-					Delivered: true, Err: err})
-			}
-		}
-		if v.Error != nil || ev.Event == "error" {
-			if v.Error == nil {
-				v.Error = &apiError{}
-			}
-			return nil, s.end(s.u.streamError(v.Error, s.secret))
-		}
-		for i := range v.Choices {
-			if v.Choices[i].FinishReason != "" {
-				s.finished = true
-			}
-		}
-		if v.Usage == nil && v.XGroq != nil && v.XGroq.Usage != nil {
-			v.Usage = v.XGroq.Usage // moved to where OpenAI puts it: re-encoded
-		} else {
-			v.SetWire(data)
-		}
-		if v.Usage != nil {
-			s.sawUsage = true
-		}
-		return &v.ChatChunk, nil
+		return data, ev.Event, nil
 	}
+}
+
+// decode decodes an event's data as a chunk or an error event.
+func (s *stream) decode(data []byte, event string) (*gateway.ChatChunk, error) {
+	v := new(chunkEvent)
+	if !s.decoder.Decode(data, &v.ChatChunk) {
+		if err := json.Unmarshal(data, v); err != nil {
+			return nil, s.end(&gateway.Error{Code: gateway.CodeUpstream, Message: s.u.name + ": invalid stream chunk",
+				Delivered: true, Err: err})
+		}
+	}
+	if v.Error != nil || event == "error" {
+		if v.Error == nil {
+			v.Error = &apiError{}
+		}
+		return nil, s.end(s.u.streamError(v.Error, s.secret))
+	}
+	for i := range v.Choices {
+		if v.Choices[i].FinishReason != "" {
+			s.finished = true
+		}
+	}
+	if v.Usage == nil && v.XGroq != nil && v.XGroq.Usage != nil {
+		v.Usage = v.XGroq.Usage // moved to where OpenAI puts it: re-encoded
+	} else {
+		v.SetWire(data)
+	}
+	if v.Usage != nil {
+		s.sawUsage = true
+	}
+	return &v.ChatChunk, nil
 }
 
 // end makes err the stream's last word, and lets the next stream have

@@ -1,0 +1,112 @@
+package gateway
+
+import "bytes"
+
+// Decoding a chunk only to send its bytes on cost a relay about as much
+// CPU as reading and writing it on the network. Most chunks of a stream
+// carry nothing the gateway keeps but a few bytes of text, so an OpenAI
+// upstream skims them instead: SkimChunk finds the members metering
+// reads, by their keys, and leaves the rest unread. The chunk that
+// carries usage, and any it cannot read with certainty, are decoded.
+
+// ChunkSkim is what a skim of a chunk found.
+type ChunkSkim struct {
+	// Text counts the bytes, as sent (escapes included), of the string
+	// members named content, refusal, name and arguments: the text a
+	// client was sent, which is what a stream cut before its usage is
+	// charged by.
+	Text int
+	// Finished reports a finish_reason that is a string, not empty.
+	Finished bool
+}
+
+// SkimChunk reads what metering needs of data, an OpenAI
+// chat.completion.chunk object, without decoding it or checking it is
+// valid JSON: a relay sends it on as it came. It reports false for a
+// chunk that must be decoded instead: one that is not an object, has a
+// member named usage whose value is not null, or one of the names in
+// refuse (all compared as encoding/json does, regardless of case), and
+// one it cannot be sure has none: a key with an escape or a byte
+// outside ASCII, which encoding/json could read as one of those names.
+//
+// It finds members by the colon after their key, so a colon inside a
+// string is told apart by the quote before it, which is escaped there.
+// Strings of text are stepped over whole, so what they hold (JSON tool
+// arguments, say) is never taken for members.
+func SkimChunk(data []byte, refuse []string) (ChunkSkim, bool) {
+	var s ChunkSkim
+	if len(data) < 2 || data[0] != '{' || data[len(data)-1] != '}' {
+		return s, false
+	}
+	for i := 1; ; {
+		j := bytes.IndexByte(data[i:], ':')
+		if j < 0 {
+			return s, true
+		}
+		j += i
+		i = j + 1
+		k := j - 1
+		if data[k] != '"' {
+			k = skipSpaceBack(data[:j]) - 1
+		}
+		if k < 1 || data[k] != '"' {
+			continue // a colon that no key comes before: inside a string
+		}
+		if data[k-1] == '\\' {
+			return s, false // an escaped quote, or a key that ends in an escape
+		}
+		start := bytes.LastIndexByte(data[:k], '"')
+		if start < 0 {
+			return s, false
+		}
+		key := data[start+1 : k]
+		if !plainKey(key) {
+			return s, false
+		}
+		v := skipSpace(data, i)
+		switch {
+		case equalFoldASCII(key, "content"), equalFoldASCII(key, "refusal"),
+			equalFoldASCII(key, "arguments"), equalFoldASCII(key, "name"):
+			if v < len(data) && data[v] == '"' {
+				end := skipString(data, v)
+				if end == len(data) {
+					return s, false // the string runs to the end: not a chunk
+				}
+				s.Text += end - v - 2
+				i = end
+			}
+		case equalFoldASCII(key, "finish_reason"):
+			if v+1 < len(data) && data[v] == '"' && data[v+1] != '"' {
+				s.Finished = true
+			}
+		case equalFoldASCII(key, "usage"):
+			if !hasNull(data, v) {
+				return s, false
+			}
+		default:
+			for _, name := range refuse {
+				if equalFoldASCII(key, name) {
+					return s, false
+				}
+			}
+		}
+	}
+}
+
+// plainKey reports whether a key is ASCII without escapes, so that
+// comparing its bytes tells what encoding/json would match it to.
+func plainKey(key []byte) bool {
+	n := len(key)
+	if n < 8 {
+		var class byte
+		for _, c := range key {
+			class |= byteClass[c]
+		}
+		return class&(unplain|nonASCII) == 0
+	}
+	i := 0
+	for i+8 < n && plainASCII(le64(key[i:])) {
+		i += 8
+	}
+	return i+8 >= n && plainASCII(le64(key[n-8:]))
+}
