@@ -98,7 +98,7 @@ func TestIdleWaitStopped(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.stop()
-	w.began.Store(1) // as if a wait had begun long ago
+	w.waits.Add(1) // as if a wait began and never ended
 	time.Sleep(5 * idle)
 	select {
 	case <-up.closed:
