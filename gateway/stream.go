@@ -243,7 +243,7 @@ func streamIdle(p *Provider) time.Duration {
 type idleWait struct {
 	up    ChatStream
 	idle  time.Duration // zero waits as long as the client does
-	timer *time.Timer
+	timer atomic.Pointer[time.Timer] // stop may run on another goroutine
 	waits atomic.Uint64 // one more at each wait's beginning and end
 	idled atomic.Bool
 	done  atomic.Bool
@@ -274,10 +274,11 @@ func (w *idleWait) begin() {
 		return
 	}
 	w.waits.Add(1)
-	if w.timer == nil {
-		// Set before it can fire: Reset orders this write before check.
-		w.timer = time.AfterFunc(time.Duration(math.MaxInt64), w.check)
-		w.timer.Reset(w.idle / idleTicks)
+	if w.timer.Load() == nil {
+		// Stored before it can fire: Reset orders the store before check.
+		t := time.AfterFunc(time.Duration(math.MaxInt64), w.check)
+		w.timer.Store(t)
+		t.Reset(w.idle / idleTicks)
 	}
 }
 
@@ -308,13 +309,13 @@ func (w *idleWait) check() {
 		_ = w.up.Close()
 		return
 	}
-	w.timer.Reset(w.idle / idleTicks)
+	w.timer.Load().Reset(w.idle / idleTicks)
 }
 
 // stop stops the timer for good, at the end of the stream.
 func (w *idleWait) stop() {
 	w.done.Store(true)
-	if w.timer != nil {
-		w.timer.Stop()
+	if t := w.timer.Load(); t != nil {
+		t.Stop()
 	}
 }
