@@ -5,7 +5,7 @@ import "bytes"
 // Decoding a chunk only to send its bytes on cost a relay about as much
 // CPU as reading and writing it on the network. Most chunks of a stream
 // carry nothing the gateway keeps but a few bytes of text, so an OpenAI
-// upstream skims them instead: SkimChunk finds the members metering
+// upstream skims them instead: a ChunkSkimmer finds the members metering
 // reads, by their keys, and leaves the rest unread. The chunk that
 // carries usage, and any it cannot read with certainty, are decoded.
 
@@ -20,46 +20,80 @@ type ChunkSkim struct {
 	Finished bool
 }
 
-// SkimChunk reads what metering needs of data, an OpenAI
-// chat.completion.chunk object, without decoding it or checking it is
-// valid JSON: a relay sends it on as it came. It reports false for a
-// chunk that must be decoded instead: one that is not an object, has a
-// member named usage whose value is not null, or one of the names in
-// refuse (all compared as encoding/json does, regardless of case), and
-// one it cannot be sure has none: a key with an escape or a byte
-// outside ASCII, which encoding/json could read as one of those names.
+// ChunkSkimmer reads what metering needs of the chunks of one stream,
+// OpenAI chat.completion.chunk objects, without decoding them or
+// checking they are valid JSON: a relay sends them on as they came.
+// Skim reports false for a chunk that must be decoded instead: one that
+// is not an object, has a member named usage whose value is not null, or
+// one of the names in Refuse (all compared as encoding/json does,
+// regardless of case), and one it cannot be sure has none: a key with an
+// escape or a byte outside ASCII, which encoding/json could read as one
+// of those names.
 //
 // It finds members by the colon after their key, so a colon inside a
 // string is told apart by the quote before it, which is escaped there.
 // Strings of text are stepped over whole, so what they hold (JSON tool
-// arguments, say) is never taken for members.
-func SkimChunk(data []byte, refuse []string) (ChunkSkim, bool) {
-	var s ChunkSkim
+// arguments, say) is never taken for members. The chunks of a stream
+// mostly differ only from their first text on (the id, model and the
+// rest before it repeat), so it keeps the bytes up to the first text
+// of the last chunk it read in full and what it found in them: a chunk
+// that starts with the same bytes is read from there.
+//
+// The zero ChunkSkimmer is ready to use; it is not safe for concurrent
+// use.
+type ChunkSkimmer struct {
+	// Refuse names the members that make a chunk one to decode.
+	Refuse []string
+
+	prefix []byte    // a chunk's bytes up to its first text's opening quote
+	at     ChunkSkim // what those bytes held
+}
+
+// Skim reads data; see ChunkSkimmer.
+func (k *ChunkSkimmer) Skim(data []byte) (ChunkSkim, bool) {
 	if len(data) < 2 || data[0] != '{' || data[len(data)-1] != '}' {
-		return s, false
+		return ChunkSkim{}, false
 	}
-	for i := 1; ; {
+	if n := len(k.prefix); n > 0 && len(data) > n && string(data[:n]) == string(k.prefix) {
+		return k.scan(data, n-1, k.at)
+	}
+	return k.scan(data, -1, ChunkSkim{})
+}
+
+// scan reads data from its start, or, when text is not -1, from the
+// text string there, with s what came before it.
+func (k *ChunkSkimmer) scan(data []byte, text int, s ChunkSkim) (ChunkSkim, bool) {
+	i := 1
+	if text >= 0 {
+		end := skipString(data, text)
+		if end == len(data) {
+			return s, false // the string runs to the end: not a chunk
+		}
+		s.Text += end - text - 2
+		i = end
+	}
+	for {
 		j := bytes.IndexByte(data[i:], ':')
 		if j < 0 {
 			return s, true
 		}
 		j += i
 		i = j + 1
-		k := j - 1
-		if data[k] != '"' {
-			k = skipSpaceBack(data[:j]) - 1
+		q := j - 1
+		if data[q] != '"' {
+			q = skipSpaceBack(data[:j]) - 1
 		}
-		if k < 1 || data[k] != '"' {
+		if q < 1 || data[q] != '"' {
 			continue // a colon that no key comes before: inside a string
 		}
-		if data[k-1] == '\\' {
+		if data[q-1] == '\\' {
 			return s, false // an escaped quote, or a key that ends in an escape
 		}
-		start := bytes.LastIndexByte(data[:k], '"')
+		start := bytes.LastIndexByte(data[:q], '"')
 		if start < 0 {
 			return s, false
 		}
-		key := data[start+1 : k]
+		key := data[start+1 : q]
 		if !plainKey(key) {
 			return s, false
 		}
@@ -68,9 +102,14 @@ func SkimChunk(data []byte, refuse []string) (ChunkSkim, bool) {
 		case equalFoldASCII(key, "content"), equalFoldASCII(key, "refusal"),
 			equalFoldASCII(key, "arguments"), equalFoldASCII(key, "name"):
 			if v < len(data) && data[v] == '"' {
+				if text < 0 {
+					text = v
+					k.prefix = append(k.prefix[:0], data[:v+1]...)
+					k.at = s
+				}
 				end := skipString(data, v)
 				if end == len(data) {
-					return s, false // the string runs to the end: not a chunk
+					return s, false
 				}
 				s.Text += end - v - 2
 				i = end
@@ -84,7 +123,7 @@ func SkimChunk(data []byte, refuse []string) (ChunkSkim, bool) {
 				return s, false
 			}
 		default:
-			for _, name := range refuse {
+			for _, name := range k.Refuse {
 				if equalFoldASCII(key, name) {
 					return s, false
 				}

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -38,7 +39,7 @@ func TestSkimChunk(t *testing.T) {
 	t.Parallel()
 	for _, tc := range skimCases {
 		t.Run(tc.name, func(t *testing.T) {
-			s, ok := SkimChunk([]byte(tc.chunk), skimRefused)
+			s, ok := (&ChunkSkimmer{Refuse: skimRefused}).Skim([]byte(tc.chunk))
 			if ok != tc.ok {
 				t.Fatalf("ok = %v, want %v", ok, tc.ok)
 			}
@@ -59,16 +60,25 @@ type skimmedChunk struct {
 
 // FuzzSkimChunk checks that a chunk the skim passes holds, decoded, no
 // usage and none of the refused members, finishes as the skim says, and
-// has no more text than it counted.
+// has no more text than it counted; and that a skimmer that read another
+// chunk first, whose start it may reuse, finds what a new one finds.
 func FuzzSkimChunk(f *testing.F) {
 	for _, tc := range skimCases {
-		f.Add([]byte(tc.chunk))
+		f.Add([]byte(tc.chunk), []byte(skimCases[0].chunk))
 	}
-	f.Add([]byte(`{"choices":[{"delta":{"tool_calls":[{"function":{"name":"f","arguments":"{\"a\":1}"}}]},"finish_reason":"tool_calls"}],"usage":null}`))
-	f.Add([]byte(`{"choices":[{"delta":{"content":"x","refusal":"no"}}],"USAGE":{"total_tokens":1}}`))
-	f.Add([]byte(`{"choices":[],"Error":null,"usage":{}}`))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		s, ok := SkimChunk(data, skimRefused)
+	f.Add(benchChunk, []byte(strings.Replace(string(benchChunk), "the quick", "a", 1)))
+	f.Add([]byte(`{"choices":[{"delta":{"tool_calls":[{"function":{"name":"f","arguments":"{\"a\":1}"}}]},"finish_reason":"tool_calls"}],"usage":null}`),
+		[]byte(`{"choices":[{"delta":{"tool_calls":[{"function":{"name":"g","arguments":"x"}}]}}],"usage":{"total_tokens":1}}`))
+	f.Add([]byte(`{"choices":[{"delta":{"content":"x","refusal":"no"}}],"USAGE":{"total_tokens":1}}`), []byte(`{"choices":[{"delta":{"content":"y"}}]}`))
+	f.Add([]byte(`{"choices":[],"Error":null,"usage":{}}`), []byte(`{}`))
+	f.Add([]byte("{\"ChoiCes\":[{\"deltA\":{\"refusAl\":\"\xff\"}}]}"), []byte(`{"choices":[]}`)) // invalid UTF-8
+	f.Fuzz(func(t *testing.T, data, before []byte) {
+		s, ok := (&ChunkSkimmer{Refuse: skimRefused}).Skim(data)
+		warm := ChunkSkimmer{Refuse: skimRefused}
+		warm.Skim(before)
+		if ws, wok := warm.Skim(data); ws != s || wok != ok {
+			t.Fatalf("%s after %s: %+v %v; alone: %+v %v", data, before, ws, wok, s, ok)
+		}
 		var c skimmedChunk
 		if !ok || json.Unmarshal(data, &c) != nil {
 			return
@@ -96,11 +106,27 @@ func FuzzSkimChunk(f *testing.F) {
 	})
 }
 
+// BenchmarkSkimChunk skims the chunks of a stream, which share their
+// start ("stream"), and a chunk alone ("alone").
 func BenchmarkSkimChunk(b *testing.B) {
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, ok := SkimChunk(benchChunk, skimRefused); !ok {
-			b.Fatal("not skimmed")
+	next := []byte(strings.Replace(string(benchChunk), "the quick", "a", 1))
+	b.Run("stream", func(b *testing.B) {
+		k := ChunkSkimmer{Refuse: skimRefused}
+		k.Skim(next)
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, ok := k.Skim(benchChunk); !ok {
+				b.Fatal("not skimmed")
+			}
 		}
-	}
+	})
+	b.Run("alone", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			k := ChunkSkimmer{Refuse: skimRefused}
+			if _, ok := k.Skim(benchChunk); !ok {
+				b.Fatal("not skimmed")
+			}
+		}
+	})
 }

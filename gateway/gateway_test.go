@@ -274,8 +274,9 @@ func (u *fakeUpstream) Embed(_ context.Context, cred *gateway.Credential, req *g
 }
 
 type sliceStream struct {
-	chunks []*gateway.ChatChunk
-	closed bool
+	chunks  []*gateway.ChatChunk
+	closed  bool
+	skimmer gateway.ChunkSkimmer
 }
 
 func (s *sliceStream) Next() (*gateway.ChatChunk, error) {
@@ -297,7 +298,7 @@ func (s *sliceStream) NextRaw() (gateway.RawChunk, error) {
 	if err != nil {
 		return gateway.RawChunk{}, err
 	}
-	if sk, ok := gateway.SkimChunk(c.Wire(), nil); ok {
+	if sk, ok := s.skimmer.Skim(c.Wire()); ok {
 		return gateway.RawChunk{JSON: c.Wire(), Text: sk.Text}, nil
 	}
 	return gateway.RawChunk{Chunk: c}, nil

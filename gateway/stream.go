@@ -242,9 +242,9 @@ func streamIdle(p *Provider) time.Duration {
 // a relayed stream's CPU, and reading the clock at every chunk 2.5%.
 type idleWait struct {
 	up    ChatStream
-	idle  time.Duration // zero waits as long as the client does
+	idle  time.Duration              // zero waits as long as the client does
 	timer atomic.Pointer[time.Timer] // stop may run on another goroutine
-	waits atomic.Uint64 // one more at each wait's beginning and end
+	waits atomic.Uint64              // one more at each wait's beginning and end
 	idled atomic.Bool
 	done  atomic.Bool
 

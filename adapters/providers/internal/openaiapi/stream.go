@@ -41,6 +41,7 @@ func (u *Upstream) ChatStream(ctx context.Context, cred *gateway.Credential, req
 		events:    sse.NewReader(c.Resp.Body),
 		secret:    c.Secret,
 		decoder:   gateway.ChunkDecoder{Foreign: plainChunkMember},
+		skimmer:   gateway.ChunkSkimmer{Refuse: eventMembers},
 		wantUsage: req.WantsUsageInStream() && !u.omits("stream_options"),
 	}, nil
 }
@@ -57,7 +58,8 @@ type stream struct {
 	// decoder decodes chunks in one pass; error events and Groq's usage
 	// are chunkEvent's own members, left to json.Unmarshal.
 	decoder   gateway.ChunkDecoder
-	finished  bool // a chunk had a finish_reason
+	skimmer   gateway.ChunkSkimmer // reads the chunks NextRaw hands on undecoded
+	finished  bool                 // a chunk had a finish_reason
 	sawUsage  bool
 	err       error       // sticky: io.EOF or a *gateway.Error
 	done      atomic.Bool // [DONE] was read; set for Close, which may run on another goroutine
@@ -118,7 +120,7 @@ func (s *stream) NextRaw() (gateway.RawChunk, error) {
 		return gateway.RawChunk{}, err
 	}
 	if event != "error" {
-		if sk, ok := gateway.SkimChunk(data, eventMembers); ok {
+		if sk, ok := s.skimmer.Skim(data); ok {
 			s.finished = s.finished || sk.Finished
 			return gateway.RawChunk{JSON: data, Text: sk.Text}, nil
 		}
