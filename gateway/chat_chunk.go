@@ -25,13 +25,13 @@ var (
 // than allocating them again. The zero ChunkDecoder is ready to use; it
 // is not safe for concurrent use.
 type ChunkDecoder struct {
-	// Foreign, if set, is called with the name of each top-level member
-	// that ChatChunk has no field for (and that matches none of its
-	// fields' names in another case); false makes Decode give up. A wire
-	// type that embeds ChatChunk beside fields of its own refuses their
-	// names, so that json.Unmarshal decodes those chunks whole. Unset,
-	// such members are skipped, as json.Unmarshal skips them.
-	Foreign func(name []byte) bool
+	// Refuse names top-level members that make Decode give up, compared
+	// regardless of case, as encoding/json matches names. A wire type
+	// that embeds ChatChunk beside fields of its own refuses their names,
+	// so that json.Unmarshal decodes those chunks whole. Other members
+	// ChatChunk has no field for are skipped, as json.Unmarshal skips
+	// them.
+	Refuse []string
 
 	last [4]string // id, object, model and system_fingerprint as last decoded
 }
@@ -40,7 +40,7 @@ type ChunkDecoder struct {
 // reports false, with *c untouched, for whatever it leaves to
 // json.Unmarshal: invalid JSON, a member of the wrong type, a duplicate
 // or case-folded name, a surrogate escape, invalid UTF-8, and names
-// Foreign refuses. json.Unmarshal then gives the same value, or the
+// in Refuse. json.Unmarshal then gives the same value, or the
 // error.
 func (d *ChunkDecoder) Decode(data []byte, c *ChatChunk) bool {
 	if slowJSON {
@@ -49,8 +49,8 @@ func (d *ChunkDecoder) Decode(data []byte, c *ChatChunk) bool {
 	var v ChatChunk
 	end, ok := walkFieldsAt(data, skipSpace(data, 0), chunkFields[:], func(name []byte, i int) int {
 		end := ignoredAt(data, name, i, chunkFields[:])
-		if end < 0 || d.Foreign != nil && !d.Foreign(name) {
-			return -1
+		if end < 0 || refused(name, d.Refuse) {
+			return -1 // (ignoredAt took only ASCII names, so folding ASCII is exact)
 		}
 		return end
 	}, func(k, i int) int {

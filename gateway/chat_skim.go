@@ -65,12 +65,9 @@ func (k *ChunkSkimmer) Skim(data []byte) (ChunkSkim, bool) {
 func (k *ChunkSkimmer) scan(data []byte, text int, s ChunkSkim) (ChunkSkim, bool) {
 	i := 1
 	if text >= 0 {
-		end := skipString(data, text)
-		if end == len(data) {
-			return s, false // the string runs to the end: not a chunk
+		if i = skipText(data, text, &s); i < 0 {
+			return s, false
 		}
-		s.Text += end - text - 2
-		i = end
 	}
 	for {
 		j := bytes.IndexByte(data[i:], ':')
@@ -107,12 +104,9 @@ func (k *ChunkSkimmer) scan(data []byte, text int, s ChunkSkim) (ChunkSkim, bool
 					k.prefix = append(k.prefix[:0], data[:v+1]...)
 					k.at = s
 				}
-				end := skipString(data, v)
-				if end == len(data) {
+				if i = skipText(data, v, &s); i < 0 {
 					return s, false
 				}
-				s.Text += end - v - 2
-				i = end
 			}
 		case equalFoldASCII(key, "finish_reason"):
 			if v+1 < len(data) && data[v] == '"' && data[v+1] != '"' {
@@ -123,13 +117,34 @@ func (k *ChunkSkimmer) scan(data []byte, text int, s ChunkSkim) (ChunkSkim, bool
 				return s, false
 			}
 		default:
-			for _, name := range k.Refuse {
-				if equalFoldASCII(key, name) {
-					return s, false
-				}
+			if refused(key, k.Refuse) {
+				return s, false
 			}
 		}
 	}
+}
+
+// skipText steps over the text string at data[v], counting its bytes in
+// s, and returns the index just past it; -1 when it runs to the end,
+// which no chunk's string does.
+func skipText(data []byte, v int, s *ChunkSkim) int {
+	end := skipString(data, v)
+	if end == len(data) {
+		return -1
+	}
+	s.Text += end - v - 2
+	return end
+}
+
+// refused reports whether an ASCII name is one of names, regardless of
+// case.
+func refused(name []byte, names []string) bool {
+	for _, n := range names {
+		if equalFoldASCII(name, n) {
+			return true
+		}
+	}
+	return false
 }
 
 // plainKey reports whether a key is ASCII without escapes, so that

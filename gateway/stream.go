@@ -65,7 +65,8 @@ func (g *Gateway) chatStream(ctx context.Context, c *Caller, req *ChatRequest, i
 			return err
 		}
 		in.rec.FirstByte = g.clock.Now().Sub(in.start)
-		out = &meteredStream{g: g, in: in, up: up, first: first, wantUsage: req.WantsUsageInStream(),
+		raw, _ := up.(RawStream)
+		out = &meteredStream{g: g, in: in, up: up, raw: raw, first: first, wantUsage: req.WantsUsageInStream(),
 			keep: g.wantsBodies(h.target.provider.ID), promptBytes: est.promptBytes, wait: w}
 		return nil
 	})
@@ -78,6 +79,7 @@ type meteredStream struct {
 	g         *Gateway
 	in        *inflight
 	up        ChatStream
+	raw       RawStream // up, when it can hand out chunks undecoded
 	first     *ChatChunk
 	wantUsage bool
 	keep      bool // keep the chunks for the record's ResponseBody
@@ -121,13 +123,12 @@ func (s *meteredStream) Next() (*ChatChunk, error) {
 // when the upstream is a RawStream and the chunk needs no change, or
 // else decoded (see RawStream).
 func (s *meteredStream) NextRaw() (RawChunk, error) {
-	raw, ok := s.up.(RawStream)
-	if !ok || s.first != nil {
+	if s.raw == nil || s.first != nil {
 		c, err := s.Next()
 		return RawChunk{Chunk: c}, err
 	}
 	for {
-		r, err := s.wait.nextRaw(raw)
+		r, err := s.wait.nextRaw(s.raw)
 		if err != nil {
 			s.stop(err)
 			return RawChunk{}, err

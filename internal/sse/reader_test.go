@@ -141,28 +141,35 @@ func TestReaderDoesNotBlockAfterDispatch(t *testing.T) {
 	is.Equal(string(ev.Data), "a")
 }
 
-func BenchmarkReaderNext(b *testing.B) {
-	const chunk = `{"id":"chatcmpl-123","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":" world"},"finish_reason":null}]}`
-	var stream bytes.Buffer
-	for range 1000 {
-		stream.WriteString("data: " + chunk + "\n\n")
-	}
-	data := stream.Bytes()
+// benchEvents returns a function that returns a Reader whose next event
+// is one of chunk, a new Reader over the same bytes every 1000 events,
+// and sets b's bytes per event.
+func benchEvents(b *testing.B, chunk string) func() *sse.Reader {
+	const per = 1000
+	data := []byte(strings.Repeat("data: "+chunk+"\n\n", per))
 	src := bytes.NewReader(data)
-	b.SetBytes(int64(len(data) / 1000))
-	b.ReportAllocs()
 	r := sse.NewReader(src)
 	n := 0
-	for b.Loop() {
-		if n == 1000 {
+	b.SetBytes(int64(len(data) / per))
+	return func() *sse.Reader {
+		if n == per {
 			src.Reset(data)
 			r = sse.NewReader(src)
 			n = 0
 		}
-		if _, err := r.Next(); err != nil {
+		n++
+		return r
+	}
+}
+
+func BenchmarkReaderNext(b *testing.B) {
+	const chunk = `{"id":"chatcmpl-123","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":" world"},"finish_reason":null}]}`
+	next := benchEvents(b, chunk)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := next().Next(); err != nil {
 			b.Fatal(err)
 		}
-		n++
 	}
 }
 
@@ -247,24 +254,12 @@ func TestReaderRelease(t *testing.T) {
 // Buffered before each, as a relay does behind a fast upstream.
 func BenchmarkReaderBuffered(b *testing.B) {
 	const chunk = `{"id":"chatcmpl-123","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":" world"},"finish_reason":null}]}`
-	var stream bytes.Buffer
-	for range 1000 {
-		stream.WriteString("data: " + chunk + "\n\n")
-	}
-	data := stream.Bytes()
-	src := bytes.NewReader(data)
-	r := sse.NewReader(src)
-	n := 0
+	next := benchEvents(b, chunk)
 	for b.Loop() {
-		if n == 1000 {
-			src.Reset(data)
-			r = sse.NewReader(src)
-			n = 0
-		}
+		r := next()
 		_ = r.Buffered()
 		if _, err := r.Next(); err != nil {
 			b.Fatal(err)
 		}
-		n++
 	}
 }

@@ -1,7 +1,6 @@
 package sse_test
 
 import (
-	"bytes"
 	"net/http"
 	"testing"
 
@@ -27,26 +26,12 @@ func BenchmarkRelayChunk(b *testing.B) {
 	const chunk = `{"id":"chatcmpl-123","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini",` +
 		`"system_fingerprint":"fp_44709d6fcb","service_tier":"default","choices":[{"index":0,"delta":{"content":" world"},` +
 		`"logprobs":null,"finish_reason":null}],"usage":null}`
-	const per = 1000
-	var stream bytes.Buffer
-	for range per {
-		stream.WriteString("data: " + chunk + "\n\n")
-	}
-	data := stream.Bytes()
-	src := bytes.NewReader(data)
-	r := sse.NewReader(src)
+	next := benchEvents(b, chunk)
 	w := sse.NewWriter(&discardResponse{header: http.Header{}})
 	skimmer := gateway.ChunkSkimmer{Refuse: []string{"error", "x_groq"}}
-	b.SetBytes(int64(len(data) / per))
 	b.ReportAllocs()
-	n := 0
 	for b.Loop() {
-		if n == per {
-			src.Reset(data)
-			r = sse.NewReader(src)
-			n = 0
-		}
-		n++
+		r := next()
 		ev, err := r.Next()
 		if err != nil {
 			b.Fatal(err)

@@ -40,7 +40,7 @@ func (u *Upstream) ChatStream(ctx context.Context, cred *gateway.Credential, req
 		body:      c.Resp.Body,
 		events:    sse.NewReader(c.Resp.Body),
 		secret:    c.Secret,
-		decoder:   gateway.ChunkDecoder{Foreign: plainChunkMember},
+		decoder:   gateway.ChunkDecoder{Refuse: eventMembers},
 		skimmer:   gateway.ChunkSkimmer{Refuse: eventMembers},
 		wantUsage: req.WantsUsageInStream() && !u.omits("stream_options"),
 	}, nil
@@ -80,18 +80,8 @@ type chunkEvent struct {
 var doneData = []byte("[DONE]")
 
 // eventMembers are the names of the members chunkEvent adds to
-// ChatChunk, which json.Unmarshal decodes.
+// ChatChunk: a chunk with one is left to json.Unmarshal.
 var eventMembers = []string{"error", "x_groq"}
-
-// plainChunkMember refuses the members chunkEvent adds to ChatChunk.
-func plainChunkMember(name []byte) bool {
-	for _, m := range eventMembers {
-		if bytes.EqualFold(name, []byte(m)) {
-			return false
-		}
-	}
-	return true
-}
 
 // Next returns the next chunk, or io.EOF after "data: [DONE]". Errors are
 // *gateway.Error with Delivered true, since the provider accepted the
