@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"math"
@@ -55,7 +57,8 @@ func (g *Gateway) chatStream(ctx context.Context, c *Caller, req *ChatRequest, i
 			return err
 		}
 		w := &idleWait{up: up, idle: streamIdle(h.target.provider)}
-		first, err := w.next()
+		raw, _ := up.(RawStream)
+		first, err := w.first(raw)
 		if err != nil {
 			w.stop()
 			_ = up.Close()
@@ -65,8 +68,7 @@ func (g *Gateway) chatStream(ctx context.Context, c *Caller, req *ChatRequest, i
 			return err
 		}
 		in.rec.FirstByte = g.clock.Now().Sub(in.start)
-		raw, _ := up.(RawStream)
-		out = &meteredStream{g: g, in: in, up: up, raw: raw, first: first, wantUsage: req.WantsUsageInStream(),
+		out = &meteredStream{g: g, in: in, up: up, raw: raw, first: first, pending: true, wantUsage: req.WantsUsageInStream(),
 			keep: g.wantsBodies(h.target.provider.ID), promptBytes: est.promptBytes, wait: w}
 		return nil
 	})
@@ -76,11 +78,15 @@ func (g *Gateway) chatStream(ctx context.Context, c *Caller, req *ChatRequest, i
 // meteredStream relays an upstream stream to the client, keeps the usage
 // it reports, and records the request when it ends.
 type meteredStream struct {
-	g         *Gateway
-	in        *inflight
-	up        ChatStream
-	raw       RawStream // up, when it can hand out chunks undecoded
-	first     *ChatChunk
+	g   *Gateway
+	in  *inflight
+	up  ChatStream
+	raw RawStream // up, when it can hand out chunks undecoded
+	// first is the chunk ChatStream waited for, until it is handed out
+	// (pending): undecoded where up is a RawStream, so that the time to
+	// first token has no decoding and encoding in it.
+	first     RawChunk
+	pending   bool
 	wantUsage bool
 	keep      bool // keep the chunks for the record's ResponseBody
 
@@ -104,8 +110,11 @@ func (s *meteredStream) Next() (*ChatChunk, error) {
 	for {
 		var c *ChatChunk
 		var err error
-		if s.first != nil {
-			c, s.first = s.first, nil
+		if s.pending {
+			s.pending = false
+			if c = s.first.Chunk; c == nil {
+				c, err = decodeRawChunk(s.first.JSON)
+			}
 		} else {
 			c, err = s.wait.next()
 		}
@@ -123,13 +132,16 @@ func (s *meteredStream) Next() (*ChatChunk, error) {
 // when the upstream is a RawStream and the chunk needs no change, or
 // else decoded (see RawStream).
 func (s *meteredStream) NextRaw() (RawChunk, error) {
-	if s.raw == nil || s.first != nil {
+	if s.raw == nil {
 		c, err := s.Next()
 		return RawChunk{Chunk: c}, err
 	}
 	for {
-		r, err := s.wait.nextRaw(s.raw)
-		if err != nil {
+		var r RawChunk
+		var err error
+		if s.pending {
+			r, s.pending = s.first, false
+		} else if r, err = s.wait.nextRaw(s.raw); err != nil {
 			s.stop(err)
 			return RawChunk{}, err
 		}
@@ -145,6 +157,21 @@ func (s *meteredStream) NextRaw() (RawChunk, error) {
 		}
 		return r, nil
 	}
+}
+
+// decodeRawChunk decodes a chunk a RawStream handed out undecoded, for a
+// reader of Next: by RawStream's contract, an OpenAI chunk as the
+// upstream sent it, with nothing in it the upstream had to read.
+func decodeRawChunk(data []byte) (*ChatChunk, error) {
+	c := new(ChatChunk)
+	var d ChunkDecoder
+	if !d.Decode(data, c) {
+		if err := json.Unmarshal(data, c); err != nil {
+			return nil, &Error{Code: CodeUpstream, Message: "invalid stream chunk", Delivered: true, Err: err}
+		}
+	}
+	c.SetWire(data)
+	return c, nil
 }
 
 // meter counts the text of c and keeps the usage it reports. It reports
@@ -183,7 +210,7 @@ func (s *meteredStream) meter(c *ChatChunk) bool {
 // Buffered reports whether the upstream has data of the next chunk at
 // hand (see the Buffered interface).
 func (s *meteredStream) Buffered() bool {
-	return s.first != nil || StreamBuffered(s.up)
+	return s.pending || StreamBuffered(s.up)
 }
 
 // Close ends the stream; closed before its end, the request is recorded
@@ -256,6 +283,20 @@ type idleWait struct {
 
 // idleTicks is how many ticks make idle.
 const idleTicks = 4
+
+// first waits for a stream's first chunk: from raw, when the upstream
+// is a RawStream, as a copy that outlives the stream's next call.
+func (w *idleWait) first(raw RawStream) (RawChunk, error) {
+	if raw == nil {
+		c, err := w.next()
+		return RawChunk{Chunk: c}, err
+	}
+	r, err := w.nextRaw(raw)
+	if r.JSON != nil {
+		r.JSON = bytes.Clone(r.JSON)
+	}
+	return r, err
+}
 
 func (w *idleWait) next() (*ChatChunk, error) {
 	w.begin()
