@@ -34,10 +34,13 @@ type ChunkSkim struct {
 // string is told apart by the quote before it, which is escaped there.
 // Strings of text are stepped over whole, so what they hold (JSON tool
 // arguments, say) is never taken for members. The chunks of a stream
-// mostly differ only from their first text on (the id, model and the
-// rest before it repeat), so it keeps the bytes up to the first text
-// of the last chunk it read in full and what it found in them: a chunk
-// that starts with the same bytes is read from there.
+// mostly differ only in their first text (the id, model and the rest
+// before it repeat, and so, in most streams, does what follows it), so
+// it keeps the bytes up to the first text of the last chunk it read in
+// full, and the bytes after the last first text it read, with what it
+// found in each: a chunk that starts with the same bytes is read from
+// its first text, and one that also ends with the same bytes, only
+// there.
 //
 // The zero ChunkSkimmer is ready to use; it is not safe for concurrent
 // use.
@@ -47,6 +50,11 @@ type ChunkSkimmer struct {
 
 	prefix []byte    // a chunk's bytes up to its first text's opening quote
 	at     ChunkSkim // what those bytes held
+
+	suffix   []byte    // a chunk's bytes after its first text, if any
+	after    ChunkSkim // what those bytes held
+	afterOK  bool      // and whether they let the chunk be skimmed
+	hasAfter bool
 }
 
 // Skim reads data; see ChunkSkimmer.
@@ -54,25 +62,47 @@ func (k *ChunkSkimmer) Skim(data []byte) (ChunkSkim, bool) {
 	if len(data) < 2 || data[0] != '{' || data[len(data)-1] != '}' {
 		return ChunkSkim{}, false
 	}
+	var s ChunkSkim
+	var end int // just past the first text
 	if n := len(k.prefix); n > 0 && len(data) > n && string(data[:n]) == string(k.prefix) {
-		return k.scan(data, n-1, k.at)
-	}
-	return k.scan(data, -1, ChunkSkim{})
-}
-
-// scan reads data from its start, or, when text is not -1, from the
-// text string there, with s what came before it.
-func (k *ChunkSkimmer) scan(data []byte, text int, s ChunkSkim) (ChunkSkim, bool) {
-	i := 1
-	if text >= 0 {
-		if i = skipText(data, text, &s); i < 0 {
+		s = k.at
+		if end = skipText(data, n-1, &s); end < 0 {
 			return s, false
 		}
+	} else {
+		var ok bool
+		if s, end, ok = k.scan(data, 1, ChunkSkim{}, true); !ok || end < 0 {
+			return s, ok
+		}
 	}
+	rest := data[end:]
+	if !k.hasAfter || string(rest) != string(k.suffix) {
+		var ok bool
+		k.after, _, ok = k.scan(data, end, ChunkSkim{}, false)
+		// What the rest holds depends on its bytes alone, unless a colon
+		// opens it: then the first text would be that colon's key.
+		k.hasAfter = data[skipSpace(data, end)] != ':'
+		k.suffix, k.afterOK = append(k.suffix[:0], rest...), ok
+		if !ok {
+			return s, false
+		}
+	} else if !k.afterOK {
+		return s, false
+	}
+	s.Text += k.after.Text
+	s.Finished = s.Finished || k.after.Finished
+	return s, true
+}
+
+// scan reads the members of data from index i on, adding what it finds
+// to s. With first set it stops just past the first text string, which
+// it keeps as the prefix, and returns that index; otherwise, or when
+// there is none, it returns -1.
+func (k *ChunkSkimmer) scan(data []byte, i int, s ChunkSkim, first bool) (ChunkSkim, int, bool) {
 	for {
 		j := bytes.IndexByte(data[i:], ':')
 		if j < 0 {
-			return s, true
+			return s, -1, true
 		}
 		j += i
 		i = j + 1
@@ -84,28 +114,30 @@ func (k *ChunkSkimmer) scan(data []byte, text int, s ChunkSkim) (ChunkSkim, bool
 			continue // a colon that no key comes before: inside a string
 		}
 		if data[q-1] == '\\' {
-			return s, false // an escaped quote, or a key that ends in an escape
+			return s, -1, false // an escaped quote, or a key that ends in an escape
 		}
 		start := bytes.LastIndexByte(data[:q], '"')
 		if start < 0 {
-			return s, false
+			return s, -1, false
 		}
 		key := data[start+1 : q]
 		if !plainKey(key) {
-			return s, false
+			return s, -1, false
 		}
 		v := skipSpace(data, i)
 		switch {
 		case equalFoldASCII(key, "content"), equalFoldASCII(key, "refusal"),
 			equalFoldASCII(key, "arguments"), equalFoldASCII(key, "name"):
 			if v < len(data) && data[v] == '"' {
-				if text < 0 {
-					text = v
+				if first {
 					k.prefix = append(k.prefix[:0], data[:v+1]...)
 					k.at = s
 				}
 				if i = skipText(data, v, &s); i < 0 {
-					return s, false
+					return s, -1, false
+				}
+				if first {
+					return s, i, true
 				}
 			}
 		case equalFoldASCII(key, "finish_reason"):
@@ -114,11 +146,11 @@ func (k *ChunkSkimmer) scan(data []byte, text int, s ChunkSkim) (ChunkSkim, bool
 			}
 		case equalFoldASCII(key, "usage"):
 			if !hasNull(data, v) {
-				return s, false
+				return s, -1, false
 			}
 		default:
 			if refused(key, k.Refuse) {
-				return s, false
+				return s, -1, false
 			}
 		}
 	}

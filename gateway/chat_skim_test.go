@@ -71,6 +71,13 @@ func FuzzSkimChunk(f *testing.F) {
 		[]byte(`{"choices":[{"delta":{"tool_calls":[{"function":{"name":"g","arguments":"x"}}]}}],"usage":{"total_tokens":1}}`))
 	f.Add([]byte(`{"choices":[{"delta":{"content":"x","refusal":"no"}}],"USAGE":{"total_tokens":1}}`), []byte(`{"choices":[{"delta":{"content":"y"}}]}`))
 	f.Add([]byte(`{"choices":[],"Error":null,"usage":{}}`), []byte(`{}`))
+	// The same bytes around another first text; a colon just after it
+	// makes that text a key.
+	f.Add([]byte(`{"choices":[{"delta":{"content":"b"},"finish_reason":"stop"}],"usage":null}`),
+		[]byte(`{"choices":[{"delta":{"content":"a"},"finish_reason":"stop"}],"usage":null}`))
+	f.Add([]byte(`{"choices":[{"delta":{"content":"usage":1}}]}`), []byte(`{"choices":[{"delta":{"content":"hi":1}}]}`))
+	f.Add([]byte(`{"choices":[{"delta":{"content":"x"}}],"usage":{"total_tokens":1}}`),
+		[]byte(`{"choices":[{"delta":{"content":"y"}}],"usage":{"total_tokens":1}}`))
 	f.Add([]byte("{\"ChoiCes\":[{\"deltA\":{\"refusAl\":\"\xff\"}}]}"), []byte(`{"choices":[]}`)) // invalid UTF-8
 	f.Fuzz(func(t *testing.T, data, before []byte) {
 		s, ok := (&ChunkSkimmer{Refuse: skimRefused}).Skim(data)
@@ -116,6 +123,20 @@ func BenchmarkSkimChunk(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, ok := k.Skim(benchChunk); !ok {
+				b.Fatal("not skimmed")
+			}
+		}
+	})
+	// OpenAI's obfuscation member, last, changes at every chunk.
+	b.Run("obfuscated", func(b *testing.B) {
+		k := ChunkSkimmer{Refuse: skimRefused}
+		chunks := [][]byte{benchChunk, []byte(strings.Replace(string(benchChunk), "k2x", "Q7", 1))}
+		k.Skim(next)
+		b.ReportAllocs()
+		n := 0
+		for b.Loop() {
+			n++
+			if _, ok := k.Skim(chunks[n&1]); !ok {
 				b.Fatal("not skimmed")
 			}
 		}
