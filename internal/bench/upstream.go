@@ -108,26 +108,64 @@ func buildReply(model string, chunks int, slow bool) *reply {
 		b, _ := json.Marshal(v)
 		return []byte("data: " + string(b) + "\n\n")
 	}
-	chunk := func(delta map[string]any, finish any) map[string]any {
-		return map[string]any{
-			"id": id, "object": "chat.completion.chunk", "created": created, "model": model,
-			"system_fingerprint": "fp_bench",
-			"choices":            []any{map[string]any{"index": 0, "delta": delta, "logprobs": nil, "finish_reason": finish}},
-		}
+	chunk := func(i int, delta chunkDelta, finish *string) wireChunk {
+		return wireChunk{ID: id, Object: "chat.completion.chunk", Created: created, Model: model,
+			ServiceTier: "default", SystemFingerprint: "fp_bench",
+			Choices: []chunkChoice{{Delta: delta, FinishReason: finish}}, Obfuscation: obfuscation(i)}
 	}
 	for i := range chunks - 1 {
-		delta := map[string]any{"content": word(i)}
+		delta := chunkDelta{Content: word(i)}
 		if i == 0 {
-			delta["role"] = "assistant"
+			delta.Role = "assistant"
 		}
-		r.events = append(r.events, event(chunk(delta, nil)))
+		r.events = append(r.events, event(chunk(i, delta, nil)))
 	}
-	r.events = append(r.events, event(chunk(map[string]any{}, "stop")))
-	r.usage = event(map[string]any{
-		"id": id, "object": "chat.completion.chunk", "created": created, "model": model,
-		"system_fingerprint": "fp_bench", "choices": []any{}, "usage": usage,
-	})
+	stop := "stop"
+	r.events = append(r.events, event(chunk(chunks-1, chunkDelta{}, &stop)))
+	last := chunk(chunks, chunkDelta{}, nil)
+	last.Choices, last.Usage = []chunkChoice{}, &usage
+	r.usage = event(last)
 	return r
+}
+
+// wireChunk is a chat.completion.chunk with its members in the order
+// OpenAI sends them. Its chunks carry "usage": null before the usage
+// chunk, as OpenAI's do when the request asks for usage (every request
+// of the harness does), and an obfuscation member that changes at every
+// chunk.
+type wireChunk struct {
+	ID                string        `json:"id"`
+	Object            string        `json:"object"`
+	Created           int64         `json:"created"`
+	Model             string        `json:"model"`
+	ServiceTier       string        `json:"service_tier"`
+	SystemFingerprint string        `json:"system_fingerprint"`
+	Choices           []chunkChoice `json:"choices"`
+	Usage             *Usage        `json:"usage"`
+	Obfuscation       string        `json:"obfuscation"`
+}
+
+type chunkChoice struct {
+	Index        int        `json:"index"`
+	Delta        chunkDelta `json:"delta"`
+	Logprobs     *struct{}  `json:"logprobs"`
+	FinishReason *string    `json:"finish_reason"`
+}
+
+type chunkDelta struct {
+	Role    string `json:"role,omitempty"`
+	Content string `json:"content,omitempty"`
+}
+
+// obfuscation is chunk i's padding, of a length that varies as
+// OpenAI's does.
+func obfuscation(i int) string {
+	const letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	b := make([]byte, 2+(i*7)%13)
+	for j := range b {
+		b[j] = letters[(i*31+j*17)%len(letters)]
+	}
+	return string(b)
 }
 
 // upstreamRequest is what the Upstream reads of a request.
