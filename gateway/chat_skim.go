@@ -40,7 +40,9 @@ type ChunkSkim struct {
 // full, and the bytes after the last first text it read, with what it
 // found in each: a chunk that starts with the same bytes is read from
 // its first text, and one that also ends with the same bytes, only
-// there.
+// there. The end may differ in the value of its last member when the
+// skim did not read that value (OpenAI ends every chunk with an
+// obfuscation member of its own) and the new one holds no colon.
 //
 // The zero ChunkSkimmer is ready to use; it is not safe for concurrent
 // use.
@@ -55,6 +57,11 @@ type ChunkSkimmer struct {
 	after    ChunkSkim // what those bytes held
 	afterOK  bool      // and whether they let the chunk be skimmed
 	hasAfter bool
+	// upto is how much of suffix another chunk's must repeat: past the
+	// colon of its last member when that member's value was not read
+	// (OpenAI's obfuscation, which changes at every chunk), so the
+	// bytes after it may differ as long as they hold no colon.
+	upto int
 }
 
 // Skim reads data; see ChunkSkimmer.
@@ -76,13 +83,16 @@ func (k *ChunkSkimmer) Skim(data []byte) (ChunkSkim, bool) {
 		}
 	}
 	rest := data[end:]
-	if !k.hasAfter || string(rest) != string(k.suffix) {
-		var ok bool
-		k.after, _, ok = k.scan(data, end, ChunkSkim{}, false)
+	if !k.repeats(rest) {
+		after, inert, ok := k.scan(data, end, ChunkSkim{}, false)
 		// What the rest holds depends on its bytes alone, unless a colon
 		// opens it: then the first text would be that colon's key.
 		k.hasAfter = data[skipSpace(data, end)] != ':'
-		k.suffix, k.afterOK = append(k.suffix[:0], rest...), ok
+		k.suffix, k.after, k.afterOK = append(k.suffix[:0], rest...), after, ok
+		k.upto = len(rest)
+		if inert >= 0 {
+			k.upto = inert - end
+		}
 		if !ok {
 			return s, false
 		}
@@ -94,15 +104,34 @@ func (k *ChunkSkimmer) Skim(data []byte) (ChunkSkim, bool) {
 	return s, true
 }
 
+// repeats reports whether rest, a chunk's bytes after its first text,
+// holds what the suffix held: it repeats the suffix up to upto, and the
+// bytes after (all of them, up to the end) hold no colon, which is all
+// a scan looks for.
+func (k *ChunkSkimmer) repeats(rest []byte) bool {
+	if !k.hasAfter || len(rest) < k.upto || string(rest[:k.upto]) != string(k.suffix[:k.upto]) {
+		return false
+	}
+	if k.upto == len(k.suffix) {
+		return len(rest) == k.upto
+	}
+	return bytes.IndexByte(rest[k.upto:], ':') < 0
+}
+
 // scan reads the members of data from index i on, adding what it finds
 // to s. With first set it stops just past the first text string, which
-// it keeps as the prefix, and returns that index; otherwise, or when
-// there is none, it returns -1.
+// it keeps as the prefix, and returns that index (-1 when there is
+// none). Otherwise it returns the index just past the last colon when
+// that member's value went unread, and -1 when it was read.
 func (k *ChunkSkimmer) scan(data []byte, i int, s ChunkSkim, first bool) (ChunkSkim, int, bool) {
+	inert := -1
 	for {
 		j := bytes.IndexByte(data[i:], ':')
 		if j < 0 {
-			return s, -1, true
+			if first {
+				inert = -1
+			}
+			return s, inert, true
 		}
 		j += i
 		i = j + 1
@@ -125,6 +154,7 @@ func (k *ChunkSkimmer) scan(data []byte, i int, s ChunkSkim, first bool) (ChunkS
 			return s, -1, false
 		}
 		v := skipSpace(data, i)
+		inert = -1
 		switch {
 		case equalFoldASCII(key, "content"), equalFoldASCII(key, "refusal"),
 			equalFoldASCII(key, "arguments"), equalFoldASCII(key, "name"):
@@ -152,6 +182,7 @@ func (k *ChunkSkimmer) scan(data []byte, i int, s ChunkSkim, first bool) (ChunkS
 			if refused(key, k.Refuse) {
 				return s, -1, false
 			}
+			inert = i
 		}
 	}
 }

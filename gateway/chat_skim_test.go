@@ -76,6 +76,14 @@ func FuzzSkimChunk(f *testing.F) {
 	f.Add([]byte(`{"choices":[{"delta":{"content":"b"},"finish_reason":"stop"}],"usage":null}`),
 		[]byte(`{"choices":[{"delta":{"content":"a"},"finish_reason":"stop"}],"usage":null}`))
 	f.Add([]byte(`{"choices":[{"delta":{"content":"usage":1}}]}`), []byte(`{"choices":[{"delta":{"content":"hi":1}}]}`))
+	// After the same bytes, a last value that changes (OpenAI's
+	// obfuscation) but holds a colon, or is followed by more members.
+	f.Add([]byte(`{"choices":[{"delta":{"content":"b"}}],"usage":null,"obfuscation":"a\":1"}`),
+		[]byte(`{"choices":[{"delta":{"content":"a"}}],"usage":null,"obfuscation":"xy"}`))
+	f.Add([]byte(`{"choices":[{"delta":{"content":"b"}}],"obfuscation":"z","usage":{"total_tokens":1}}`),
+		[]byte(`{"choices":[{"delta":{"content":"a"}}],"obfuscation":"xy"}`))
+	f.Add([]byte(`{"choices":[{"delta":{"content":"b"},"finish_reason":"stop"}]}`),
+		[]byte(`{"choices":[{"delta":{"content":"a"},"finish_reason":null}]}`))
 	f.Add([]byte(`{"choices":[{"delta":{"content":"x"}}],"usage":{"total_tokens":1}}`),
 		[]byte(`{"choices":[{"delta":{"content":"y"}}],"usage":{"total_tokens":1}}`))
 	f.Add([]byte("{\"ChoiCes\":[{\"deltA\":{\"refusAl\":\"\xff\"}}]}"), []byte(`{"choices":[]}`)) // invalid UTF-8
