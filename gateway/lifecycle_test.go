@@ -26,6 +26,19 @@ func (f *fixture) credentialNamed(t *testing.T, providerID, name string) *gatewa
 	return nil
 }
 
+// awaitStatus waits until the Store holds the credential's status, then
+// reloads: the gateway reloads itself after writing a status, but that
+// reload may still be on its way when the Store already shows it.
+func (f *fixture) awaitStatus(t *testing.T, providerID, name string, want gateway.Status) {
+	t.Helper()
+	if !within(2*time.Second, func() bool { return f.credentialNamed(t, providerID, name).Status == want }) {
+		t.Fatalf("%s never became %s", name, want)
+	}
+	if err := f.gw.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestCredentialDisabledAfterFailuresThenBack(t *testing.T) {
 	t.Parallel()
 	is := is.New(t)
@@ -41,7 +54,7 @@ func TestCredentialDisabledAfterFailuresThenBack(t *testing.T) {
 	}
 	// Two failures in a row (half the three that disable): degraded for a
 	// backoff, passed over while p-b is healthy.
-	is.True(within(2*time.Second, func() bool { return f.credentialNamed(t, p.ID, "p-a").Status == gateway.StatusDegraded }))
+	f.awaitStatus(t, p.ID, "p-a", gateway.StatusDegraded)
 	calls := len(f.fakes.get("p").callLog())
 	for range 3 {
 		_, err := f.gw.Chat(ctx, again(c), userChat("m", "hi"))
@@ -57,7 +70,7 @@ func TestCredentialDisabledAfterFailuresThenBack(t *testing.T) {
 	f.fakes.get("p").fail(failed)
 	_, err := f.gw.Chat(ctx, again(c), userChat("m", "hi"))
 	is.NoErr(err)
-	is.True(within(2*time.Second, func() bool { return f.credentialNamed(t, p.ID, "p-a").Status == gateway.StatusDisabled }))
+	f.awaitStatus(t, p.ID, "p-a", gateway.StatusDisabled)
 	a := f.credentialNamed(t, p.ID, "p-a")
 	is.Equal(a.DisabledUntil, f.clock.Now().Add(time.Minute)) // the first backoff
 	is.True(a.StatusReason != "")
@@ -82,7 +95,7 @@ func TestCredentialDisabledAfterFailuresThenBack(t *testing.T) {
 		_, err := f.gw.Chat(ctx, again(c), userChat("m", "hi"))
 		is.NoErr(err)
 	}
-	is.True(within(2*time.Second, func() bool { return f.credentialNamed(t, p.ID, "p-a").Status == gateway.StatusActive }))
+	f.awaitStatus(t, p.ID, "p-a", gateway.StatusActive)
 }
 
 func TestCredentialInvalidOnAuthError(t *testing.T) {
@@ -95,7 +108,7 @@ func TestCredentialInvalidOnAuthError(t *testing.T) {
 	f.fakes.get("p").fail(upstreamErr(gateway.CodeUpstream, 401, false))
 	_, err := f.gw.Chat(ctx, c, userChat("m", "hi"))
 	is.NoErr(err) // failed over to p-b
-	is.True(within(2*time.Second, func() bool { return f.credentialNamed(t, p.ID, "p-a").Status == gateway.StatusInvalid }))
+	f.awaitStatus(t, p.ID, "p-a", gateway.StatusInvalid)
 	calls := len(f.fakes.get("p").callLog())
 	for range 3 {
 		_, err := f.gw.Chat(ctx, again(c), userChat("m", "hi"))
@@ -137,7 +150,7 @@ func TestInvalidCredentialAlert(t *testing.T) {
 	f.fakes.get("p").fail(upstreamErr(gateway.CodeUpstream, 403, false))
 	_, err := f.gw.Chat(ctx, c, userChat("m", "hi"))
 	is.NoErr(err)
-	is.True(within(2*time.Second, func() bool { return f.credentialNamed(t, p.ID, "p-a").Status == gateway.StatusInvalid }))
+	f.awaitStatus(t, p.ID, "p-a", gateway.StatusInvalid)
 	f.clock.Advance(time.Minute)
 	as := f.detected(t, gateway.AlertCredential)
 	is.Equal(len(as), 1)
