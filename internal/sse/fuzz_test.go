@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/tollgate-ai/tollgate/internal/sse"
 )
@@ -70,6 +71,40 @@ func FuzzReader(f *testing.F) {
 		check("", []byte("[DONE]"))
 		if _, err := r.Next(); err != io.EOF {
 			t.Fatalf("after [DONE]: %v", err)
+		}
+	})
+}
+
+// FuzzReaderChunking checks that how the stream arrives changes nothing:
+// read whole, events come mostly from the buffer as they stand (plain
+// ones without a copy); read a byte at a time, every one goes the long
+// way.
+func FuzzReaderChunking(f *testing.F) {
+	f.Add([]byte("data: {\"a\":1}\n\ndata: b\n\n"))
+	f.Add([]byte("data: a\n\nid: 7\ndata: b\n\nevent: e\ndata: c\n\ndata: d\r\n\r\n"))
+	f.Add([]byte("\xEF\xBB\xBFdata: a\n\ndata: x\rdata: y\n\n: ping\n\ndata:z\n\ndata: \n\n"))
+	f.Add([]byte("data: a\r\ndata: b\n\ndata: c\n"))
+	f.Fuzz(func(t *testing.T, stream []byte) {
+		read := func(src io.Reader) (evs []sse.Event, err error) {
+			r := sse.NewReader(src)
+			for {
+				ev, err := r.Next()
+				if err != nil {
+					return evs, err
+				}
+				ev.Data = bytes.Clone(ev.Data)
+				evs = append(evs, ev)
+			}
+		}
+		whole, werr := read(bytes.NewReader(stream))
+		bytewise, berr := read(iotest.OneByteReader(bytes.NewReader(stream)))
+		if werr != berr || len(whole) != len(bytewise) {
+			t.Fatalf("whole: %q, %v; a byte at a time: %q, %v", whole, werr, bytewise, berr)
+		}
+		for i := range whole {
+			if whole[i].Event != bytewise[i].Event || whole[i].ID != bytewise[i].ID || !bytes.Equal(whole[i].Data, bytewise[i].Data) {
+				t.Fatalf("event %d: whole %q, a byte at a time %q", i, whole[i], bytewise[i])
+			}
 		}
 	})
 }

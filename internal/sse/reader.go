@@ -44,7 +44,7 @@ type Event struct {
 // end of the stream is discarded. The "retry" field is ignored.
 //
 // A Reader reuses its buffers: the Data of an Event is valid only until the
-// next call to Next. A Reader is not safe for concurrent use.
+// next call to Next (or Release). A Reader is not safe for concurrent use.
 type Reader struct {
 	br      *bufio.Reader
 	line    []byte // assembles lines longer than the bufio buffer
@@ -93,6 +93,9 @@ func (r *Reader) Next() (Event, error) {
 	if r.err != nil {
 		return Event{}, r.err
 	}
+	if ev, ok := r.plain(); ok {
+		return ev, nil
+	}
 	for {
 		line, err := r.readLine()
 		if err != nil {
@@ -110,6 +113,36 @@ func (r *Reader) Next() (Event, error) {
 			return Event{}, err
 		}
 	}
+}
+
+// plainPrefix starts the one line of a plain event.
+var plainPrefix = []byte("data: ")
+
+// plain returns the next event when it is whole in the buffer and plain,
+// as nearly every event of a chat stream is: one "data: " line without
+// "\r", and the blank line after it, both ending in "\n". Its Data is
+// then the line in the buffer, not a copy; it stays valid until the
+// buffer is read into again, which only a later call does.
+func (r *Reader) plain() (Event, bool) {
+	// Between events (as every call starts) but for the first line, whose
+	// byte order mark the slow path drops, and a "\r" whose "\n" is due.
+	if !r.started || r.skipLF {
+		return Event{}, false
+	}
+	b, _ := r.br.Peek(r.br.Buffered()) // never fails for what is buffered
+	if !bytes.HasPrefix(b, plainPrefix) {
+		return Event{}, false
+	}
+	i := bytes.IndexByte(b, '\n')
+	if i < 0 || i+1 >= len(b) || b[i+1] != '\n' {
+		return Event{}, false
+	}
+	data := b[len(plainPrefix):i]
+	if bytes.IndexByte(data, '\r') >= 0 {
+		return Event{}, false
+	}
+	_, _ = r.br.Discard(i + 2)
+	return Event{Data: data, ID: r.id}, true
 }
 
 // dispatch ends the current event and reports whether it has data.
