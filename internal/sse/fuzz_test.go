@@ -97,6 +97,22 @@ func FuzzReaderChunking(f *testing.F) {
 			}
 		}
 		whole, werr := read(bytes.NewReader(stream))
+
+		// Buffered's promise: the next Next reads nothing more.
+		src := &countingReader{r: bytes.NewReader(stream)}
+		r := sse.NewReader(src)
+		for {
+			ready, before := r.Buffered(), src.reads
+			if _, err := r.Next(); err != nil {
+				if ready {
+					t.Fatalf("Buffered, then Next: %v", err)
+				}
+				break
+			}
+			if ready && src.reads != before {
+				t.Fatalf("Buffered, then Next read %d more times", src.reads-before)
+			}
+		}
 		bytewise, berr := read(iotest.OneByteReader(bytes.NewReader(stream)))
 		if werr != berr || len(whole) != len(bytewise) {
 			t.Fatalf("whole: %q, %v; a byte at a time: %q, %v", whole, werr, bytewise, berr)
@@ -107,4 +123,15 @@ func FuzzReaderChunking(f *testing.F) {
 			}
 		}
 	})
+}
+
+// countingReader counts the reads made of r.
+type countingReader struct {
+	r     io.Reader
+	reads int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	c.reads++
+	return c.r.Read(p)
 }

@@ -298,6 +298,12 @@ func (r *Reader) Buffered() bool {
 		return false
 	}
 	b, _ := r.br.Peek(n) // never fails for n <= Buffered
+	if !r.skipLF && bytes.HasPrefix(b, plainPrefix) {
+		// The common case, in one look: a data line, then a blank one.
+		if i := bytes.IndexByte(b, '\n'); i >= 0 && i+1 < len(b) && b[i+1] == '\n' {
+			return true
+		}
+	}
 	if r.skipLF && len(b) > 0 && b[0] == '\n' {
 		b = b[1:]
 	}
