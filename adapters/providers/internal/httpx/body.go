@@ -4,6 +4,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/tollgate-ai/tollgate/gateway"
@@ -35,7 +36,11 @@ func CloseStream(body io.ReadCloser, ended bool) error {
 // text/event-stream; if not, it closes the body and returns a Delivered
 // CodeUpstream error (the provider accepted the request).
 func ExpectEventStream(name string, resp *http.Response) error {
-	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	ct := resp.Header.Get("Content-Type")
+	if isEventStream(ct) {
+		return nil
+	}
+	mt, _, _ := mime.ParseMediaType(ct)
 	if mt == "text/event-stream" {
 		return nil
 	}
@@ -46,4 +51,16 @@ func ExpectEventStream(name string, resp *http.Response) error {
 	}
 	return &gateway.Error{Code: gateway.CodeUpstream, Status: resp.StatusCode, Delivered: true,
 		Message: name + ": expected text/event-stream, got " + got}
+}
+
+// isEventStream reports, without parsing, the Content-Type providers
+// send with a stream: text/event-stream, maybe with parameters. Anything
+// else is left to mime.ParseMediaType, which this saves a map and a
+// lowercased copy on the way to a stream's first chunk.
+func isEventStream(ct string) bool {
+	const mt = "text/event-stream"
+	if len(ct) < len(mt) || !strings.EqualFold(ct[:len(mt)], mt) {
+		return false
+	}
+	return len(ct) == len(mt) || ct[len(mt)] == ';'
 }
