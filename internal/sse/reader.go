@@ -115,9 +115,6 @@ func (r *Reader) Next() (Event, error) {
 	}
 }
 
-// plainPrefix starts the one line of a plain event.
-var plainPrefix = []byte("data: ")
-
 // plain returns the next event when it is whole in the buffer and plain,
 // as nearly every event of a chat stream is: one "data: " line without
 // "\r", and the blank line after it, both ending in "\n". Its Data is
@@ -130,19 +127,29 @@ func (r *Reader) plain() (Event, bool) {
 		return Event{}, false
 	}
 	b, _ := r.br.Peek(r.br.Buffered()) // never fails for what is buffered
-	if !bytes.HasPrefix(b, plainPrefix) {
+	i := plainLine(b)
+	if i < 0 {
 		return Event{}, false
 	}
-	i := bytes.IndexByte(b, '\n')
-	if i < 0 || i+1 >= len(b) || b[i+1] != '\n' {
-		return Event{}, false
-	}
-	data := b[len(plainPrefix):i]
+	data := b[len(prefixData):i]
 	if bytes.IndexByte(data, '\r') >= 0 {
 		return Event{}, false
 	}
 	_, _ = r.br.Discard(i + 2)
 	return Event{Data: data, ID: r.id}, true
+}
+
+// plainLine returns the index of the "\n" that ends b's first line when
+// b starts with a whole event of one "data: " line and a blank "\n"
+// line; -1 otherwise.
+func plainLine(b []byte) int {
+	if !bytes.HasPrefix(b, prefixData) {
+		return -1
+	}
+	if i := bytes.IndexByte(b, '\n'); i >= 0 && i+1 < len(b) && b[i+1] == '\n' {
+		return i
+	}
+	return -1
 }
 
 // dispatch ends the current event and reports whether it has data.
@@ -298,11 +305,8 @@ func (r *Reader) Buffered() bool {
 		return false
 	}
 	b, _ := r.br.Peek(n) // never fails for n <= Buffered
-	if !r.skipLF && bytes.HasPrefix(b, plainPrefix) {
-		// The common case, in one look: a data line, then a blank one.
-		if i := bytes.IndexByte(b, '\n'); i >= 0 && i+1 < len(b) && b[i+1] == '\n' {
-			return true
-		}
+	if !r.skipLF && plainLine(b) >= 0 {
+		return true // the common case, in one look
 	}
 	if r.skipLF && len(b) > 0 && b[0] == '\n' {
 		b = b[1:]

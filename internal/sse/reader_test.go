@@ -162,9 +162,11 @@ func benchEvents(b *testing.B, chunk string) func() *sse.Reader {
 	}
 }
 
+// benchChunk is a streamed chat chunk, as the reader benchmarks read it.
+const benchChunk = `{"id":"chatcmpl-123","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":" world"},"finish_reason":null}]}`
+
 func BenchmarkReaderNext(b *testing.B) {
-	const chunk = `{"id":"chatcmpl-123","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":" world"},"finish_reason":null}]}`
-	next := benchEvents(b, chunk)
+	next := benchEvents(b, benchChunk)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := next().Next(); err != nil {
@@ -253,8 +255,7 @@ func TestReaderRelease(t *testing.T) {
 // BenchmarkReaderBuffered reads events from a full buffer, asking
 // Buffered before each, as a relay does behind a fast upstream.
 func BenchmarkReaderBuffered(b *testing.B) {
-	const chunk = `{"id":"chatcmpl-123","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":" world"},"finish_reason":null}]}`
-	next := benchEvents(b, chunk)
+	next := benchEvents(b, benchChunk)
 	for b.Loop() {
 		r := next()
 		_ = r.Buffered()
