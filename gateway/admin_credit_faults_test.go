@@ -100,25 +100,6 @@ func TestDebitWrittenWhenTheStoreComesBack(t *testing.T) {
 	is.Equal(ledgerSum(t, f, acct), gateway.Micros(7000))
 }
 
-// debitLost is a Cache whose first DebitFunds is applied and its reply
-// lost, as a Redis timing out after the script ran.
-type debitLost struct {
-	gateway.Cache
-	mu   sync.Mutex
-	lose int
-}
-
-func (c *debitLost) DebitFunds(ctx context.Context, a, id string, amount, seed gateway.Micros) (gateway.Micros, bool, error) {
-	bal, ok, err := c.Cache.DebitFunds(ctx, a, id, amount, seed)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err == nil && c.lose > 0 {
-		c.lose--
-		return 0, false, errLost
-	}
-	return bal, ok, err
-}
-
 // A debit whose reply is lost after the Cache took it was reported as
 // failed, its entry never written: the balance and the ledger then
 // disagreed by the debit, and a person asking again took it twice.
@@ -126,14 +107,14 @@ func TestLostDebitReplyDebitsOnceWithItsEntry(t *testing.T) {
 	t.Parallel()
 	is := is.New(t)
 	ctx := context.Background()
-	dl := &debitLost{}
-	f := newFixtureWith(t, gateway.Config{}, func(c gateway.Cache) gateway.Cache { dl.Cache = c; return dl })
+	lc := &lossyCache{}
+	f := newLossyFixture(t, lc)
 	c := f.prepaid(t, 10_000)
 	acct := c.Account.ID
 
-	dl.mu.Lock()
-	dl.lose = 1
-	dl.mu.Unlock()
+	lc.mu.Lock()
+	lc.loseDebit = 1
+	lc.mu.Unlock()
 	_, err := f.admin.Credit(ctx, gateway.Credit{AccountID: acct, Kind: gateway.EntryAdjustment, Amount: -3000, Actor: "admin", Reason: "a correction whose reply is lost"})
 	is.NoErr(err)
 

@@ -49,12 +49,18 @@ type lossyCache struct {
 	loseSettle int // SettleFunds calls to apply and then fail
 	loseFinish int
 	loseCredit int
+	loseDebit  int
 	failCredit int  // CreditFunds calls to fail without running, as a Redis that is down
 	failFinish bool // Finish fails without running, as a Redis that is down
 	onGetFunds func()
 }
 
 var errLost = errors.New("redis: i/o timeout")
+
+// newLossyFixture returns a fixture whose Cache is lc over the usual one.
+func newLossyFixture(t *testing.T, lc *lossyCache) *fixture {
+	return newFixtureWith(t, gateway.Config{}, func(c gateway.Cache) gateway.Cache { lc.Cache = c; return lc })
+}
 
 func (c *lossyCache) take(n *int) bool {
 	c.mu.Lock()
@@ -96,6 +102,14 @@ func (c *lossyCache) CreditFunds(ctx context.Context, a, id string, amount, seed
 	return b, first, err
 }
 
+func (c *lossyCache) DebitFunds(ctx context.Context, a, id string, amount, seed gateway.Micros) (gateway.Micros, bool, error) {
+	b, ok, err := c.Cache.DebitFunds(ctx, a, id, amount, seed)
+	if err == nil && c.take(&c.loseDebit) {
+		return 0, false, errLost
+	}
+	return b, ok, err
+}
+
 func (c *lossyCache) GetFunds(ctx context.Context, a string) (gateway.Funds, error) {
 	f, err := c.Cache.GetFunds(ctx, a)
 	c.mu.Lock()
@@ -131,7 +145,7 @@ func TestLostFinishReplyKeepsTheLedgerEntry(t *testing.T) {
 	is := is.New(t)
 	ctx := context.Background()
 	lc := &lossyCache{loseFinish: 1}
-	f := newFixtureWith(t, gateway.Config{}, func(c gateway.Cache) gateway.Cache { lc.Cache = c; return lc })
+	f := newLossyFixture(t, lc)
 	c := f.limitedPrepaid(t) // a ticket with the balance's hold
 
 	_, err := f.gw.Chat(ctx, c, capped())
@@ -157,7 +171,7 @@ func TestLostSettleReplyKeepsTheLedgerEntry(t *testing.T) {
 	is := is.New(t)
 	ctx := context.Background()
 	lc := &lossyCache{loseSettle: 1, failFinish: true}
-	f := newFixtureWith(t, gateway.Config{}, func(c gateway.Cache) gateway.Cache { lc.Cache = c; return lc })
+	f := newLossyFixture(t, lc)
 	c := f.prepaid(t, 10_000)
 
 	_, err := f.gw.Chat(ctx, c, capped())
@@ -181,7 +195,7 @@ func TestLostCreditReplyCreditsOnce(t *testing.T) {
 	is := is.New(t)
 	ctx := context.Background()
 	lc := &lossyCache{}
-	f := newFixtureWith(t, gateway.Config{}, func(c gateway.Cache) gateway.Cache { lc.Cache = c; return lc })
+	f := newLossyFixture(t, lc)
 	c := f.prepaid(t, 10_000)
 	_, err := f.gw.Chat(ctx, c, capped())
 	is.NoErr(err)

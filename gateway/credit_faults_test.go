@@ -35,7 +35,7 @@ func TestCreditToAnUnseededBalanceRacingASeed(t *testing.T) {
 	is := is.New(t)
 	ctx := context.Background()
 	lc := &lossyCache{}
-	f := newFixtureWith(t, gateway.Config{}, func(c gateway.Cache) gateway.Cache { lc.Cache = c; return lc })
+	f := newLossyFixture(t, lc)
 	c := f.prepaid(t, 0) // no balance in the Cache yet
 	_, err := f.admin.CreateCoupon(ctx, &gateway.Coupon{Code: "WELCOME", Amount: 5000})
 	is.NoErr(err)
@@ -64,7 +64,7 @@ func TestTwoCreditsToAnUnseededBalance(t *testing.T) {
 	is := is.New(t)
 	ctx := context.Background()
 	lc := &lossyCache{}
-	f := newFixtureWith(t, gateway.Config{}, func(c gateway.Cache) gateway.Cache { lc.Cache = c; return lc })
+	f := newLossyFixture(t, lc)
 	c := f.prepaid(t, 0) // no balance in the Cache yet
 	for _, cp := range []*gateway.Coupon{{Code: "FIRST", Amount: 5000}, {Code: "SECOND", Amount: 700}} {
 		_, err := f.admin.CreateCoupon(ctx, cp)
@@ -99,7 +99,7 @@ func TestQueuedCreditsToAnUnseededBalance(t *testing.T) {
 	is := is.New(t)
 	ctx := context.Background()
 	lc := &lossyCache{failCredit: 2}
-	f := newFixtureWith(t, gateway.Config{}, func(c gateway.Cache) gateway.Cache { lc.Cache = c; return lc })
+	f := newLossyFixture(t, lc)
 	c := f.prepaid(t, 0) // no balance in the Cache yet
 	for _, cp := range []*gateway.Coupon{{Code: "FIRST", Amount: 5000}, {Code: "SECOND", Amount: 700}} {
 		_, err := f.admin.CreateCoupon(ctx, cp)
@@ -121,7 +121,7 @@ func TestSnapshotSeedLeavesOutUnaddedCredits(t *testing.T) {
 	is := is.New(t)
 	ctx := context.Background()
 	lc := &lossyCache{failCredit: 1}
-	f := newFixtureWith(t, gateway.Config{}, func(c gateway.Cache) gateway.Cache { lc.Cache = c; return lc })
+	f := newLossyFixture(t, lc)
 	c := f.prepaid(t, 0) // no balance in the Cache yet
 	_, err := f.admin.CreateCoupon(ctx, &gateway.Coupon{Code: "WELCOME", Amount: 5000})
 	is.NoErr(err)
