@@ -91,6 +91,16 @@ func TestQuickRun(t *testing.T) {
 	for _, target := range ran[2:] {
 		is.True(admits[target] > 0) // one Admit a request, warm-up included
 	}
+	if slices.Contains(ran, bench.RolePostgres) {
+		// Its Redis ran an admission script for each request, and a
+		// finish for most (the last ones may land in the next cell).
+		is.Equal(len(rep.RedisLoads), 4*2)
+		for _, l := range rep.RedisLoads {
+			is.Equal(l.Target, bench.RolePostgres)
+			is.True(l.ScriptsPerRequest >= 1)
+			is.True(l.ScriptUsPerRequest > 0)
+		}
+	}
 
 	is.NoErr(rep.WriteJSON(out))
 	b, err := os.ReadFile(out)

@@ -26,6 +26,11 @@
 // /metrics, and reports its Cache's mean Admit and Finish times in each
 // cell (CacheCall): with Redis, Admit is the round trip a client waits
 // for, which is most of what PostgreSQL + Redis adds beyond memory.
+// Around each load of the PostgreSQL + Redis target it also reads that
+// Redis (INFO, and /proc when Redis runs on this machine), and reports
+// per request the scripts it ran, their time and its process's CPU
+// (RedisLoad): every gateway instance shares that Redis, so its CPU per
+// request is what a deployment can serve from one Redis core.
 //
 // Absolute times depend on the machine and on what else runs on it; the
 // ratios to the bare proxy are what to compare between runs.

@@ -200,6 +200,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 	var eps []*endpoint
+	var probe *redisProbe // the Redis of tollgate-pg, when it runs
 	for _, name := range cfg.Targets {
 		if name == TargetDirect {
 			eps = append(eps, newEndpoint(name, upstream, "sk-bench-direct", nil))
@@ -247,6 +248,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			rep.Idle = append(rep.Idle, Idle{Target: name, Keys: o.Keys, RSSMiB: float64(u.rss) / (1 << 20)})
 		}
 		eps = append(eps, newEndpoint(name, "http://"+c.hand.Addr, c.hand.Key, c))
+		if name == RolePostgres {
+			if probe, err = openRedisProbe(cfg.RedisAddr); err != nil {
+				logf("Redis's own figures skipped: %v", err)
+			} else {
+				undo = append(undo, probe.Close)
+			}
+		}
 	}
 
 	l := newLoader(cfg.Chunks)
@@ -272,7 +280,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 						s = &cellStats{}
 						cells[k] = s
 					}
-					measure(ctx, l, ep, k, bound{requests: cfg.Requests, duration: cfg.Duration}, s)
+					var p *redisProbe
+					if ep.name == RolePostgres {
+						p = probe
+					}
+					measure(ctx, l, ep, p, k, bound{requests: cfg.Requests, duration: cfg.Duration}, s)
 					logf("round %d/%d  %-10s c=%-3d %-16s %6d req  %8.0f req/s  %d failed",
 						round+1, cfg.Rounds, m, n, ep.name, s.last.requests,
 						float64(s.last.requests)/s.last.elapsed.Seconds(), s.last.failures)
@@ -283,6 +295,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	rep.Rows = buildRows(cfg, eps, cells)
 	rep.Comparisons = compare(rep.Rows, cfg.Chunks)
 	rep.CacheCalls = cacheCalls(rep.Rows, cells)
+	rep.RedisLoads = redisLoads(rep.Rows, cells)
 	rep.Elapsed = time.Since(rep.Started).Round(time.Second).String()
 	return rep, nil
 }
@@ -301,14 +314,21 @@ type cellStats struct {
 	cpu     time.Duration
 	rss     int64
 	procErr error
-	cache   cacheTotals // Tollgate targets: the Cache's time by operation
-	last    result      // the latest round's, for progress lines
+	cache   cacheTotals  // Tollgate targets: the Cache's time by operation
+	redis   *redisTotals // tollgate-pg: what its Redis did
+	last    result       // the latest round's, for progress lines
 }
 
 // measure runs one load on ep, reading its process's usage before and
-// after, and adds both to s.
-func measure(ctx context.Context, l *loader, ep *endpoint, k cellKey, b bound, s *cellStats) {
+// after (and its Redis's, through probe when not nil), and adds both to
+// s.
+func measure(ctx context.Context, l *loader, ep *endpoint, probe *redisProbe, k cellKey, b bound, s *cellStats) {
 	cacheBefore := readCacheTotals(ctx, ep)
+	var redisBefore redisSample
+	var redisErr error
+	if probe != nil {
+		redisBefore, _, redisErr = probe.sample(ctx)
+	}
 	var before usage
 	if ep.proc != nil {
 		before, s.procErr = readUsage(ep.proc.pid())
@@ -327,6 +347,14 @@ func measure(ctx context.Context, l *loader, ep *endpoint, k cellKey, b bound, s
 				s.cache = make(cacheTotals)
 			}
 			s.cache.addDelta(cacheBefore, cacheAfter)
+		}
+	}
+	if probe != nil && redisErr == nil {
+		if after, cpuKnown, err := probe.sample(ctx); err == nil {
+			if s.redis == nil {
+				s.redis = &redisTotals{}
+			}
+			s.redis.add(redisBefore, after, cpuKnown, r.requests)
 		}
 	}
 	s.add(r)

@@ -31,6 +31,8 @@ type Report struct {
 	Comparisons []Comparison `json:"comparisons,omitempty"`
 	// CacheCalls are the Tollgate targets' Cache timings (see CacheCall).
 	CacheCalls []CacheCall `json:"cache_calls,omitempty"`
+	// RedisLoads are what the Redis of tollgate-pg did (see RedisLoad).
+	RedisLoads []RedisLoad `json:"redis,omitempty"`
 	// Skipped says which targets did not run, and why.
 	Skipped []string `json:"skipped,omitempty"`
 	Note    string   `json:"note"`
@@ -210,6 +212,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	writeComparisons(w, r.Comparisons)
 	writeCacheCalls(w, r.CacheCalls)
+	writeRedisLoads(w, r.RedisLoads)
 	for _, s := range r.Skipped {
 		fmt.Fprintln(w, s)
 	}
