@@ -17,10 +17,12 @@
 //	            (and PEXPIRE, when the hold outlives the key)
 //	Release     EVALSHA of a script: TIME, HMGET, HDEL, HSET
 //	Held        EVALSHA of a script: TIME, HMGET
-//	Admit       EVALSHA of a script: TIME, HMGET per bucket, per lease and
-//	            for the funds, GET (balance), and when allowed HSET per
-//	            bucket, lease and the funds (PEXPIRE as Allow and Reserve)
-//	Finish      EVALSHA of a script: as Adjust, Release per lease and
+//	Admit       EVALSHA of a script: TIME, HMGET per bucket and for the
+//	            funds, ZREMRANGEBYSCORE and ZCARD per lease, GET
+//	            (balance), and when allowed HSET per bucket and for the
+//	            funds (PEXPIRE as Allow and Reserve), ZADD and PEXPIRE
+//	            per lease
+//	Finish      EVALSHA of a script: as Adjust, ZREM per lease and
 //	            SettleFunds together
 //	AddOutcomes EVALSHA of a script: TIME, HGET, HINCRBY (one per count
 //	            that is not 0), HGETALL, HDEL (old buckets), PEXPIRE
@@ -63,10 +65,10 @@
 //	Prefix + "c:{" + account + "}:" + id
 //	                       ledger entry id applied by CreditFunds or
 //	                       DebitFunds, kept as long
-//	Prefix + "l:" + key    the concurrency leases Admit placed at key (a
-//	                       hash laid out as an account's holds; Admit,
-//	                       Finish). The hash tag is the one in key, so a
-//	                       ticket's buckets, leases and funds share a slot.
+//	Prefix + "q:" + key    the concurrency leases Admit placed at key (a
+//	                       sorted set; Admit, Finish). The hash tag is the
+//	                       one in key, so a ticket's buckets, leases and
+//	                       funds share a slot.
 //	Prefix + "o:" + key    outcome figures (a hash; AddOutcomes)
 //	Prefix + channel       a Pub/Sub channel (Publish, Subscribe)
 //
@@ -88,6 +90,16 @@
 // hold has lapsed deletes it, so an idle account's key disappears by
 // itself. Releasing the last hold leaves the key, with a sum of 0, until
 // it expires, so that the next hold needs no PEXPIRE.
+//
+// A ticket's concurrency lease is its id in a sorted set, scored with
+// the server time the lease lapses, in microseconds: Admit drops the
+// lapsed leases (ZREMRANGEBYSCORE up to now) and counts the rest, so a
+// lease whose request never finished stops counting at its time, and
+// Finish removes its id. The set expires when its latest lease lapses:
+// PEXPIRE with GT, which needs Redis 7.0 or later, only ever moves that
+// expiry later. (Before, leases were hashes at "l:", laid out as holds;
+// during an upgrade, instances of the two versions count their leases
+// apart until the old ones stop.)
 //
 // Outcome figures are one hash per key: field "w" holds the window they
 // are counted for (in microseconds), and each time bucket n, the server

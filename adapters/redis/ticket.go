@@ -13,11 +13,13 @@ import (
 	"github.com/tollgate-ai/tollgate/gateway"
 )
 
-// leaseKey is where Admit keeps the concurrency leases of key: a hash of
-// holds of 1, laid out as an account's holds (see luaOpenHolds). Unlike
-// Reserve's, its hash tag is key's own, so that a ticket's leases share
-// a Cluster slot with its buckets and funds.
-func (c *Cache) leaseKey(key string) string { return c.prefix + "l:" + key }
+// leaseKey is where Admit keeps the concurrency leases of key: a sorted
+// set of the tickets' ids, each scored with the server time its lease
+// lapses, in microseconds. Unlike Reserve's holds, its hash tag is key's
+// own, so that a ticket's leases share a Cluster slot with its buckets
+// and funds. (Versions before this one kept leases in hashes at "l:";
+// the new name keeps the two from meeting while both run.)
+func (c *Cache) leaseKey(key string) string { return c.prefix + "q:" + key }
 
 // admitScript takes a ticket's buckets, leases and funds hold, all or
 // none, on the server's clock.
@@ -43,15 +45,24 @@ local function answer(ok, lease, broke, bal, held)
 end
 if refused then return answer('0', -1, '0', 0, 0) end
 
-local leases = {}
+-- A lease is a member of its key's sorted set, scored with the server
+-- time it lapses (as a hold, once now >= it). places[i] is the live
+-- count of lease i when the ticket is to place it, false when it holds
+-- it already.
+local places = {}
+local nowS = int(now)
 for i = 1, nl do
   local key = KEYS[nb + i]
-  local h = open(key, now, id)
-  if not h.mine and h.sum + 1 > tonumber(ARGV[5 + 3 * nb + i]) then
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', nowS)
+  local n = redis.call('ZCARD', key)
+  if n + 1 <= tonumber(ARGV[5 + 3 * nb + i]) then
+    places[i] = n
+  elseif redis.call('ZSCORE', key, id) then
+    places[i] = false
+  else
     for j = 1, nb do taken[j].level = taken[j].loaded end
     return answer('0', i - 1, '0', 0, 0)
   end
-  leases[i] = h
 end
 
 local bal, held = 0, 0
@@ -73,9 +84,21 @@ if funds then
   end
 end
 
-for i = 1, nl do
-  if not leases[i].mine then
-    add(KEYS[nb + i], leases[i], id, '1', now + tonumber(ARGV[5]))
+if nl > 0 then
+  local ttl = tonumber(ARGV[5])
+  local lapses, ms = int(now + ttl), int(math.ceil(ttl / 1000) + 1)
+  for i = 1, nl do
+    local key = KEYS[nb + i]
+    -- NX: a lease the ticket holds already keeps its time. The set
+    -- lives until its latest lease lapses: a new set gets the expiry,
+    -- one with leases has it only raised (GT).
+    if places[i] and redis.call('ZADD', key, 'NX', lapses, id) == 1 then
+      if places[i] == 0 then
+        redis.call('PEXPIRE', key, ms)
+      else
+        redis.call('PEXPIRE', key, ms, 'GT')
+      end
+    end
   end
 end
 storeAll()
@@ -96,9 +119,7 @@ local nb, nl, funds, id = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1', 
 adjustAll(nb, 4)
 storeAll()
 for i = 1, nl do
-  local key = KEYS[nb + i]
-  local h = open(key, now, id)
-  if h.mine then remove(key, h, now, id) end
+  redis.call('ZREM', KEYS[nb + i], id)
 end
 if not funds then return {'0', '0'} end
 local base = 4 + 3 * nb
@@ -107,7 +128,7 @@ local hk, bk, sk = KEYS[nb + nl + 1], KEYS[nb + nl + 2], KEYS[nb + nl + 3]
 `)
 
 // Admit takes a ticket's buckets, leases and funds, all or none, in one
-// script call; see gateway.Cache. Its leases live at l:<lease key>, so
+// script call; see gateway.Cache. Its leases live at q:<lease key>, so
 // only Finish removes them (Release does not see them).
 func (c *Cache) Admit(ctx context.Context, t gateway.Ticket) (gateway.Admission, error) {
 	if err := checkTicket(t); err != nil {

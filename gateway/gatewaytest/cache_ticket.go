@@ -1,6 +1,8 @@
 package gatewaytest
 
 import (
+	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -119,6 +121,58 @@ func testCacheTicket(t *testing.T, newCache cacheFactory) {
 		is.NoErr(err)
 		is.Equal(charged, gateway.Micros(0))
 		is.True(!first)
+	})
+	runCache(t, "LeasesLapse", newCache, func(t *testing.T, is *is.I, c gateway.Cache) {
+		acct := cacheKey(t, c, "acct")
+		short := ticketFor(acct, "short", 1, 0)
+		short.LeaseTTL = 50 * time.Millisecond
+		a, err := c.Admit(t.Context(), short)
+		is.NoErr(err)
+		is.True(a.Allowed)
+		a, err = c.Admit(t.Context(), ticketFor(acct, "other", 1, 0))
+		is.NoErr(err)
+		is.Equal(a.Lease, 0) // the lease is taken
+		is.True(eventually(func() bool {
+			a, err := c.Admit(t.Context(), ticketFor(acct, "after", 1, 0))
+			return err == nil && a.Allowed
+		})) // a lease whose request never finished lapses
+	})
+	runCache(t, "LeasesOutliveShorterOnes", newCache, func(t *testing.T, is *is.I, c gateway.Cache) {
+		acct := cacheKey(t, c, "acct")
+		two := func(id string, ttl time.Duration) gateway.Ticket {
+			tk := ticketFor(acct, id, 1, 0)
+			tk.Leases[0].Limit, tk.LeaseTTL = 2, ttl
+			return tk
+		}
+		for _, tk := range []gateway.Ticket{two("long", time.Minute), two("short", 50*time.Millisecond)} {
+			a, err := c.Admit(t.Context(), tk)
+			is.NoErr(err)
+			is.True(a.Allowed)
+		}
+		is.True(eventually(func() bool {
+			a, err := c.Admit(t.Context(), two("next", time.Minute))
+			return err == nil && a.Allowed
+		})) // the short lease lapsed...
+		a, err := c.Admit(t.Context(), two("over", time.Minute))
+		is.NoErr(err)
+		is.Equal(a.Lease, 0) // ...and the long one still counts
+	})
+	runCache(t, "LeasesNeverOverbook", newCache, func(t *testing.T, is *is.I, c gateway.Cache) {
+		acct := cacheKey(t, c, "acct")
+		var allowed atomic.Int64
+		errs := race(50, func(i int) error {
+			tk := ticketFor(acct, fmt.Sprintf("req-%d", i), 1, 0)
+			tk.Buckets[0].Limit, tk.Leases[0].Limit = 100, 7
+			a, err := c.Admit(t.Context(), tk)
+			if a.Allowed {
+				allowed.Add(1)
+			}
+			return err
+		})
+		for _, err := range errs {
+			is.NoErr(err)
+		}
+		is.Equal(allowed.Load(), int64(7)) // exactly what the lease limit allows
 	})
 	runCache(t, "TicketInvalid", newCache, func(t *testing.T, is *is.I, c gateway.Cache) {
 		acct := cacheKey(t, c, "acct")
