@@ -50,7 +50,7 @@ if refused then return answer('0', -1, '0', 0, 0) end
 -- count of lease i when the ticket is to place it, false when it holds
 -- it already.
 local places = {}
-local nowS = int(now)
+local nowS = nl > 0 and int(now)
 for i = 1, nl do
   local key = KEYS[nb + i]
   redis.call('ZREMRANGEBYSCORE', key, '-inf', nowS)

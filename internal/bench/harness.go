@@ -200,7 +200,6 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 	var eps []*endpoint
-	var probe *redisProbe // the Redis of tollgate-pg, when it runs
 	for _, name := range cfg.Targets {
 		if name == TargetDirect {
 			eps = append(eps, newEndpoint(name, upstream, "sk-bench-direct", nil))
@@ -247,14 +246,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if u, err := readUsage(c.pid()); err == nil {
 			rep.Idle = append(rep.Idle, Idle{Target: name, Keys: o.Keys, RSSMiB: float64(u.rss) / (1 << 20)})
 		}
-		eps = append(eps, newEndpoint(name, "http://"+c.hand.Addr, c.hand.Key, c))
+		ep := newEndpoint(name, "http://"+c.hand.Addr, c.hand.Key, c)
 		if name == RolePostgres {
-			if probe, err = openRedisProbe(cfg.RedisAddr); err != nil {
+			if ep.redis, err = openRedisProbe(cfg.RedisAddr); err != nil {
 				logf("Redis's own figures skipped: %v", err)
 			} else {
-				undo = append(undo, probe.Close)
+				undo = append(undo, ep.redis.Close)
 			}
 		}
+		eps = append(eps, ep)
 	}
 
 	l := newLoader(cfg.Chunks)
@@ -280,11 +280,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 						s = &cellStats{}
 						cells[k] = s
 					}
-					var p *redisProbe
-					if ep.name == RolePostgres {
-						p = probe
-					}
-					measure(ctx, l, ep, p, k, bound{requests: cfg.Requests, duration: cfg.Duration}, s)
+					measure(ctx, l, ep, k, bound{requests: cfg.Requests, duration: cfg.Duration}, s)
 					logf("round %d/%d  %-10s c=%-3d %-16s %6d req  %8.0f req/s  %d failed",
 						round+1, cfg.Rounds, m, n, ep.name, s.last.requests,
 						float64(s.last.requests)/s.last.elapsed.Seconds(), s.last.failures)
@@ -320,14 +316,13 @@ type cellStats struct {
 }
 
 // measure runs one load on ep, reading its process's usage before and
-// after (and its Redis's, through probe when not nil), and adds both to
-// s.
-func measure(ctx context.Context, l *loader, ep *endpoint, probe *redisProbe, k cellKey, b bound, s *cellStats) {
+// after (and its Redis's, when it has one), and adds both to s.
+func measure(ctx context.Context, l *loader, ep *endpoint, k cellKey, b bound, s *cellStats) {
 	cacheBefore := readCacheTotals(ctx, ep)
 	var redisBefore redisSample
 	var redisErr error
-	if probe != nil {
-		redisBefore, _, redisErr = probe.sample(ctx)
+	if ep.redis != nil {
+		redisBefore, redisErr = ep.redis.sample(ctx)
 	}
 	var before usage
 	if ep.proc != nil {
@@ -349,12 +344,12 @@ func measure(ctx context.Context, l *loader, ep *endpoint, probe *redisProbe, k 
 			s.cache.addDelta(cacheBefore, cacheAfter)
 		}
 	}
-	if probe != nil && redisErr == nil {
-		if after, cpuKnown, err := probe.sample(ctx); err == nil {
+	if ep.redis != nil && redisErr == nil {
+		if after, err := ep.redis.sample(ctx); err == nil {
 			if s.redis == nil {
 				s.redis = &redisTotals{}
 			}
-			s.redis.add(redisBefore, after, cpuKnown, r.requests)
+			s.redis.add(redisBefore, after, r.requests)
 		}
 	}
 	s.add(r)

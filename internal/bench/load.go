@@ -39,7 +39,8 @@ type endpoint struct {
 	url    string // the chat completions URL
 	key    string
 	client *http.Client
-	proc   *child // nil for direct: no process of its own
+	proc   *child      // nil for direct: no process of its own
+	redis  *redisProbe // tollgate-pg's Redis, nil for the others
 }
 
 // newEndpoint returns an endpoint with a tuned client of its own, so

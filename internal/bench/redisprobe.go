@@ -46,6 +46,7 @@ type redisProbe struct {
 // readings around a load give what it cost.
 type redisSample struct {
 	cpu         time.Duration
+	cpuKnown    bool // Redis's process was read
 	scriptUsec  int64
 	scriptCalls int64
 }
@@ -96,24 +97,22 @@ func (p *redisProbe) Close() { p.client.Close() }
 
 // sample reads Redis's CPU time (when its process is visible) and its
 // scripts' counters.
-func (p *redisProbe) sample(ctx context.Context) (redisSample, bool, error) {
+func (p *redisProbe) sample(ctx context.Context) (redisSample, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	stats, err := p.client.Do(ctx, p.client.B().Info().Section("commandstats").Build()).ToString()
 	if err != nil {
-		return redisSample{}, false, err
+		return redisSample{}, err
 	}
 	var s redisSample
 	s.scriptUsec, s.scriptCalls = scriptStats(strings.NewReader(stats))
 	if p.pid == 0 {
-		return s, false, nil
+		return s, nil
 	}
-	u, err := readUsage(p.pid)
-	if err != nil {
-		return s, false, nil // Redis restarted, say: the scripts' figures still hold
-	}
-	s.cpu = u.cpu
-	return s, true, nil
+	if u, err := readUsage(p.pid); err == nil {
+		s.cpu, s.cpuKnown = u.cpu, true
+	} // else Redis restarted, say: the scripts' figures still hold
+	return s, nil
 }
 
 // scriptStats sums the calls and microseconds of the script commands in
@@ -155,8 +154,8 @@ func infoFields(r io.Reader) map[string]string {
 }
 
 // add adds what Redis did between before and after, for requests.
-func (t *redisTotals) add(before, after redisSample, cpuKnown bool, requests int) {
-	t.cpuUnknown = t.cpuUnknown || !cpuKnown
+func (t *redisTotals) add(before, after redisSample, requests int) {
+	t.cpuUnknown = t.cpuUnknown || !before.cpuKnown || !after.cpuKnown
 	t.cpu += after.cpu - before.cpu
 	t.scriptUsec += after.scriptUsec - before.scriptUsec
 	t.scriptCalls += after.scriptCalls - before.scriptCalls

@@ -26,10 +26,10 @@ func TestRedisLoads(t *testing.T) {
 	is := is.New(t)
 	k := cellKey{mode: ModeChat, concurrency: 1, target: RolePostgres}
 	s := &cellStats{redis: &redisTotals{}}
-	s.redis.add(redisSample{cpu: time.Second, scriptUsec: 1000, scriptCalls: 10},
-		redisSample{cpu: time.Second + 100*time.Millisecond, scriptUsec: 401000, scriptCalls: 4010}, true, 2000)
-	s.redis.add(redisSample{cpu: 2 * time.Second}, redisSample{cpu: 2*time.Second + 100*time.Millisecond,
-		scriptUsec: 400000, scriptCalls: 4000}, true, 2000)
+	s.redis.add(redisSample{cpu: time.Second, cpuKnown: true, scriptUsec: 1000, scriptCalls: 10},
+		redisSample{cpu: time.Second + 100*time.Millisecond, cpuKnown: true, scriptUsec: 401000, scriptCalls: 4010}, 2000)
+	s.redis.add(redisSample{cpu: 2 * time.Second, cpuKnown: true}, redisSample{cpu: 2*time.Second + 100*time.Millisecond,
+		cpuKnown: true, scriptUsec: 400000, scriptCalls: 4000}, 2000)
 	rows := []Row{{Mode: ModeChat, Concurrency: 1, Target: RolePostgres}, {Mode: ModeChat, Concurrency: 1, Target: RoleMemory}}
 	loads := redisLoads(rows, map[cellKey]*cellStats{k: s, {mode: ModeChat, concurrency: 1, target: RoleMemory}: {}})
 	is.Equal(len(loads), 1) // tollgate-memory has no Redis
@@ -45,14 +45,14 @@ func TestRedisLoads(t *testing.T) {
 
 	// Too little CPU for /proc's ticks is left out too.
 	few := &redisTotals{}
-	few.add(redisSample{}, redisSample{cpu: 50 * time.Millisecond, scriptUsec: 100, scriptCalls: 2}, true, 1)
+	few.add(redisSample{cpuKnown: true}, redisSample{cpu: 50 * time.Millisecond, cpuKnown: true, scriptUsec: 100, scriptCalls: 2}, 1)
 	l, ok := few.load(k)
 	is.True(ok)
 	is.Equal(l.CPUPerRequestUs, 0.0)
 
-	// A round whose reading had no CPU time leaves the cell's CPU out
-	// rather than understating it.
-	s.redis.add(redisSample{}, redisSample{scriptUsec: 200, scriptCalls: 2}, false, 1)
+	// A round whose first reading had no CPU time leaves the cell's CPU
+	// out rather than counting Redis's whole life in it.
+	s.redis.add(redisSample{}, redisSample{cpu: time.Hour, cpuKnown: true, scriptUsec: 200, scriptCalls: 2}, 1)
 	l, ok = s.redis.load(k)
 	is.True(ok)
 	is.Equal(l.CPUPerRequestUs, 0.0)
