@@ -411,10 +411,10 @@ func TestClusterShards(t *testing.T) {
 		is.True(d.Allowed)
 		_, err = c.AddOutcomes(ctx, key, 1, 0, time.Minute)
 		is.NoErr(err)
-		keys = append(keys, prefix+"v:"+key, prefix+"b:"+key, prefix+"o:"+key, prefix+"h:{"+account+"}")
+		keys = append(keys, prefix+"v:"+key, prefix+"r:"+key, prefix+"o:"+key, prefix+"p:{"+account+"}")
 
 		// The hold's key is in the slot of its account, its hash tag.
-		is.Equal(keySlot(t, first, prefix+"h:{"+account+"}"), keySlot(t, first, account))
+		is.Equal(keySlot(t, first, prefix+"p:{"+account+"}"), keySlot(t, first, account))
 	}
 
 	used := map[string]int{} // master → keys it serves

@@ -11,17 +11,17 @@
 //	Set         SET, with PX when ttl > 0
 //	Delete      DEL
 //	Incr        EVALSHA of a script: SET NX PX (when ttl > 0), INCRBY, GET
-//	Allow       EVALSHA of a script: TIME, HMGET, and when allowed HSET
-//	            (and PEXPIRE, when the key would expire too soon)
+//	Allow       EVALSHA of a script: TIME, MGET, and when allowed SET
+//	            (KEEPTTL, or PX when the key would expire too soon)
 //	Reserve     EVALSHA of a script: TIME, HMGET, and when granted HSET
 //	            (and PEXPIRE, when the hold outlives the key)
 //	Release     EVALSHA of a script: TIME, HMGET, HDEL, HSET
 //	Held        EVALSHA of a script: TIME, HMGET
-//	Admit       EVALSHA of a script: TIME, HMGET per bucket and for the
-//	            funds, ZREMRANGEBYSCORE and ZCARD per lease, GET
-//	            (balance), and when allowed HSET per bucket and for the
-//	            funds (PEXPIRE as Allow and Reserve), ZADD and PEXPIRE
-//	            per lease
+//	Admit       EVALSHA of a script: TIME, one MGET of the buckets, HMGET
+//	            for the funds, ZCARD per lease (and ZREMRANGEBYSCORE and
+//	            ZCARD again when it is full), GET (balance), and when
+//	            allowed SET per bucket (as Allow), HSET for the funds
+//	            (PEXPIRE as Reserve), ZADD and PEXPIRE per lease
 //	Finish      EVALSHA of a script: as Adjust, ZREM per lease and
 //	            SettleFunds together
 //	AddOutcomes EVALSHA of a script: TIME, HGET, HINCRBY (one per count
@@ -52,8 +52,9 @@
 // runs can share one Redis:
 //
 //	Prefix + "v:" + key    a value or counter (a string; Get, Set, Incr, Delete)
-//	Prefix + "b:" + key    a token bucket (a hash; Allow)
-//	Prefix + "h:{" + account + "}"
+//	Prefix + "r:" + key    a token bucket (a 40-byte string; Allow, Take,
+//	                       Adjust, Admit, Finish)
+//	Prefix + "p:{" + account + "}"
 //	                       the credit holds of account (a hash; Reserve,
 //	                       Release, Held, and the funds calls)
 //	Prefix + "f:{" + account + "}"
@@ -75,27 +76,37 @@
 // Values and counters share one key space, as in the memory Cache: a
 // counter is a value holding a decimal integer. Token buckets live apart,
 // so Allow and Set never trip over each other's keys, as in the memory
-// Cache. A bucket expires a window after it has refilled completely
-// (its field x keeps when, so that writes within that window need no
-// PEXPIRE; a lingering full bucket reads as full), so idle
-// buckets cost no memory.
+// Cache. A bucket is five little-endian doubles: its level (units ×
+// window in microseconds, so refills are exact integers), the server time
+// it was last changed, the limit and window it was made for, and the time
+// until which its key lives. It expires a window after it has refilled
+// completely (that last double keeps when, so that writes within that
+// window keep the expiry, SET KEEPTTL; a lingering full bucket reads as
+// full), so idle buckets cost no memory. The doubles are binary because
+// decimal parsing and formatting cost a fifth of the ticket scripts' time.
+// (Before, buckets were hashes of decimals at "b:"; during an upgrade,
+// instances of the two versions count their buckets apart.)
 //
-// An account's holds are one hash of hold id → "amount:expires": the
-// amount in micros, in decimal, and the server time the hold lapses, in
-// microseconds since the epoch. Three fields whose names start with a NUL
-// byte keep the holds' sum, their earliest expiry (a lower bound) and
-// their latest (an upper bound). A call that finds the earliest expiry
-// passed drops the holds that have lapsed and sets the three right; the
-// key expires with the latest hold placed, and the first call after every
-// hold has lapsed deletes it, so an idle account's key disappears by
-// itself. Releasing the last hold leaves the key, with a sum of 0, until
-// it expires, so that the next hold needs no PEXPIRE.
+// An account's holds are one hash of hold id → the server time the hold
+// lapses, in microseconds since the epoch, as a binary double, then the
+// amount in micros, in decimal. A field whose name starts with a NUL byte
+// keeps the holds' sum, their earliest expiry (a lower bound) and their
+// latest (an upper bound), as three binary doubles. A call that finds the
+// earliest expiry passed drops the holds that have lapsed and sets the
+// totals right; the key expires with the latest hold placed, and the
+// first call after every hold has lapsed deletes it, so an idle account's
+// key disappears by itself. Releasing the last hold leaves the key, with
+// a sum of 0, until it expires, so that the next hold needs no PEXPIRE.
+// (Before, holds were decimal text at "h:"; during an upgrade, instances
+// of the two versions hold credits apart, each against the one balance.)
 //
 // A ticket's concurrency lease is its id in a sorted set, scored with
-// the server time the lease lapses, in microseconds: Admit drops the
-// lapsed leases (ZREMRANGEBYSCORE up to now) and counts the rest, so a
-// lease whose request never finished stops counting at its time, and
-// Finish removes its id. The set expires when its latest lease lapses:
+// the server time the lease lapses, in microseconds: Admit counts the
+// leases, and when they fill the limit drops the lapsed ones
+// (ZREMRANGEBYSCORE up to now) and counts the rest, so a lease whose
+// request never finished stops counting at its time, and Finish removes
+// its id. Until the set fills, such a lease waits in it: at most the
+// limit's worth, and the set expires with its latest lease. The set expires when its latest lease lapses:
 // PEXPIRE with GT, which needs Redis 7.0 or later, only ever moves that
 // expiry later. (Before, leases were hashes at "l:", laid out as holds;
 // during an upgrade, instances of the two versions count their leases
@@ -128,7 +139,10 @@
 // micros, 9 billion credits); past that they may be off by a rounding
 // step, and they are clamped to the int64 range. Stored amounts and
 // counts are kept as exact decimals: Release returns a hold's amount
-// exactly at any size.
+// exactly at any size. The bucket and ticket scripts take their limits,
+// windows, units and ttls, and give their answers, as binary doubles
+// (struct.pack's layout), which they compute in anyway: parsing and
+// printing decimals cost more than the arithmetic.
 //
 // # Redis Cluster
 //
@@ -162,17 +176,17 @@
 //
 // # Take and Adjust
 //
-// Take and Adjust work on the token buckets Allow keeps (Prefix + "b:" +
-// key, the same hash, on the server's clock), so the three share every
+// Take and Adjust work on the token buckets Allow keeps (Prefix + "r:" +
+// key, the same value, on the server's clock), so the three share every
 // bucket. Each is one round trip however many buckets it names: one
 // EVALSHA of a script whose KEYS are the buckets' keys and whose ARGV is
 // limit, window (µs) and units for each:
 //
-//	Take    TIME, HMGET per bucket, and when every bucket holds its
-//	        units HSET (and PEXPIRE when due) per bucket; a refused Take
-//	        writes nothing
-//	Adjust  TIME, HMGET per bucket, then HSET (and PEXPIRE when due) per
-//	        bucket
+//	Take    TIME, one MGET of the buckets, and when every bucket holds
+//	        its units SET (KEEPTTL, or PX when due) per bucket; a refused
+//	        Take writes nothing
+//	Adjust  TIME, one MGET of the buckets, then SET (KEEPTTL, or PX when
+//	        due) per bucket
 //
 // Adjust may leave a bucket in debt (a negative level), which Allow and
 // Take refuse until refills pay it off; its key expires a window after it

@@ -12,7 +12,7 @@ import (
 )
 
 // An account's credit balance is a decimal string at f:{account}, beside
-// its holds at h:{account} and one marker s:{account}:<id> per settled
+// its holds at p:{account} and one marker s:{account}:<id> per settled
 // request, kept SettleMemory: the same hash tag puts all three in one
 // Cluster slot, so a script may touch them together. The balance has no
 // expiry; a Redis that lost it starts again from the Store's figure (the
@@ -75,7 +75,7 @@ const luaSettle = `
 local bal = balance(bk, ARGV[base + 2])
 local h = open(hk, now, id)
 if h.mine then
-  remove(hk, h, now, id)
+  remove(hk, h, id)
 end
 local before = redis.call('GET', sk)
 if before then

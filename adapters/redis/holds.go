@@ -12,7 +12,10 @@ import (
 
 // holdsKey is where the credit holds of account are kept: one hash per
 // account, whose name carries the account as a Cluster hash tag.
-func (c *Cache) holdsKey(account string) string { return c.prefix + "h:{" + account + "}" }
+// (Versions before this one kept holds at "h:", as decimal text; the new
+// name keeps each version from dropping the other's holds as unreadable
+// while both run.)
+func (c *Cache) holdsKey(account string) string { return c.prefix + "p:{" + account + "}" }
 
 // Reserve places a hold of amount on account under id when the account's
 // open holds plus amount do not exceed limit; the hold lapses ttl after

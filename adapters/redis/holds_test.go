@@ -2,9 +2,9 @@ package redis_test
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math"
-	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -80,15 +80,15 @@ func TestHoldsOneKeyPerAccount(t *testing.T) {
 	is.NoErr(err)
 	is.NoErr(c.Set(ctx, "acct", []byte("v"), 0))
 
-	key := prefix + "h:{acct}"
+	key := prefix + "p:{acct}"
 	n, err := raw.Do(ctx, raw.B().Hlen().Key(key).Build()).AsInt64()
 	is.NoErr(err)
-	is.Equal(n, int64(3+3)) // the account's three holds and their sum, earliest and latest expiry, in one hash
+	is.Equal(n, int64(3+1)) // the account's three holds and their totals, in one hash
 	keys := keysUnder(t, raw, prefix)
 	is.Equal(len(keys), 3) // that hash, other's, and the value
 	for _, k := range keys {
 		switch k {
-		case key, prefix + "h:{other}", prefix + "v:acct":
+		case key, prefix + "p:{other}", prefix + "v:acct":
 		default:
 			t.Errorf("unexpected key %q", k)
 		}
@@ -107,7 +107,7 @@ func TestHoldsKeyExpires(t *testing.T) {
 	c := openWith(t, prefix, "")
 	raw := rawClient(t)
 	ctx := t.Context()
-	key := prefix + "h:{acct}"
+	key := prefix + "p:{acct}"
 
 	_, err := c.Reserve(ctx, "acct", "long", 10, 100, time.Minute)
 	is.NoErr(err)
@@ -141,28 +141,30 @@ func TestHoldsKeyExpires(t *testing.T) {
 	is.Equal(held, gateway.Micros(0))
 }
 
-// TestHoldsRefusedWritesNothing checks that a refused Reserve leaves no
-// key behind, and that a negative limit refuses everything.
-// TestHoldsWithoutTotals checks that a hash of holds without the totals
-// (as an older version wrote it, or with a stray field) is read by a scan
-// that drops what lapsed, and that the totals then track the holds.
+// TestHoldsWithoutTotals checks that a hash of holds without the totals,
+// or with fields that are not holds, is read by a scan that drops what
+// lapsed and what is not a hold, and that the totals then track the holds.
 func TestHoldsWithoutTotals(t *testing.T) {
 	is := is.New(t)
 	prefix := newPrefix()
 	c := openWith(t, prefix, "")
 	raw := rawClient(t)
 	ctx := t.Context()
-	key := prefix + "h:{acct}"
-	future := strconv.FormatInt(time.Now().Add(time.Hour).UnixMicro(), 10)
+	key := prefix + "p:{acct}"
+	stored := func(expires float64, amount string) string {
+		return string(binary.LittleEndian.AppendUint64(nil, math.Float64bits(expires))) + amount
+	}
+	future := float64(time.Now().Add(time.Hour).UnixMicro())
 	is.NoErr(raw.Do(ctx, raw.B().Hset().Key(key).FieldValue().
-		FieldValue("live", "25:"+future).FieldValue("lapsed", "40:1").FieldValue("stray", "x").Build()).Error())
+		FieldValue("live", stored(future, "25")).FieldValue("lapsed", stored(1, "40")).
+		FieldValue("stray", "x").FieldValue("garbled", stored(future, "2x")).FieldValue("\x00old", "7").Build()).Error())
 
 	held, err := c.Held(ctx, "acct")
 	is.NoErr(err)
 	is.Equal(held, gateway.Micros(25)) // the live hold only
 	n, err := raw.Do(ctx, raw.B().Hlen().Key(key).Build()).AsInt64()
 	is.NoErr(err)
-	is.Equal(n, int64(1+3)) // the lapsed hold and the stray field are gone; the totals are there
+	is.Equal(n, int64(1+1)) // the lapsed hold and the other fields are gone; the totals are there
 
 	r, err := c.Reserve(ctx, "acct", "new", 10, 35, time.Minute)
 	is.NoErr(err)
@@ -180,6 +182,8 @@ func TestHoldsWithoutTotals(t *testing.T) {
 	is.Equal(held, gateway.Micros(10))
 }
 
+// TestHoldsRefusedWritesNothing checks that a refused Reserve leaves no
+// key behind, and that a negative limit refuses everything.
 func TestHoldsRefusedWritesNothing(t *testing.T) {
 	is := is.New(t)
 	prefix := newPrefix()
@@ -229,7 +233,7 @@ func TestHoldsSubMillisecondTTL(t *testing.T) {
 	r, err := c.Reserve(t.Context(), "acct", "r", 10, 100, time.Nanosecond) // counted as 1µs
 	is.NoErr(err)
 	is.True(r.Granted)
-	waitGone(t, raw, prefix+"h:{acct}", 2*time.Second)
+	waitGone(t, raw, prefix+"p:{acct}", 2*time.Second)
 }
 
 // BenchmarkReserveRelease measures a Reserve and its Release, one caller

@@ -7,8 +7,10 @@ import (
 	"github.com/tollgate-ai/tollgate/gateway"
 )
 
-// bucketKey is where the token bucket called key is kept.
-func (c *Cache) bucketKey(key string) string { return c.prefix + "b:" + key }
+// bucketKey is where the token bucket called key is kept. (Versions
+// before this one kept buckets as hashes at "b:"; the new name keeps an
+// instance of each from failing on the other's keys while both run.)
+func (c *Cache) bucketKey(key string) string { return c.prefix + "r:" + key }
 
 // Allow takes n units from the token bucket at key, which holds at most
 // limit units and refills limit units per window, evenly; a new bucket is
@@ -33,7 +35,7 @@ func (c *Cache) Allow(ctx context.Context, key string, limit int64, window time.
 	case n < 1 || n > limit:
 		return gateway.Decision{}, gateway.Errorf(gateway.CodeInvalid, "rate units %d are not between 1 and the limit %d", n, limit)
 	}
-	// One bucket is the simplest Take: the same script, the same hash.
+	// One bucket is the simplest Take: the same script, the same key.
 	a, err := c.Take(ctx, []gateway.Bucket{{Key: key, Limit: limit, Window: window, N: n}})
 	if err != nil {
 		return gateway.Decision{}, err

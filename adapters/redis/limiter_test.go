@@ -116,7 +116,7 @@ func TestAllowBucketExpires(t *testing.T) {
 	is.NoErr(err)
 	// 5 units at 10 a minute come back in 30s; the key lasts a window
 	// more, so that the next takes need not move its expiry.
-	ttl, err := raw.Do(ctx, raw.B().Pttl().Key(prefix+"b:bucket").Build()).AsInt64()
+	ttl, err := raw.Do(ctx, raw.B().Pttl().Key(prefix+"r:bucket").Build()).AsInt64()
 	is.NoErr(err)
 	is.True(ttl > 89_000 && ttl <= 90_001)
 
@@ -125,7 +125,7 @@ func TestAllowBucketExpires(t *testing.T) {
 	is.True(d.Allowed)
 	deadline := time.Now().Add(2 * time.Second)
 	for {
-		n, err := raw.Do(ctx, raw.B().Exists().Key(prefix+"b:short").Build()).AsInt64()
+		n, err := raw.Do(ctx, raw.B().Exists().Key(prefix+"r:short").Build()).AsInt64()
 		is.NoErr(err)
 		if n == 0 {
 			break

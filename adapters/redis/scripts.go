@@ -87,52 +87,60 @@ end
 // luaOpenHolds defines the functions that read and change the holds of
 // one account.
 //
-// The holds are a hash of id → "amount:expires": the amount in micros as
-// the Go side formatted it (kept verbatim, so Release returns it exactly
-// at any size) and the server time the hold lapses, in microseconds. A
-// hold has lapsed when now >= expires, as in the memory Cache. Three more
-// fields, whose names start with a NUL byte so that no id can take them,
-// keep what the holds add up to, so that a call costs the same with one
-// hold open or thousands: the sum of the holds' amounts, the earliest
-// expiry among them (a lower bound: it is not raised when that hold is
-// released) and a time at or after the latest, until which the key
-// lives (a hold that outlives it sets it to twice the hold's ttl ahead). While the earliest
-// expiry is ahead of now no hold can have lapsed, so nothing is scanned;
-// once it is not, one HGETALL drops the lapsed holds (and any field that
-// is not a hold) and sets the three fields right. A hash without them
-// (written by an older version) is scanned the same way. In steady
-// traffic that is one scan per account per hold ttl. Sums are doubles:
-// exact while they stay below 2^53 micros.
+// The holds are a hash of id → the server time the hold lapses, in
+// microseconds, as a little-endian double (8 bytes, struct.pack's '<d'),
+// followed by the amount in micros as the Go side formatted it (kept
+// verbatim, so Release returns it exactly at any size). A hold has
+// lapsed when now >= expires, as in the memory Cache. One more field,
+// whose name starts with a NUL byte so that no id can take it, keeps
+// what the holds add up to as three doubles, so that a call costs the
+// same with one hold open or thousands: the sum of the holds' amounts,
+// the earliest expiry among them (a lower bound: it is not raised when
+// that hold is released) and a time at or after the latest, until which
+// the key lives (a hold that outlives it sets it to twice the hold's ttl
+// ahead). While the earliest expiry is ahead of now no hold can have
+// lapsed, so nothing is scanned; once it is not, one HGETALL drops the
+// lapsed holds (and any field that is not a hold) and sets the totals
+// right. A hash without them is scanned the same way. In steady traffic
+// that is one scan per account per hold ttl. Sums are doubles: exact
+// while they stay below 2^53 micros.
 //
 //	open(key, now, id)  the live holds as a table {sum, first, last,
-//	                    mine, mineExp}: sum excludes id, mine is id's
-//	                    amount as its stored decimal string (nil if id is
-//	                    not held) and mineExp its expiry.
+//	                    mine}: sum excludes id, and mine is id's amount
+//	                    as its stored decimal string (nil if id is not
+//	                    held).
 //	add(key, h, id, amount, expires)
 //	                    places a hold that open found missing (amount the
 //	                    decimal string) and keeps the key until the
 //	                    latest hold lapses; now is luaTime's.
-//	remove(key, h, now, id)
-//	                    removes id's hold, found by open; the key goes
-//	                    when no hold is left.
+//	remove(key, h, id)  removes id's hold, found by open; the key stays
+//	                    until its expiry, even with no hold left, so
+//	                    that the next hold needs no PEXPIRE.
 const luaOpenHolds = luaHdel + `
-local SUM, FIRST, LAST = '\0sum', '\0first', '\0last'
+local TOTALS = '\0totals'
+
+local function hold(v)
+  if not v or #v < 9 then return nil end
+  local amount = string.sub(v, 9)
+  if not string.match(amount, '^%d+$') then return nil end
+  return amount, struct.unpack('<d', v)
+end
 
 local function rescan(key, now)
   local all = redis.call('HGETALL', key)
   local sum, first, last = 0, nil, 0
   local drop = {}
   for i = 1, #all, 2 do
-    if string.byte(all[i]) ~= 0 then
-      local amount, expires = string.match(all[i + 1], '^(%d+):(%d+)$')
-      expires = tonumber(expires)
-      if not expires or now >= expires then
-        drop[#drop + 1] = all[i]
-      else
-        sum = sum + tonumber(amount)
-        if not first or expires < first then first = expires end
-        if expires > last then last = expires end
-      end
+    local amount, expires
+    if string.byte(all[i]) ~= 0 then amount, expires = hold(all[i + 1]) end
+    if all[i] == TOTALS then
+      -- rewritten below
+    elseif not amount or now >= expires then
+      drop[#drop + 1] = all[i] -- lapsed, or not a hold
+    else
+      sum = sum + tonumber(amount)
+      if not first or expires < first then first = expires end
+      if expires > last then last = expires end
     end
   end
   if not first then
@@ -140,22 +148,23 @@ local function rescan(key, now)
     return 0, nil, 0
   end
   hdel(key, drop)
-  redis.call('HSET', key, SUM, int(sum), FIRST, int(first), LAST, int(last))
+  redis.call('HSET', key, TOTALS, struct.pack('<ddd', sum, first, last))
   return sum, first, last
 end
 
 local function open(key, now, id)
-  local m = redis.call('HMGET', key, SUM, FIRST, LAST, id or SUM)
-  local sum, first, last, v = tonumber(m[1]), tonumber(m[2]), tonumber(m[3]), m[4]
-  if not sum or not first or not last or first <= now then
+  local m = redis.call('HMGET', key, TOTALS, id or TOTALS)
+  local sum, first, last, v = nil, nil, nil, m[2]
+  if m[1] and #m[1] == 24 then sum, first, last = struct.unpack('<ddd', m[1]) end
+  if not sum or first <= now then
     sum, first, last = rescan(key, now)
     if id and first then v = redis.call('HGET', key, id) else v = nil end
   end
   local h = {sum = sum, first = first, last = last}
-  if id and first and v then
-    local amount, expires = string.match(v, '^(%d+):(%d+)$')
+  if id and first then
+    local amount = hold(v)
     if amount then
-      h.mine, h.mineExp = amount, tonumber(expires)
+      h.mine = amount
       h.sum = sum - tonumber(amount)
     end
   end
@@ -177,16 +186,16 @@ local function add(key, h, id, amount, expires)
   local last = h.last
   local renew = expires > last
   if renew then last = expires + (expires - now) end
-  redis.call('HSET', key, id, amount .. ':' .. int(expires), SUM, int(total), FIRST, int(first), LAST, int(last))
+  redis.call('HSET', key, id, struct.pack('<d', expires) .. amount, TOTALS, struct.pack('<ddd', total, first, last))
   if renew then keep(key, now, last) end
 end
 
-local function remove(key, h, now, id)
+local function remove(key, h, id)
   -- The key's expiry stays: it is the latest hold's, or later. A key
   -- left without holds stays until then too, so that the next hold
   -- needs no PEXPIRE.
   redis.call('HDEL', key, id)
-  redis.call('HSET', key, SUM, int(h.sum))
+  redis.call('HSET', key, TOTALS, struct.pack('<ddd', h.sum, h.first, h.last))
 end
 `
 
@@ -223,7 +232,7 @@ local h = open(KEYS[1], now, ARGV[1])
 if not h.mine then
   return {'0', '0'}
 end
-remove(KEYS[1], h, now, ARGV[1])
+remove(KEYS[1], h, ARGV[1])
 return {'1', h.mine}
 `)
 

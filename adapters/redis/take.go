@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/redis/rueidis"
 
@@ -13,7 +12,7 @@ import (
 
 // Take takes every bucket's N units or none, in one atomic step; see
 // gateway.Cache. The buckets are the ones Allow uses (same keys, same
-// hashes), so Allow and Take on one key share one bucket, on the Redis
+// values), so Allow and Take on one key share one bucket, on the Redis
 // server's clock; a bucket named with another limit or window than it
 // was made for starts new and full, as in Allow.
 //
@@ -43,35 +42,21 @@ func (c *Cache) Take(ctx context.Context, buckets []gateway.Bucket) (gateway.Adm
 	if err != nil {
 		return gateway.Admission{}, err
 	}
-	r, err := takeScript.Exec(ctx, c.client, keys, args).AsStrSlice()
+	raw, err := takeScript.Exec(ctx, c.client, keys, args).AsBytes()
 	if err != nil {
 		return gateway.Admission{}, c.fail(err)
 	}
-	bad := func(why error) error {
-		return gateway.Internal(fmt.Errorf("redis: take script answered %q: %w", r, why))
+	r, err := readDoubles(raw, 3+len(buckets))
+	if err == nil && r[0] == 0 && (r[1] < 0 || int(r[1]) >= len(buckets)) {
+		err = errors.New("refused index out of range")
 	}
-	if len(r) != 3+len(buckets) {
-		return gateway.Admission{}, bad(fmt.Errorf("want %d numbers", 3+len(buckets)))
+	if err != nil {
+		return gateway.Admission{}, gateway.Internal(fmt.Errorf("redis: take script answered %x: %w", raw, err))
 	}
-	refused, err1 := strconv.Atoi(r[1])
-	wait, err2 := strconv.ParseFloat(r[2], 64)
-	if err := errors.Join(err1, err2); err != nil {
-		return gateway.Admission{}, bad(err)
-	}
-	a := gateway.Admission{Allowed: r[0] == "1", Refused: -1, Remaining: make([]int64, len(buckets))}
+	a := gateway.Admission{Allowed: r[0] == 1, Refused: -1, Remaining: remaining(buckets, r[3:])}
 	if !a.Allowed {
-		if refused < 0 || refused >= len(buckets) {
-			return gateway.Admission{}, bad(errors.New("refused index out of range"))
-		}
-		a.Refused = refused
-		a.RetryAfter = waitDuration(wait)
-	}
-	for i, b := range buckets {
-		left, err := strconv.ParseFloat(r[3+i], 64)
-		if err != nil {
-			return gateway.Admission{}, bad(err)
-		}
-		a.Remaining[i] = clamp(left, 0, b.Limit)
+		a.Refused = int(r[1])
+		a.RetryAfter = waitDuration(r[2])
 	}
 	return a, nil
 }
@@ -120,21 +105,35 @@ func checkBucket(b gateway.Bucket, take bool) error {
 // keys share a slot: a script may only touch keys of one slot, and
 // rueidis would panic building a command across slots.
 func (c *Cache) bucketArgs(buckets []gateway.Bucket) (keys, args []string, err error) {
-	keys, args = c.appendBuckets(make([]string, 0, len(buckets)), make([]string, 0, 3*len(buckets)), buckets)
+	keys, nums := c.appendBuckets(make([]string, 0, len(buckets)), buckets)
 	if err := c.sameSlot(keys); err != nil {
 		return nil, nil, err
 	}
-	return keys, args, nil
+	return keys, []string{nums}, nil
 }
 
-// appendBuckets appends the buckets' keys to keys and their limit,
-// window (µs) and units to args, as the bucket scripts read them.
-func (c *Cache) appendBuckets(keys, args []string, buckets []gateway.Bucket) ([]string, []string) {
+// appendBuckets appends the buckets' keys to keys and returns them with
+// the buckets' numbers as the bucket scripts read them: limit, window
+// (µs) and units of each, as doubles.
+func (c *Cache) appendBuckets(keys []string, buckets []gateway.Bucket) ([]string, string) {
+	nums := make([]byte, 0, 24*len(buckets))
 	for _, b := range buckets {
 		keys = append(keys, c.bucketKey(b.Key))
-		args = append(args, strconv.FormatInt(b.Limit, 10), strconv.FormatInt(micros(b.Window), 10), strconv.FormatInt(b.N, 10))
+		nums = appendDouble(nums, float64(b.Limit))
+		nums = appendDouble(nums, float64(micros(b.Window)))
+		nums = appendDouble(nums, float64(b.N))
 	}
-	return keys, args
+	return keys, string(nums)
+}
+
+// remaining turns the whole units a script found in each bucket into
+// Admission.Remaining: between 0 (a bucket in debt) and the limit.
+func remaining(buckets []gateway.Bucket, whole []float64) []int64 {
+	out := make([]int64, len(buckets))
+	for i, b := range buckets {
+		out[i] = clamp(whole[i], 0, b.Limit)
+	}
+	return out
 }
 
 // slotOf returns the Redis Cluster hash slot of key (its hash tag's, if
@@ -145,17 +144,26 @@ func slotOf(key string) uint16 {
 }
 
 // luaBuckets defines the token buckets of takeScript and adjustScript
-// (Allow is a Take of one bucket). A bucket is a hash of four fields:
-// level, the units it holds scaled by the window (units × window in
-// microseconds), so that a refill of elapsed × limit is an exact integer;
-// last, the server time of the last change in microseconds; and the limit
-// and window it was made for. A missing bucket, or one made for another
-// limit or window, is full. Levels and times are Lua numbers (doubles):
-// exact while limit × window stays below 2^53. A bucket expires when it
-// will be full again, so idle buckets cost nothing.
+// (Allow is a Take of one bucket). A bucket is a string of five
+// little-endian doubles (struct.pack's '<ddddd', 40 bytes): level, the
+// units it holds scaled by the window (units × window in microseconds),
+// so that a refill of elapsed × limit is an exact integer; last, the
+// server time of the last change in microseconds; the limit and window it
+// was made for; and x, the time until which the key lives (0: not kept
+// past the time it is full). A missing bucket, one made for another limit
+// or window, or a value of another length, is full. Levels and times are
+// Lua numbers (doubles): exact while limit × window stays below 2^53. A
+// bucket expires when it will be full again, so idle buckets cost nothing.
+//
+// The doubles are binary, not decimal, because parsing and formatting
+// decimals (glibc's strtod and printf, which go multi-precision past 15
+// digits) was a fifth of the ticket scripts' instructions, and one string
+// is one value to carry out of Redis rather than five.
 //
 // It sets now to the server's clock and defines
 //
+//	prefetch(n)               reads the buckets KEYS[1..n] with MGET, so
+//	                          that load need not read them one by one.
 //	load(key, limit, window)  the bucket at key, refilled to now, as a
 //	                          table {level, at, limit, window, loaded}:
 //	                          at is the time it is refilled to (now, or
@@ -165,20 +173,29 @@ func slotOf(key string) uint16 {
 //	                          gives the same table, so changes add up; with
 //	                          another limit or window it gives a new full
 //	                          bucket, as Allow would.
-//	store(key)                writes the bucket of key back: HSET, and a
-//	                          PEXPIRE (field x keeps when it falls) for a
-//	                          window after it is full again when the key
-//	                          would expire sooner (a debt included; at most
-//	                          1e15 ms, about 31,700 years, which PEXPIRE
-//	                          accepts), or DEL when it is full, as a
-//	                          missing bucket is.
-//	whole(b)                  the whole units b holds, as a decimal string;
-//	                          negative in debt (the Go side clamps to 0).
+//	store(key)                writes the bucket of key back: SET KEEPTTL,
+//	                          or SET PX for a window after it is full
+//	                          again when the key would expire sooner (a
+//	                          debt included; at most 1e15 ms, about 31,700
+//	                          years, which PX accepts), or DEL when it is
+//	                          full, as a missing bucket is.
+//	whole(b)                  the whole units b holds; negative in debt
+//	                          (the Go side clamps to 0).
 //
 // Levels may be negative (a debt, from Adjust): a refill pays it off
 // first, and Allow and Take refuse until the bucket holds their units.
-const luaBuckets = luaTime + `
+const luaBuckets = luaTime + luaPacked + `
+local BUCKET = '<ddddd'
 local buckets = {}
+local fetched = {}
+
+local function prefetch(n)
+  for i = 1, n, 1000 do
+    local last = math.min(i + 999, n)
+    local vs = redis.call('MGET', unpack(KEYS, i, last))
+    for j = i, last do fetched[KEYS[j]] = vs[j - i + 1] end
+  end
+end
 
 local function load(key, limit, window)
   local full = limit * window
@@ -186,21 +203,23 @@ local function load(key, limit, window)
   if b and b.limit == limit and b.window == window then
     return b
   end
-  local level, at, x, existed, kept = full, now, nil, false, false
+  local level, at, x, existed = full, now, nil, false
   if not b then
-    local h = redis.call('HMGET', key, 'level', 'last', 'limit', 'window', 'x')
-    existed = h[1] ~= false
-    if h[1] and tonumber(h[3]) == limit and tonumber(h[4]) == window then
-      kept = true
-      x = tonumber(h[5])
-      local last = tonumber(h[2])
-      -- A clock that went back (a failover to a replica) refills nothing
-      -- rather than taking refills back.
-      if at < last then at = last end
-      level = math.min(full, tonumber(h[1]) + (at - last) * limit)
+    local v = fetched[key]
+    if v == nil then v = redis.call('GET', key) end
+    existed = v ~= false
+    if v and #v == 40 then
+      local l, last, lim, win, until_ = struct.unpack(BUCKET, v)
+      if lim == limit and win == window then
+        if until_ > 0 then x = until_ end
+        -- A clock that went back (a failover to a replica) refills nothing
+        -- rather than taking refills back.
+        if at < last then at = last end
+        level = math.min(full, l + (at - last) * limit)
+      end
     end
   end
-  b = {level = level, at = at, limit = limit, window = window, loaded = level, x = x, existed = existed or (b and b.existed), kept = kept}
+  b = {level = level, at = at, limit = limit, window = window, loaded = level, x = x, existed = existed or (b and b.existed)}
   buckets[key] = b
   return b
 end
@@ -210,10 +229,10 @@ local function store(key)
   local full = b.limit * b.window
   if b.level >= full then
     -- Full: a key that lives until x says so and keeps its expiry (the
-    -- next take needs no PEXPIRE); one without x goes, as a missing
+    -- next take needs no new one); one without x goes, as a missing
     -- bucket is full; no key, nothing to write.
     if b.x then
-      redis.call('HSET', key, 'level', int(full), 'last', int(b.at), 'limit', int(b.limit), 'window', int(b.window))
+      redis.call('SET', key, struct.pack(BUCKET, full, b.at, b.limit, b.window, b.x), 'KEEPTTL')
     elseif b.existed then
       redis.call('DEL', key)
     end
@@ -221,24 +240,19 @@ local function store(key)
   end
   local full_at = now + math.ceil((full - b.level) / b.limit)
   if b.x and full_at <= b.x then
-    if b.kept then
-      -- The hash has this limit and window already.
-      redis.call('HSET', key, 'level', int(b.level), 'last', int(b.at))
-    else
-      redis.call('HSET', key, 'level', int(b.level), 'last', int(b.at), 'limit', int(b.limit), 'window', int(b.window))
-    end
+    redis.call('SET', key, struct.pack(BUCKET, b.level, b.at, b.limit, b.window, b.x), 'KEEPTTL')
     return
   end
   -- The key outlives the time the bucket is full by a window, so that
-  -- the writes within that window need no PEXPIRE; a full bucket that
+  -- the writes within that window keep its expiry; a full bucket that
   -- lingers is read as full all the same.
   local x = full_at + b.window
-  redis.call('HSET', key, 'level', int(b.level), 'last', int(b.at), 'limit', int(b.limit), 'window', int(b.window), 'x', int(x))
-  redis.call('PEXPIRE', key, int(math.min(math.ceil((x - now) / 1000) + 1, 1e15)))
+  redis.call('SET', key, struct.pack(BUCKET, b.level, b.at, b.limit, b.window, x),
+    'PX', int(math.min(math.ceil((x - now) / 1000) + 1, 1e15)))
 end
 
 local function whole(b)
-  return int(math.floor(b.level / b.window))
+  return math.floor(b.level / b.window)
 end
 
 -- storeAll writes back every bucket of the call once, in KEYS order
@@ -254,21 +268,23 @@ local function storeAll()
 end
 
 -- takeAll loads the n buckets KEYS[1..n], whose limit, window and units
--- are ARGV[base+3i-2], ARGV[base+3i-1] and ARGV[base+3i], and takes
--- their units when every one holds them. It returns the 1-based index
+-- are the doubles of nums, three per bucket, and takes their units when
+-- every one holds them. It returns the 1-based index
 -- of the first bucket that lacks its units (nil when all were taken),
 -- the microseconds until it holds them (rounded up and stepped past
 -- double rounding, so that waiting exactly that long succeeds), and the
 -- buckets. When one lacks its units, nothing is taken.
-local function takeAll(n, base)
+local function takeAll(n, nums)
+  prefetch(n)
   local taken = {}
   local refused, wait = nil, 0
+  local limit, window, units, pos = 0, 0, 0, 1
   for i = 1, n do
-    local limit, window = tonumber(ARGV[base + 3 * i - 2]), tonumber(ARGV[base + 3 * i - 1])
+    limit, window, units, pos = struct.unpack('<ddd', nums, pos)
     local b = load(KEYS[i], limit, window)
     taken[i] = b
     if not refused then
-      local cost = tonumber(ARGV[base + 3 * i]) * window
+      local cost = units * window
       if b.level >= cost then
         b.level = b.level - cost
       else
@@ -289,13 +305,16 @@ local function takeAll(n, base)
   return refused, wait, taken
 end
 
--- adjustAll moves the n buckets KEYS[1..n] by -ARGV[base+3i], limits and
--- windows as in takeAll, into debt or up to their limit.
-local function adjustAll(n, base)
+-- adjustAll moves the n buckets KEYS[1..n] by -units, limit, window and
+-- units the doubles of nums as in takeAll, into debt or up to their
+-- limit.
+local function adjustAll(n, nums)
+  prefetch(n)
+  local limit, window, units, pos = 0, 0, 0, 1
   for i = 1, n do
-    local limit, window = tonumber(ARGV[base + 3 * i - 2]), tonumber(ARGV[base + 3 * i - 1])
+    limit, window, units, pos = struct.unpack('<ddd', nums, pos)
     local b = load(KEYS[i], limit, window)
-    b.level = math.min(limit * window, b.level - tonumber(ARGV[base + 3 * i]) * window)
+    b.level = math.min(limit * window, b.level - units * window)
   end
 end
 `
@@ -303,37 +322,37 @@ end
 // takeScript takes each bucket's units, all or none, on the server's
 // clock.
 //
-// KEYS[i] bucket i. ARGV[3i-2] its limit, ARGV[3i-1] its window in
-// microseconds, ARGV[3i] its units n, 1 <= n <= limit. Returns decimal
-// strings: allowed ("1" or "0"); the 0-based index of the first bucket
-// that lacks its units ("-1" when allowed); the microseconds until that
-// bucket holds them ("0" when allowed; rounded up and stepped past
-// double rounding, so that waiting exactly that long succeeds); then each bucket's whole units after the
-// call.
+// KEYS[i] bucket i. ARGV[1] three doubles per bucket: its limit, its
+// window in microseconds and its units n, 1 <= n <= limit. Returns
+// doubles: allowed (1 or 0); the 0-based index of the first bucket that
+// lacks its units (-1 when allowed); the microseconds until that bucket
+// holds them (0 when allowed; rounded up and stepped past double
+// rounding, so that waiting exactly that long succeeds); then each
+// bucket's whole units after the call.
 //
 // A refused call writes nothing, so the next call sees the same levels:
 // waiting the returned time is enough for the refused bucket.
 var takeScript = rueidis.NewLuaScript(luaBuckets + `
-local refused, wait, taken = takeAll(#KEYS, 0)
-local out = {'1', '-1', '0'}
+local refused, wait, taken = takeAll(#KEYS, ARGV[1])
+local out = {1, -1, 0}
 if refused then
-  out = {'0', tostring(refused - 1), int(wait)}
+  out = {0, refused - 1, wait}
 else
   storeAll()
 end
 for i = 1, #KEYS do
   out[3 + i] = whole(taken[i])
 end
-return out
+return packed(out, 3 + #KEYS)
 `)
 
 // adjustScript moves each bucket's level by -n, into debt or up to its
 // limit, on the server's clock.
 //
-// KEYS[i] bucket i. ARGV[3i-2] its limit, ARGV[3i-1] its window in
-// microseconds, ARGV[3i] n, any integer. Returns "OK".
+// KEYS[i] bucket i. ARGV[1] three doubles per bucket: its limit, its
+// window in microseconds and n, any integer. Returns "OK".
 var adjustScript = rueidis.NewLuaScript(luaBuckets + `
-adjustAll(#KEYS, 0)
+adjustAll(#KEYS, ARGV[1])
 storeAll()
 return 'OK'
 `)

@@ -2,6 +2,7 @@ package redis_test
 
 import (
 	"context"
+	"encoding/binary"
 	"math"
 	"strconv"
 	"sync"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/matryer/is"
+	"github.com/redis/rueidis"
 	"github.com/tollgate-ai/tollgate/adapters/redis"
 	"github.com/tollgate-ai/tollgate/gateway"
 )
@@ -63,7 +65,7 @@ func TestTakeExactAcrossInstances(t *testing.T) {
 }
 
 // TestTakeSharesAllowsLayout checks that Take keeps the bucket Allow
-// keeps: the same key, the same hash (level in units × window µs), the
+// keeps: the same key, the same value (level in units × window µs), the
 // same expiry, and each reads what the other wrote.
 func TestTakeSharesAllowsLayout(t *testing.T) {
 	is := is.New(t)
@@ -75,19 +77,15 @@ func TestTakeSharesAllowsLayout(t *testing.T) {
 	is.NoErr(err)
 	is.Equal(a, gateway.Admission{Allowed: true, Refused: -1, Remaining: []int64{7}})
 
-	h, err := raw.Do(ctx, raw.B().Hgetall().Key(prefix+"b:{a}b").Build()).AsStrMap()
-	is.NoErr(err)
-	is.Equal(len(h), 5) // level, last, limit, window and x, the key's expiry
-	is.Equal(h["limit"], "10")
-	is.Equal(h["window"], "60000000")
-	level, err := strconv.ParseFloat(h["level"], 64)
-	is.NoErr(err)
-	is.Equal(level, float64(7*60_000_000))
-	last, err := strconv.ParseFloat(h["last"], 64)
-	is.NoErr(err)
-	is.True(math.Abs(last/1e6-float64(time.Now().Unix())) < 60) // server time in µs
+	b, ok := readBucket(t, raw, prefix+"r:{a}b")
+	is.True(ok)
+	is.Equal(b.Limit, 10.0)
+	is.Equal(b.Window, 60e6)
+	is.Equal(b.Level, float64(7*60_000_000))
+	is.True(math.Abs(b.Last/1e6-float64(time.Now().Unix())) < 60) // server time in µs
+	is.Equal(b.Until, b.Last+18e6+60e6)                           // full in 18s, kept a window more
 	// 3 units at 10 a minute come back in 18s; the key lasts a window more.
-	ttl, err := raw.Do(ctx, raw.B().Pttl().Key(prefix+"b:{a}b").Build()).AsInt64()
+	ttl, err := raw.Do(ctx, raw.B().Pttl().Key(prefix+"r:{a}b").Build()).AsInt64()
 	is.NoErr(err)
 	is.True(ttl > 77_000 && ttl <= 78_001)
 
@@ -117,12 +115,12 @@ func TestTakeRefusedWritesNothing(t *testing.T) {
 	a, err := c.Take(ctx, buckets)
 	is.NoErr(err)
 	is.Equal(a, gateway.Admission{Allowed: true, Refused: -1, Remaining: []int64{4, 0, 0}})
-	dump := func() map[string]map[string]string {
-		out := map[string]map[string]string{}
+	dump := func() map[string]storedBucket {
+		out := map[string]storedBucket{}
 		for _, b := range buckets {
-			h, err := raw.Do(ctx, raw.B().Hgetall().Key(prefix+"b:"+b.Key).Build()).AsStrMap()
-			is.NoErr(err)
-			out[b.Key] = h
+			stored, ok := readBucket(t, raw, prefix+"r:"+b.Key)
+			is.True(ok)
+			out[b.Key] = stored
 		}
 		return out
 	}
@@ -194,12 +192,12 @@ func TestTakeAdjustDebtExpires(t *testing.T) {
 	c := openWith(t, prefix, "")
 	raw := rawClient(t)
 	ctx := t.Context()
-	key := prefix + "b:{a}tpm"
+	key := prefix + "r:{a}tpm"
 	b := gateway.Bucket{Key: "{a}tpm", Limit: 10, Window: time.Minute, N: 30}
 	is.NoErr(c.Adjust(ctx, []gateway.Bucket{b})) // a new, full bucket: 10 - 30
-	level, err := raw.Do(ctx, raw.B().Hget().Key(key).Field("level").Build()).AsFloat64()
-	is.NoErr(err)
-	is.True(level >= -20*60e6 && level < -19*60e6) // -20 units, give or take the refill since
+	stored, ok := readBucket(t, raw, key)
+	is.True(ok)
+	is.True(stored.Level >= -20*60e6 && stored.Level < -19*60e6) // -20 units, give or take the refill since
 	// 30 units at 10 a minute: full again in 180s, kept a window more.
 	ttl, err := raw.Do(ctx, raw.B().Pttl().Key(key).Build()).AsInt64()
 	is.NoErr(err)
@@ -224,9 +222,9 @@ func TestTakeAdjustDebtExpires(t *testing.T) {
 
 	b.N = -100 // a refund past the limit: full, and kept as such until it expires
 	is.NoErr(c.Adjust(ctx, []gateway.Bucket{b}))
-	level, err = raw.Do(ctx, raw.B().Hget().Key(key).Field("level").Build()).AsFloat64()
-	is.NoErr(err)
-	is.Equal(level, float64(10*60e6))
+	stored, ok = readBucket(t, raw, key)
+	is.True(ok)
+	is.Equal(stored.Level, float64(10*60e6))
 	a, err = c.Take(ctx, []gateway.Bucket{{Key: "{a}tpm", Limit: 10, Window: time.Minute, N: 10}})
 	is.NoErr(err)
 	is.True(a.Allowed) // full
@@ -349,4 +347,44 @@ func BenchmarkTake(b *testing.B) {
 			}
 		})
 	})
+}
+
+// storedBucket is a token bucket as the scripts keep it (see luaBuckets).
+type storedBucket struct{ Level, Last, Limit, Window, Until float64 }
+
+// readBucket reads the bucket stored at key, the whole Redis key; ok is
+// false when there is none.
+func readBucket(tb testing.TB, raw rueidis.Client, key string) (b storedBucket, ok bool) {
+	tb.Helper()
+	v, err := raw.Do(context.Background(), raw.B().Get().Key(key).Build()).AsBytes()
+	if rueidis.IsRedisNil(err) {
+		return b, false
+	}
+	if err != nil || len(v) != 40 {
+		tb.Fatalf("bucket %s: %q, %v; want 40 bytes", key, v, err)
+	}
+	f := func(i int) float64 { return math.Float64frombits(binary.LittleEndian.Uint64(v[8*i:])) }
+	return storedBucket{f(0), f(1), f(2), f(3), f(4)}, true
+}
+
+// TestTakeManyBuckets takes from more buckets than Lua can unpack at
+// once (8,000): the script reads them in batches.
+func TestTakeManyBuckets(t *testing.T) {
+	is := is.New(t)
+	c := open(t)
+	buckets := make([]gateway.Bucket, 9000)
+	for i := range buckets {
+		buckets[i] = gateway.Bucket{Key: "{a}" + strconv.Itoa(i), Limit: 3, Window: time.Minute, N: 1}
+	}
+	buckets[8999].N = 2
+	a, err := c.Take(t.Context(), buckets)
+	is.NoErr(err)
+	is.True(a.Allowed)
+	is.Equal(a.Remaining[0], int64(2))
+	is.Equal(a.Remaining[8999], int64(1))
+	a, err = c.Take(t.Context(), buckets)
+	is.NoErr(err)
+	is.True(!a.Allowed) // the last one is short, so nothing is taken
+	is.Equal(a.Refused, 8999)
+	is.Equal(a.Remaining[0], int64(2))
 }

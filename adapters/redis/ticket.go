@@ -24,68 +24,74 @@ func (c *Cache) leaseKey(key string) string { return c.prefix + "q:" + key }
 // admitScript takes a ticket's buckets, leases and funds hold, all or
 // none, on the server's clock.
 //
-// KEYS: the nb buckets, the nl lease hashes, then (when ARGV[3] is "1")
+// KEYS: the nb buckets, the nl lease sets, then (when ARGV[3] is "1")
 // the account's holds and balance. ARGV[1] nb, ARGV[2] nl, ARGV[3]
-// whether there are funds, ARGV[4] the ticket's id, ARGV[5] the leases'
-// ttl in microseconds; then limit, window and units of each bucket, as
-// in takeScript; then each lease's limit; then the funds' amount, seed
-// and ttl in microseconds. Returns decimal strings: allowed; the 0-based
-// index of the refused bucket (-1); the microseconds until it holds its
-// units; the 0-based index of the full lease (-1); broke ("1" when the
-// funds were refused); the balance and the holds on it (after the call
-// when allowed, "0" without funds); then each bucket's whole units.
+// whether there are funds, ARGV[4] the ticket's id; ARGV[5] the buckets'
+// doubles, as in takeScript; ARGV[6] more doubles: the leases' ttl in
+// microseconds, each lease's limit, then the hold's ttl in microseconds;
+// ARGV[7] and ARGV[8] the hold's amount and the balance's seed, decimal
+// strings. Returns doubles: allowed (1 or 0); the 0-based index of the
+// refused bucket (-1); the microseconds until it holds its units; the
+// 0-based index of the full lease (-1); broke (1 when the funds were
+// refused); the balance and the holds on it (after the call when
+// allowed, 0 without funds); then each bucket's whole units.
 var admitScript = rueidis.NewLuaScript(luaBuckets + luaOpenHolds + luaBalance + `
 local nb, nl, funds, id = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1', ARGV[4]
-local refused, wait, taken = takeAll(nb, 5)
+local nums = ARGV[6]
+local refused, wait, taken = takeAll(nb, ARGV[5])
 local function answer(ok, lease, broke, bal, held)
-  local out = {ok, tostring(refused and refused - 1 or -1), int(wait), tostring(lease), broke,
-    int(bal), int(held)}
+  local out = {ok, refused and refused - 1 or -1, wait, lease, broke, bal, held}
   for i = 1, nb do out[7 + i] = whole(taken[i]) end
-  return out
+  return packed(out, 7 + nb)
 end
-if refused then return answer('0', -1, '0', 0, 0) end
+if refused then return answer(0, -1, 0, 0, 0) end
 
 -- A lease is a member of its key's sorted set, scored with the server
--- time it lapses (as a hold, once now >= it). places[i] is the live
--- count of lease i when the ticket is to place it, false when it holds
--- it already.
+-- time it lapses (as a hold, once now >= it). places[i] is the count of
+-- lease i when the ticket is to place it, false when it holds it
+-- already. Lapsed leases only matter when the set looks full, so only
+-- then are they dropped and the rest counted again; until then a lapsed
+-- lease (of a request whose instance died) waits in the set, which the
+-- limit bounds and which expires with its latest lease.
 local places = {}
-local nowS = nl > 0 and int(now)
 for i = 1, nl do
   local key = KEYS[nb + i]
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', nowS)
+  local limit = struct.unpack('<d', nums, 8 * i + 1)
   local n = redis.call('ZCARD', key)
-  if n + 1 <= tonumber(ARGV[5 + 3 * nb + i]) then
+  if n + 1 > limit and redis.call('ZREMRANGEBYSCORE', key, '-inf', int(now)) > 0 then
+    n = redis.call('ZCARD', key)
+  end
+  if n + 1 <= limit then
     places[i] = n
   elseif redis.call('ZSCORE', key, id) then
     places[i] = false
   else
     for j = 1, nb do taken[j].level = taken[j].loaded end
-    return answer('0', i - 1, '0', 0, 0)
+    return answer(0, i - 1, 0, 0, 0)
   end
 end
 
 local bal, held = 0, 0
 if funds then
-  local base = 5 + 3 * nb + nl
   local hk, bk = KEYS[nb + nl + 1], KEYS[nb + nl + 2]
-  bal = balance(bk, ARGV[base + 2])
+  bal = balance(bk, ARGV[8])
   local h = open(hk, now, id)
   held = h.sum
   if h.mine then
     held = held + tonumber(h.mine)
   else
-    if h.sum + tonumber(ARGV[base + 1]) > bal then
+    local amount = tonumber(ARGV[7])
+    if h.sum + amount > bal then
       for j = 1, nb do taken[j].level = taken[j].loaded end
-      return answer('0', -1, '1', bal, h.sum)
+      return answer(0, -1, 1, bal, h.sum)
     end
-    add(hk, h, id, ARGV[base + 1], now + tonumber(ARGV[base + 3]))
-    held = held + tonumber(ARGV[base + 1])
+    add(hk, h, id, ARGV[7], now + struct.unpack('<d', nums, 8 * (nl + 1) + 1))
+    held = held + amount
   end
 end
 
 if nl > 0 then
-  local ttl = tonumber(ARGV[5])
+  local ttl = struct.unpack('<d', nums, 1)
   local lapses, ms = int(now + ttl), int(math.ceil(ttl / 1000) + 1)
   for i = 1, nl do
     local key = KEYS[nb + i]
@@ -102,27 +108,27 @@ if nl > 0 then
   end
 end
 storeAll()
-return answer('1', -1, '0', bal, held)
+return answer(1, -1, 0, bal, held)
 `)
 
 // finishScript moves a ticket's buckets, removes its leases and settles
 // its funds, on the server's clock.
 //
-// KEYS: the nb buckets, the nl lease hashes, then (when ARGV[3] is "1")
+// KEYS: the nb buckets, the nl lease sets, then (when ARGV[3] is "1")
 // the account's holds, balance and the id's settled marker. ARGV[1] nb,
-// ARGV[2] nl, ARGV[3] whether there are funds, ARGV[4] the id; then
-// limit, window and n of each bucket, as in adjustScript; then the cost,
-// the seed and how long to remember the id, in milliseconds. Returns
-// first ("1" or "0") and what was charged, as settleFundsScript.
+// ARGV[2] nl, ARGV[3] whether there are funds, ARGV[4] the id; ARGV[5]
+// the buckets' doubles, as in adjustScript; then the cost, the seed and
+// how long to remember the id, in milliseconds. Returns first ("1" or
+// "0") and what was charged, as settleFundsScript.
 var finishScript = rueidis.NewLuaScript(luaBuckets + luaOpenHolds + luaBalance + `
 local nb, nl, funds, id = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1', ARGV[4]
-adjustAll(nb, 4)
+adjustAll(nb, ARGV[5])
 storeAll()
 for i = 1, nl do
   redis.call('ZREM', KEYS[nb + i], id)
 end
 if not funds then return {'0', '0'} end
-local base = 4 + 3 * nb
+local base = 5
 local hk, bk, sk = KEYS[nb + nl + 1], KEYS[nb + nl + 2], KEYS[nb + nl + 3]
 ` + luaSettle + `
 `)
@@ -138,42 +144,26 @@ func (c *Cache) Admit(ctx context.Context, t gateway.Ticket) (gateway.Admission,
 	if err := c.sameSlot(keys); err != nil {
 		return gateway.Admission{}, err
 	}
-	r, err := admitScript.Exec(ctx, c.client, keys, args).AsStrSlice()
+	raw, err := admitScript.Exec(ctx, c.client, keys, args).AsBytes()
 	if err != nil {
 		return gateway.Admission{}, c.fail(err)
 	}
-	bad := func(why error) error {
-		return gateway.Internal(fmt.Errorf("redis: admit script answered %q: %w", r, why))
+	r, err := readDoubles(raw, 7+len(t.Buckets))
+	if err == nil && (int(r[1]) >= len(t.Buckets) || int(r[3]) >= len(t.Leases)) {
+		err = errors.New("index out of range")
 	}
-	if len(r) != 7+len(t.Buckets) {
-		return gateway.Admission{}, bad(fmt.Errorf("want %d strings", 7+len(t.Buckets)))
+	if err != nil {
+		return gateway.Admission{}, gateway.Internal(fmt.Errorf("redis: admit script answered %x: %w", raw, err))
 	}
-	refused, err1 := strconv.Atoi(r[1])
-	wait, err2 := strconv.ParseFloat(r[2], 64)
-	lease, err3 := strconv.Atoi(r[3])
-	bal, err4 := parseMicros(r[5])
-	held, err5 := parseSum(r[6])
-	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
-		return gateway.Admission{}, bad(err)
-	}
-	a := gateway.Admission{Allowed: r[0] == "1", Refused: -1, Lease: lease, Broke: r[4] == "1",
-		Remaining: make([]int64, len(t.Buckets))}
+	refused, lease := int(r[1]), int(r[3])
+	a := gateway.Admission{Allowed: r[0] == 1, Refused: -1, Lease: lease, Broke: r[4] == 1,
+		Remaining: remaining(t.Buckets, r[7:])}
 	if t.Funds != nil {
-		a.Funds = gateway.Funds{Balance: bal, Held: held, Known: true}
+		a.Funds = gateway.Funds{Balance: gateway.Micros(r[5]), Held: gateway.Micros(clamp(r[6], 0, math.MaxInt64)), Known: true}
 	}
 	if refused >= 0 {
-		if refused >= len(t.Buckets) {
-			return gateway.Admission{}, bad(errors.New("refused index out of range"))
-		}
 		a.Refused = refused
-		a.RetryAfter = waitDuration(wait)
-	}
-	for i, b := range t.Buckets {
-		left, err := strconv.ParseFloat(r[7+i], 64)
-		if err != nil {
-			return gateway.Admission{}, bad(err)
-		}
-		a.Remaining[i] = clamp(left, 0, b.Limit)
+		a.RetryAfter = waitDuration(r[2])
 	}
 	return a, nil
 }
@@ -212,34 +202,35 @@ func (c *Cache) Finish(ctx context.Context, t gateway.Ticket, adjust []gateway.B
 }
 
 // ticketArgs returns the KEYS and ARGV the ticket scripts share: the
-// buckets, the leases and the funds' holds and balance, and before the
-// buckets' arguments the counts, the id and (for admit) the leases' ttl;
-// for admit, the leases' limits and the hold follow the buckets'.
+// buckets, the leases and the funds' holds and balance; the counts, the
+// id and the buckets' doubles; and for admit, the doubles of the leases'
+// ttl and limits and the hold's ttl, and the hold's amount and seed.
 func (c *Cache) ticketArgs(t gateway.Ticket, buckets []gateway.Bucket, admit bool) (keys, args []string) {
 	keys = make([]string, 0, len(buckets)+len(t.Leases)+3)
-	args = make([]string, 0, 5+3*len(buckets)+len(t.Leases)+3)
 	funds := "0"
 	if t.Funds != nil {
 		funds = "1"
 	}
-	args = append(args, strconv.Itoa(len(buckets)), strconv.Itoa(len(t.Leases)), funds, t.ID)
-	if admit {
-		args = append(args, strconv.FormatInt(micros(t.LeaseTTL), 10))
-	}
-	keys, args = c.appendBuckets(keys, args, buckets)
+	keys, nums := c.appendBuckets(keys, buckets)
+	args = append(make([]string, 0, 8), strconv.Itoa(len(buckets)), strconv.Itoa(len(t.Leases)), funds, t.ID, nums)
 	for _, l := range t.Leases {
 		keys = append(keys, c.leaseKey(l.Key))
-		if admit {
-			args = append(args, strconv.FormatInt(l.Limit, 10))
-		}
 	}
 	if f := t.Funds; f != nil {
 		keys = append(keys, c.holdsKey(f.Account), c.balanceKey(f.Account))
-		if admit {
-			args = append(args, fmtMicros(f.Amount), fmtMicros(f.Seed), strconv.FormatInt(micros(f.TTL), 10))
-		}
 	}
-	return keys, args
+	if !admit {
+		return keys, args
+	}
+	more := appendDouble(make([]byte, 0, 8*(len(t.Leases)+2)), float64(micros(t.LeaseTTL)))
+	for _, l := range t.Leases {
+		more = appendDouble(more, float64(l.Limit))
+	}
+	if f := t.Funds; f != nil {
+		more = appendDouble(more, float64(micros(f.TTL)))
+		return keys, append(args, string(more), fmtMicros(f.Amount), fmtMicros(f.Seed))
+	}
+	return keys, append(args, string(more))
 }
 
 // sameSlot checks, on a Cluster, that keys share a slot: a script may
