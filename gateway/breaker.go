@@ -206,9 +206,11 @@ func (b *breaker) flush(ctx context.Context, cache Cache) error {
 	if err != nil {
 		return err
 	}
-	if gen > b.resets.Swap(gen) {
+	if b.seeReset(gen) {
 		b.resetLocal()
 	}
+	// A reset on this instance during the read is newer than what was read.
+	gen = b.resets.Load()
 	if b.closed.Swap(false) {
 		// The probes passed: closed everywhere, and the failures that
 		// opened it are history.
@@ -284,9 +286,25 @@ func (b *breaker) reset(ctx context.Context, cache Cache) error {
 	if err != nil {
 		return err
 	}
-	b.resets.Store(gen)
+	b.seeReset(gen)
 	b.resetLocal()
 	return nil
+}
+
+// seeReset moves the reset generation seen forward to gen, never back:
+// a flush that read the generation just before this instance's own reset
+// must not undo it (it would reopen the breaker on the old figures). It
+// reports whether gen was newer.
+func (b *breaker) seeReset(gen int64) bool {
+	for {
+		seen := b.resets.Load()
+		if gen <= seen {
+			return false
+		}
+		if b.resets.CompareAndSwap(seen, gen) {
+			return true
+		}
+	}
 }
 
 // BreakerState is a provider's circuit breaker as an admin sees it.
