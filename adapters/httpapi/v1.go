@@ -58,6 +58,7 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, c *gateway.C
 			return
 		}
 		if errors.Is(err, errChunkEncode) {
+			_ = out.Flush() // what was held before it
 			return
 		}
 		if err != nil {
@@ -69,8 +70,9 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, c *gateway.C
 			return
 		}
 		if !first && gateway.StreamBuffered(stream) {
-			// The next chunk is at hand: one flush for both. Never for
-			// the first, whose arrival is the time to first token.
+			// The next chunk is at hand: one write and one flush for
+			// both. Never for the first, whose arrival is the time to
+			// first token.
 			out.Hold()
 		}
 		if err := out.WriteData(data); err != nil {

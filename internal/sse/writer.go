@@ -4,11 +4,13 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 )
 
 // Writer encodes server-sent events onto an HTTP response and flushes each
 // one, so the client sees it at once. Each event is built in a reused
-// buffer and written with a single Write.
+// buffer and written with a single Write; held events (see Hold) wait in
+// that buffer and go out in one Write with the event after them.
 //
 // Data may hold line breaks ("\n", "\r\n" or "\r"): they are split into
 // several data lines, which a reader joins again with "\n". So data
@@ -18,18 +20,35 @@ import (
 // text/event-stream (and usually Cache-Control: no-cache) before the first
 // event. A Writer is not safe for concurrent use.
 type Writer struct {
-	w   http.ResponseWriter
-	rc  *http.ResponseController
-	buf []byte
-	// hold keeps the next event in the response's buffer, unflushed.
+	w  http.ResponseWriter
+	rc *http.ResponseController
+	// buf holds the event being written, after any held before it: own
+	// while none is held, else a buffer from heldBuffers.
+	buf, own []byte
+	pooled   *[]byte // where buf came from, while it is heldBuffers'
+	// hold keeps the next event in buf, unwritten.
 	hold bool
 }
+
+// holdLimit is how much of held events a Writer keeps before it writes
+// them to the response, unflushed, so a long burst does not grow buf.
+const holdLimit = 32 << 10
+
+// heldBuffers lend Writers the room for a burst while it is held: a
+// stream's Writer that grew its own buffer to a burst's size allocated
+// 60 KiB in steps for every stream, which cost more in garbage collection
+// than the system calls saved.
+var heldBuffers = sync.Pool{New: func() any {
+	b := make([]byte, 0, holdLimit+4<<10)
+	return &b
+}}
 
 // NewWriter returns a Writer that writes to w. Flushing goes through
 // http.ResponseController, which finds an http.Flusher even behind
 // middleware wrappers that implement Unwrap.
 func NewWriter(w http.ResponseWriter) *Writer {
-	return &Writer{w: w, rc: http.NewResponseController(w), buf: make([]byte, 0, 512)}
+	own := make([]byte, 0, 512)
+	return &Writer{w: w, rc: http.NewResponseController(w), buf: own, own: own}
 }
 
 var (
@@ -42,14 +61,28 @@ var (
 // break, which would end the field early.
 var ErrEventName = errors.New("sse: event name contains a line break")
 
-// Hold makes the next write leave its event in the response's buffer,
-// to go out with the events after it: a relay holds an event when the
-// next one has already arrived, so a burst costs one network write. The
-// write after it (or Flush) sends them all.
+// Hold makes the next write keep its event in the Writer, to go out with
+// the events after it: a relay holds an event when the next one has
+// already arrived. The write after it that is not held (or Flush) writes
+// them all with one Write and flushes. One Write matters: net/http
+// buffers a response 2 KiB and then 4 KiB at a time, so a burst written
+// event by event costs a system call per 4 KiB, where one Write of it
+// costs two or three, as a reverse proxy's copy of it does.
+//
+// A caller that holds an event must write another or call Flush.
 func (w *Writer) Hold() { w.hold = true }
 
-// Flush sends what held writes left in the response's buffer.
+// Flush writes the held events, if any, and flushes the response.
 func (w *Writer) Flush() error {
+	if len(w.buf) > 0 {
+		if err := w.write(); err != nil {
+			return err
+		}
+	}
+	return w.flushResponse()
+}
+
+func (w *Writer) flushResponse() error {
 	if err := w.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		return err
 	}
@@ -59,7 +92,7 @@ func (w *Writer) Flush() error {
 // WriteData writes one event with data and no event name
 // ("data: <data>\n\n") and flushes it.
 func (w *Writer) WriteData(data []byte) error {
-	w.buf = appendData(w.buf[:0], data)
+	w.buf = appendData(w.buf, data)
 	w.buf = append(w.buf, '\n')
 	return w.send()
 }
@@ -70,7 +103,7 @@ func (w *Writer) WriteEvent(event string, data []byte) error {
 	if strings.ContainsAny(event, "\r\n") {
 		return ErrEventName
 	}
-	b := append(w.buf[:0], prefixEvent...)
+	b := append(w.buf, prefixEvent...)
 	b = append(b, event...)
 	b = append(b, '\n')
 	b = appendData(b, data)
@@ -81,7 +114,7 @@ func (w *Writer) WriteEvent(event string, data []byte) error {
 // WriteDone writes the "data: [DONE]" event that ends an OpenAI stream and
 // flushes it.
 func (w *Writer) WriteDone() error {
-	w.buf = append(w.buf[:0], doneEvent...)
+	w.buf = append(w.buf, doneEvent...)
 	return w.send()
 }
 
@@ -103,19 +136,43 @@ func appendData(b, data []byte) []byte {
 	}
 }
 
-// send writes the buffer and flushes. A ResponseWriter that cannot flush
-// is not an error: the data is written and goes out when the handler
-// returns.
+// send writes the buffer and flushes, or keeps it for a held event. A
+// ResponseWriter that cannot flush is not an error: the data is written
+// and goes out when the handler returns.
 func (w *Writer) send() error {
-	if _, err := w.w.Write(w.buf); err != nil {
-		return err
-	}
-	if cap(w.buf) > 64<<10 {
-		w.buf = nil // do not keep one huge event's buffer for the stream's life
-	}
 	if w.hold {
 		w.hold = false
+		if len(w.buf) >= holdLimit {
+			return w.write()
+		}
+		if w.pooled == nil {
+			w.pooled = heldBuffers.Get().(*[]byte)
+			w.buf = append((*w.pooled)[:0], w.buf...)
+		}
 		return nil
 	}
-	return w.Flush()
+	if err := w.write(); err != nil {
+		return err
+	}
+	return w.flushResponse()
+}
+
+// write writes the buffer to the response and empties it, giving back a
+// burst's buffer.
+func (w *Writer) write() error {
+	_, err := w.w.Write(w.buf)
+	switch {
+	case w.pooled != nil:
+		if cap(w.buf) <= 2*holdLimit {
+			*w.pooled = w.buf[:0]
+			heldBuffers.Put(w.pooled)
+		}
+		w.buf, w.pooled = w.own, nil
+	case cap(w.buf) > 64<<10:
+		// Do not keep one huge event's buffer for the stream's life.
+		w.buf, w.own = nil, nil
+	default:
+		w.buf, w.own = w.buf[:0], w.buf[:0]
+	}
+	return err
 }

@@ -144,3 +144,49 @@ func TestWriterHold(t *testing.T) {
 		t.Fatalf("flushes = %q, want %q", f.flushes, want)
 	}
 }
+
+// Held events go to the response in one Write with the event after them,
+// or with Flush; a burst past the hold limit is written, unflushed.
+func TestWriterHeldEventsInOneWrite(t *testing.T) {
+	is := is.New(t)
+	cw := &countingWriter{header: http.Header{}}
+	w := sse.NewWriter(cw)
+	for range 3 {
+		w.Hold()
+		is.NoErr(w.WriteData([]byte("held")))
+	}
+	is.Equal(cw.writes, 0)
+	is.NoErr(w.WriteData([]byte("last")))
+	is.Equal(cw.writes, 1)
+	is.Equal(cw.flushes, 1)
+
+	w.Hold()
+	is.NoErr(w.WriteData([]byte("held")))
+	is.NoErr(w.Flush())
+	is.Equal(cw.writes, 2)
+	is.Equal(cw.flushes, 2)
+	is.NoErr(w.Flush()) // nothing held: a flush alone
+	is.Equal(cw.writes, 2)
+
+	big := []byte(strings.Repeat("x", 1000))
+	for range 40 { // 40 KB held
+		w.Hold()
+		is.NoErr(w.WriteData(big))
+	}
+	is.Equal(cw.writes, 3) // written when it passed 32 KiB
+	is.Equal(cw.flushes, 3)
+}
+
+// Flush sends held events as they were written.
+func TestWriterFlushSendsHeld(t *testing.T) {
+	is := is.New(t)
+	f := &flushCounter{ResponseRecorder: httptest.NewRecorder()}
+	w := sse.NewWriter(f)
+	w.Hold()
+	is.NoErr(w.WriteData([]byte("1")))
+	w.Hold()
+	is.NoErr(w.WriteEvent("e", []byte("2")))
+	is.Equal(f.Body.Len(), 0)
+	is.NoErr(w.Flush())
+	is.Equal(f.flushes, []string{"data: 1\n\nevent: e\ndata: 2\n\n"})
+}
