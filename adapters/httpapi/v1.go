@@ -54,7 +54,11 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, c *gateway.C
 	for first := true; ; first = false {
 		data, err := next()
 		if errors.Is(err, io.EOF) {
+			// The handler returns at once: [DONE] goes out with the
+			// response's end, in one write.
+			out.Hold()
 			_ = out.WriteDone()
+			_ = out.Close()
 			return
 		}
 		if errors.Is(err, errChunkEncode) {

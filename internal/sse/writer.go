@@ -82,6 +82,17 @@ func (w *Writer) Flush() error {
 	return w.flushResponse()
 }
 
+// Close writes the held events to the response, unflushed, for a
+// handler about to return: net/http then sends them with the response's
+// end (the last chunk of a chunked response) in one write, where a flush
+// would have cost a write of its own. The Writer is not used after.
+func (w *Writer) Close() error {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	return w.write()
+}
+
 func (w *Writer) flushResponse() error {
 	if err := w.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		return err

@@ -190,3 +190,18 @@ func TestWriterFlushSendsHeld(t *testing.T) {
 	is.NoErr(w.Flush())
 	is.Equal(f.flushes, []string{"data: 1\n\nevent: e\ndata: 2\n\n"})
 }
+
+// Close writes what is held, unflushed.
+func TestWriterClose(t *testing.T) {
+	is := is.New(t)
+	f := &flushCounter{ResponseRecorder: httptest.NewRecorder()}
+	w := sse.NewWriter(f)
+	is.NoErr(w.WriteData([]byte("1")))
+	w.Hold()
+	is.NoErr(w.WriteDone())
+	is.Equal(f.Body.String(), "data: 1\n\n")
+	is.NoErr(w.Close())
+	is.Equal(f.Body.String(), "data: 1\n\ndata: [DONE]\n\n")
+	is.Equal(f.flushes, []string{"data: 1\n\n"}) // [DONE] not flushed
+	is.NoErr(w.Close())                          // nothing left
+}
