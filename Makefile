@@ -8,9 +8,10 @@ PKGS := ./...
 run:
 	$(GO) run ./hosts/server
 
-## test: start PostgreSQL and Redis if they are down, lint, check the generated wire code, then every test with the race detector
+## test: start PostgreSQL and Redis if they are down, lint, check the generated wire code, then every test with the race detector, and the tests built only without it (adapters/redis/kill_test.go says why)
 test: services lint check-generate
 	$(GO) test -race -count=1 $(PKGS)
+	$(GO) test -count=1 -run 'SurvivesKill|SurviveKill' ./adapters/redis
 
 ## services: PostgreSQL and Redis listening on 127.0.0.1, and Chromium for the dashboard's browser test (installed with apt on a Debian machine without them)
 services:
