@@ -74,10 +74,8 @@ func (w *Writer) Hold() { w.hold = true }
 
 // Flush writes the held events, if any, and flushes the response.
 func (w *Writer) Flush() error {
-	if len(w.buf) > 0 {
-		if err := w.write(); err != nil {
-			return err
-		}
+	if err := w.writeHeld(); err != nil {
+		return err
 	}
 	return w.flushResponse()
 }
@@ -86,7 +84,10 @@ func (w *Writer) Flush() error {
 // handler about to return: net/http then sends them with the response's
 // end (the last chunk of a chunked response) in one write, where a flush
 // would have cost a write of its own. The Writer is not used after.
-func (w *Writer) Close() error {
+func (w *Writer) Close() error { return w.writeHeld() }
+
+// writeHeld writes the held events, if any, unflushed.
+func (w *Writer) writeHeld() error {
 	if len(w.buf) == 0 {
 		return nil
 	}
